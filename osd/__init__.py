@@ -1,0 +1,1 @@
+"""objectio.osd."""
