@@ -1,0 +1,147 @@
+"""The storage contract the S3 layer is written against.
+
+Handlers translate S3 requests into calls on a :class:`Backend` and translate its results and
+exceptions back into S3 responses. The production backend (``cluster_backend``) talks to the
+metadata service and the OSDs over gRPC; tests may use an in-memory one. Backend exceptions are
+domain errors, mapped onto S3 error codes at exactly one boundary in the gateway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class AccessKey:
+    access_key: str
+    secret_key: str
+    user: str
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class BucketInfo:
+    name: str
+    owner: str
+    created: float  # seconds since the epoch
+    pool: str
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    bucket: str
+    key: str
+    size: int
+    etag: str  # hex, without quotes; multipart: "<hex>-<parts>"
+    last_modified: float  # seconds since the epoch
+    content_type: str = "binary/octet-stream"
+    user_meta: dict[str, str] = field(default_factory=dict)  # x-amz-meta-* without the prefix
+    # Stored response headers: content-encoding, content-disposition, content-language,
+    # cache-control, expires; and x-amz-checksum-* values.
+    headers: dict[str, str] = field(default_factory=dict)
+    version_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ListResult:
+    objects: list[ObjectInfo]
+    common_prefixes: list[str]
+    is_truncated: bool
+    next_marker: str | None  # last key or prefix returned, to resume after
+
+
+@dataclass(frozen=True)
+class PutRequest:
+    bucket: str
+    key: str
+    body: AsyncIterator[bytes]  # raises from the iterator abort the PUT; nothing becomes visible
+    content_length: int | None
+    content_type: str = "binary/octet-stream"
+    user_meta: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    expected_md5: bytes | None = None  # from Content-MD5; mismatch raises DigestMismatch before commit
+    if_none_match_star: bool = False  # conditional create: raises PreconditionFailed if key exists
+
+
+class BackendError(Exception):
+    """Base of every domain error a backend raises; the message carries context."""
+
+
+class BucketNotFound(BackendError):
+    pass
+
+
+class ObjectNotFound(BackendError):
+    pass
+
+
+class BucketNotEmpty(BackendError):
+    pass
+
+
+class BucketAlreadyExists(BackendError):
+    def __init__(self, message: str, *, owned_by_you: bool) -> None:
+        super().__init__(message)
+        self.owned_by_you = owned_by_you
+
+
+class DigestMismatch(BackendError):
+    pass
+
+
+class IncompleteBody(BackendError):
+    """Fewer (or more) body bytes arrived than Content-Length announced."""
+
+
+class PreconditionFailed(BackendError):
+    pass
+
+
+class ServiceUnavailable(BackendError):
+    """Not enough OSDs or metadata unreachable: the request may be retried later."""
+
+
+class InsufficientStorage(BackendError):
+    pass
+
+
+class Backend(Protocol):
+    async def lookup_key(self, access_key: str) -> AccessKey | None: ...
+
+    async def create_bucket(self, name: str, owner: str, pool: str | None = None) -> BucketInfo: ...
+
+    async def delete_bucket(self, name: str) -> None: ...
+
+    async def head_bucket(self, name: str) -> BucketInfo: ...
+
+    async def list_buckets(self, owner: str) -> list[BucketInfo]: ...
+
+    async def put_object(self, request: PutRequest) -> ObjectInfo: ...
+
+    async def head_object(self, bucket: str, key: str) -> ObjectInfo: ...
+
+    async def get_object(
+        self, bucket: str, key: str, byte_range: tuple[int, int] | None = None
+    ) -> tuple[ObjectInfo, AsyncIterator[bytes]]:
+        """Return the record and a stream of the body (or of the inclusive range [first, last])."""
+        ...
+
+    async def delete_object(self, bucket: str, key: str) -> None:
+        """Delete a key; deleting an absent key succeeds (S3 semantics); absent bucket raises."""
+        ...
+
+    async def list_objects(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "",
+        delimiter: str = "",
+        start_after: str = "",
+        max_keys: int = 1000,
+    ) -> ListResult: ...
+
+    async def ready(self) -> bool:
+        """True when metadata and enough OSDs answer (gateway /health/ready)."""
+        ...
