@@ -6,6 +6,7 @@ import collections
 import random
 
 import pytest
+
 from objectio.common.placement import Candidate, PlacementError, place
 
 SEED = 20261122

@@ -6,6 +6,7 @@ import itertools
 import random
 
 import pytest
+
 from objectio.common.erasure import decode_stripe, encode_stripe, reconstruct_fragments
 from objectio.common.pools import DEFAULT_POOLS, PoolError, PoolSpec, PoolType
 
