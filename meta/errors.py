@@ -4,6 +4,11 @@
 
 from __future__ import annotations
 
+# Trailing metadata of failed calls: what was not found (bucket, object, osd, pool, user,
+# access_key) and, for ALREADY_EXISTS on a bucket, whether the caller owns it ("1"/"0").
+NOT_FOUND_METADATA_KEY = "x-objectio-not-found"
+OWNED_BY_YOU_METADATA_KEY = "x-objectio-owned-by-you"
+
 
 class MetaStoreError(Exception):
     """Base of every error the store or the servicer raises on purpose."""
@@ -19,13 +24,18 @@ class NotFound(MetaStoreError):
 
 
 class AlreadyExists(MetaStoreError):
-    """``owner`` is set for buckets: the existing bucket's owner."""
+    """``owner`` is set for buckets: the existing bucket's owner. ``owned_by_you`` is set by the
+    servicer, which knows who asked (S3 tells BucketAlreadyOwnedByYou from BucketAlreadyExists)."""
 
-    def __init__(self, what: str, name: str, owner: str = "") -> None:
-        super().__init__(f"{what} {name!r} already exists")
+    def __init__(self, what: str, name: str, owner: str = "", owned_by_you: bool | None = None) -> None:
+        message = f"{what} {name!r} already exists"
+        if owned_by_you is not None:
+            message += " and is owned by you" if owned_by_you else " and is owned by someone else"
+        super().__init__(message)
         self.what = what
         self.name = name
         self.owner = owner
+        self.owned_by_you = owned_by_you
 
 
 class PreconditionFailed(MetaStoreError):
