@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+import uvloop
+
 from objectio.common.config import ConfigError, add_config_flags, load_from_args
 from objectio.common.logs import log_fields, setup_logging
 from objectio.meta.config import SECTION, MetaConfig
@@ -90,8 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{ROLE}: {exc}", file=sys.stderr)
         return 2
     setup_logging("meta", config.log_level)
+    loop_factory = uvloop.new_event_loop if config.uvloop else None
     try:
-        asyncio.run(serve(config, args.ready_file))
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            runner.run(serve(config, args.ready_file))
     except (ConfigError, StoreClosed, OSError) as exc:
         log.error("cannot start: %s", exc)
         return 1

@@ -5,6 +5,7 @@ the first pending write, then every other write already queued (up to ``batch_re
 runs each inside its own SAVEPOINT within a single ``BEGIN IMMEDIATE`` transaction, and commits
 once — one WAL fsync for the whole batch. While that fsync runs, new writes pile up in the
 queue and become the next batch, so the batch size follows the load without any timer.
+The outcomes of a batch reach the event loop in one wake-up (one ``call_soon_threadsafe``).
 
 Invariants:
 
@@ -12,6 +13,8 @@ Invariants:
   the exception its function raised (its SAVEPOINT was rolled back; the other writes of the
   batch are unaffected), or with the error that made the whole batch fail.
 * Writes are applied in submission order; results are delivered in that order.
+* A write whose caller was cancelled before the batch started is skipped; once its batch has
+  started it is applied (like any call whose caller gave up, it may or may not have happened).
 * Once :meth:`stop` is called no write is accepted; every write queued before it is finished.
 """
 
@@ -19,19 +22,20 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import queue
 import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from objectio.meta.errors import MetaStoreError, Overloaded, StoreClosed
 from objectio.meta.store import WriterStats
 
-T = TypeVar("T")
 WriteFn = Callable[[sqlite3.Connection], Any]
+Outcome = tuple[bool, Any]  # (succeeded, result or exception)
 
 log = logging.getLogger("objectio.meta.writer")
 
@@ -39,7 +43,8 @@ log = logging.getLogger("objectio.meta.writer")
 @dataclass
 class _Write:
     fn: WriteFn
-    future: concurrent.futures.Future[Any]
+    future: asyncio.Future[Any]
+    loop: asyncio.AbstractEventLoop
 
 
 _STOP = object()  # queued by stop(): everything before it is written, nothing after it exists
@@ -74,14 +79,15 @@ class GroupCommitWriter:
 
     async def submit(self, fn: WriteFn) -> Any:
         """Queue ``fn`` and wait until the transaction that ran it is durable."""
-        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
         with self._lock:
             if not self._accepting:
                 raise StoreClosed("the metadata store is closed")
             if self._queue.qsize() >= self._queue_depth_max:
                 raise Overloaded(f"write queue full ({self._queue_depth_max} writes pending)")
-            self._queue.put(_Write(fn, future))
-        return await asyncio.wrap_future(future)
+            self._queue.put(_Write(fn, future, loop))
+        return await future
 
     def stop(self) -> None:
         """Refuse new writes, finish the queued ones, join the thread (blocking)."""
@@ -107,22 +113,10 @@ class GroupCommitWriter:
             while not stopping:
                 batch, stopping = self._take_batch()
                 if batch:
-                    self._write_batch(conn, batch)
+                    _deliver(batch, self._write_batch(conn, batch))
         finally:
             conn.close()
             self._refuse_remaining()
-
-    def _refuse_remaining(self) -> None:
-        """After the thread ends (stop, or a bug): no write may wait forever."""
-        with self._lock:
-            self._accepting = False
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            if isinstance(item, _Write) and item.future.set_running_or_notify_cancel():
-                item.future.set_exception(StoreClosed("the metadata writer stopped"))
 
     def _take_batch(self) -> tuple[list[_Write], bool]:
         """Block for one write, then take whatever else is queued, up to the batch limit."""
@@ -138,12 +132,12 @@ class GroupCommitWriter:
                 assert self._queue.empty(), "write queued after stop()"
                 return batch, True
             assert isinstance(item, _Write)
-            if item.future.set_running_or_notify_cancel():  # a cancelled caller's write is skipped
+            if not item.future.cancelled():  # racy read, harmless: see the module invariants
                 batch.append(item)
         return batch, False
 
-    def _write_batch(self, conn: sqlite3.Connection, batch: list[_Write]) -> None:
-        outcomes: list[tuple[bool, Any]] = []
+    def _write_batch(self, conn: sqlite3.Connection, batch: list[_Write]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
             for write in batch:
@@ -154,22 +148,16 @@ class GroupCommitWriter:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             self.stats.writes_failed += len(batch)
-            error = StoreClosed(f"metadata write failed: {exc}")
-            for write in batch:
-                write.future.set_exception(error)
-            return
+            return [(False, StoreClosed(f"metadata write failed: {exc}"))] * len(batch)
+        succeeded = sum(1 for ok, _ in outcomes if ok)
         self.stats.commits += 1
+        self.stats.writes_committed += succeeded
+        self.stats.writes_failed += len(batch) - succeeded
         self.stats.batch_records_max_seen = max(self.stats.batch_records_max_seen, len(batch))
-        for write, (ok, value) in zip(batch, outcomes, strict=True):
-            if ok:
-                self.stats.writes_committed += 1
-                write.future.set_result(value)
-            else:
-                self.stats.writes_failed += 1
-                write.future.set_exception(value)
+        return outcomes
 
     @staticmethod
-    def _apply_one(conn: sqlite3.Connection, write: _Write) -> tuple[bool, Any]:
+    def _apply_one(conn: sqlite3.Connection, write: _Write) -> Outcome:
         """Run one write in its own savepoint; its failure rolls back only its own changes.
         sqlite3.Error from the savepoint statements themselves fails the whole batch."""
         conn.execute("SAVEPOINT w")
@@ -183,3 +171,37 @@ class GroupCommitWriter:
             return False, exc
         conn.execute("RELEASE w")
         return True, value
+
+    def _refuse_remaining(self) -> None:
+        """After the thread ends (stop, or a bug): no write may wait forever."""
+        with self._lock:
+            self._accepting = False
+        leftovers: list[_Write] = []
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, _Write):
+                leftovers.append(item)
+        _deliver(leftovers, [(False, StoreClosed("the metadata writer stopped"))] * len(leftovers))
+
+
+def _deliver(batch: list[_Write], outcomes: list[Outcome]) -> None:
+    """Resolve the futures of a batch with one wake-up of each event loop involved."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Write, Outcome]]] = {}
+    for write, outcome in zip(batch, outcomes, strict=True):
+        by_loop.setdefault(write.loop, []).append((write, outcome))
+    for loop, items in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # that event loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(_resolve, items)
+
+
+def _resolve(items: list[tuple[_Write, Outcome]]) -> None:
+    for write, (ok, value) in items:
+        if write.future.cancelled():
+            continue
+        if ok:
+            write.future.set_result(value)
+        else:
+            write.future.set_exception(value)
