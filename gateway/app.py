@@ -15,6 +15,7 @@ from typing import Any
 from objectio.common import logs
 from objectio.gateway import errors
 from objectio.gateway.auth import sigv4
+from objectio.gateway.auth.keys import KeyCache
 from objectio.gateway.auth.verify import authenticate
 from objectio.gateway.backend import Backend, BackendError
 from objectio.gateway.body import Receive, RequestBody
@@ -57,6 +58,7 @@ class S3App:
         self.metrics = Metrics()
         self.signing_keys = sigv4.SigningKeyCache(config.signing_key_cache_entries_max)
         self.buckets = BucketCache(backend, config.bucket_cache_seconds)
+        self.keys = KeyCache(backend, config.access_key_cache_seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -88,7 +90,7 @@ class S3App:
             req = parse_request(scope, headers, self.config.domain)
             identity = await authenticate(
                 req,
-                self.backend,
+                self.keys,
                 self.signing_keys,
                 region=self.config.region,
                 skew_max_seconds=self.config.clock_skew_seconds_max,

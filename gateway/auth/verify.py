@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from objectio.gateway import errors
 from objectio.gateway.auth import sigv4
-from objectio.gateway.backend import AccessKey, Backend
+from objectio.gateway.auth.keys import KeyLookup
+from objectio.gateway.backend import AccessKey
 from objectio.gateway.request import S3Request
 
 
@@ -87,7 +88,7 @@ def claimed_signature(req: S3Request, presign_expires_max: int) -> sigv4.Claimed
 
 async def authenticate(
     req: S3Request,
-    backend: Backend,
+    keys: KeyLookup,
     cache: sigv4.SigningKeyCache,
     *,
     region: str,
@@ -113,7 +114,7 @@ async def authenticate(
         )
     _check_time(claim, time.time() if now is None else now, skew_max_seconds)
     payload_hash = _payload_hash(req, presigned)
-    key = await backend.lookup_key(claim.credential.access_key)
+    key = await keys.lookup_key(claim.credential.access_key)
     if key is None:
         raise errors.InvalidAccessKeyId(fields={"AWSAccessKeyId": claim.credential.access_key})
     signing_key = cache.get(key.access_key, key.secret_key, claim.credential.date, region)
