@@ -61,10 +61,10 @@ class RequestBody:
 
     @staticmethod
     def _declared_checksum(headers: dict[str, str]) -> tuple[str, str, bool]:
-        names = [n for n in headers if n.startswith(checksums.HEADER_PREFIX) and n[15:] in checksums.ALGORITHMS]
+        names = [n for n in headers if checksums.algorithm_of(n)]
         trailer = headers.get("x-amz-trailer", "").strip().lower()
         if trailer:
-            if not trailer.startswith(checksums.HEADER_PREFIX) or trailer[15:] not in checksums.ALGORITHMS:
+            if not checksums.algorithm_of(trailer):
                 raise errors.InvalidRequest(f"The trailer {trailer!r} is not supported.")
             names.append(trailer)
         if len(names) > 1:
@@ -76,7 +76,7 @@ class RequestBody:
         name = names[0]
         if trailer:
             return name, "", True
-        checksums.decode_checksum(name[15:], headers[name])
+        checksums.decode_checksum(checksums.algorithm_of(name) or "", headers[name])
         return name, headers[name], False
 
     def _decoder(self, limit: int) -> ChunkDecoder | None:
@@ -110,7 +110,8 @@ class RequestBody:
     async def chunks(self, limit: int) -> AsyncIterator[bytes]:
         """Decoded pieces of at most ``chunk_bytes`` each; at most ``limit`` bytes in total."""
         decoder = self._decoder(limit)
-        hasher = checksums.new_hasher(self._checksum_name[15:]) if self._checksum_name else None
+        algorithm = checksums.algorithm_of(self._checksum_name)
+        hasher = checksums.new_hasher(algorithm) if algorithm else None
         decoded = 0
         async for raw in self._raw():
             if self._sha256 is not None:
@@ -147,7 +148,7 @@ class RequestBody:
             if self._checksum_name not in trailers:
                 raise errors.InvalidRequest(f"The trailer {self._checksum_name} was announced but not sent.")
             value = trailers[self._checksum_name]
-        algorithm = self._checksum_name[15:]
+        algorithm = checksums.algorithm_of(self._checksum_name) or ""
         if checksums.decode_checksum(algorithm, value) != hasher.digest():
             raise errors.BadDigest(f"The {algorithm.upper()} you specified did not match the calculated checksum.")
         self.checksum_headers[self._checksum_name] = value

@@ -13,13 +13,14 @@ from typing import Protocol
 
 from objectio.gateway import errors
 
-ALGORITHMS = ("crc32", "crc32c", "sha1", "sha256")
+ALGORITHMS = ("crc32", "crc32c", "crc64nvme", "sha1", "sha256")
 HEADER_PREFIX = "x-amz-checksum-"
-_DIGEST_BYTES = {"crc32": 4, "crc32c": 4, "sha1": 20, "sha256": 32}
+_DIGEST_BYTES = {"crc32": 4, "crc32c": 4, "crc64nvme": 8, "sha1": 20, "sha256": 32}
+CRC32C_POLY_REFLECTED = 0x82F63B78  # Castagnoli
+CRC64NVME_POLY_REFLECTED = 0x9A6C9329AC4BC9B5
 
 
-def _crc32c_table() -> list[int]:
-    poly = 0x82F63B78  # Castagnoli, reflected
+def _reflected_table(poly: int) -> list[int]:
     table = []
     for byte in range(256):
         crc = byte
@@ -29,15 +30,27 @@ def _crc32c_table() -> list[int]:
     return table
 
 
-_CRC32C_TABLE = _crc32c_table()
+_CRC32C_TABLE = _reflected_table(CRC32C_POLY_REFLECTED)
+_CRC64NVME_TABLE = _reflected_table(CRC64NVME_POLY_REFLECTED)
+_MASK32 = 0xFFFFFFFF
+_MASK64 = 0xFFFFFFFFFFFFFFFF
 
 
 def crc32c_python(data: bytes, crc: int = 0) -> int:
     table = _CRC32C_TABLE
-    crc ^= 0xFFFFFFFF
+    crc ^= _MASK32
     for byte in data:
         crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFF
+    return crc ^ _MASK32
+
+
+def crc64nvme(data: bytes, crc: int = 0) -> int:
+    """CRC-64/NVME (pure Python: slow, used only when a client asks for it)."""
+    table = _CRC64NVME_TABLE
+    crc ^= _MASK64
+    for byte in data:
+        crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    return crc ^ _MASK64
 
 
 def _find_crc32c() -> Callable[[bytes, int], int]:
@@ -59,15 +72,16 @@ class Hasher(Protocol):
 
 
 class _Crc:
-    def __init__(self, func: Callable[[bytes, int], int]) -> None:
+    def __init__(self, func: Callable[[bytes, int], int], digest_bytes: int = 4) -> None:
         self._func = func
+        self._digest_bytes = digest_bytes
         self._crc = 0
 
     def update(self, data: bytes) -> None:
         self._crc = self._func(data, self._crc)
 
     def digest(self) -> bytes:
-        return self._crc.to_bytes(4, "big")
+        return self._crc.to_bytes(self._digest_bytes, "big")
 
 
 def new_hasher(algorithm: str) -> Hasher:
@@ -75,7 +89,16 @@ def new_hasher(algorithm: str) -> Hasher:
         return _Crc(zlib.crc32)
     if algorithm == "crc32c":
         return _Crc(crc32c)
+    if algorithm == "crc64nvme":
+        return _Crc(crc64nvme, 8)
     return hashlib.new(algorithm)
+
+
+def algorithm_of(header: str) -> str | None:
+    """``crc32`` for ``x-amz-checksum-crc32``; None for any other header."""
+    if header.startswith(HEADER_PREFIX) and header[len(HEADER_PREFIX) :] in ALGORITHMS:
+        return header[len(HEADER_PREFIX) :]
+    return None
 
 
 def decode_checksum(algorithm: str, value: str) -> bytes:

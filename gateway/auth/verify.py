@@ -34,7 +34,12 @@ class Identity:
 
 
 def amz_date_seconds(amz_date: str) -> int:
-    return calendar.timegm(time.strptime(amz_date, "%Y%m%dT%H%M%SZ"))
+    """Seconds since the epoch of ``YYYYMMDDTHHMMSSZ`` (already matched by AMZ_DATE_RE)."""
+    d = amz_date
+    fields = (int(d[0:4]), int(d[4:6]), int(d[6:8]), int(d[9:11]), int(d[11:13]), int(d[13:15]))
+    if not (1 <= fields[1] <= 12 and 1 <= fields[2] <= 31 and fields[3] < 24 and fields[4] < 60 and fields[5] < 61):
+        raise ValueError(amz_date)
+    return calendar.timegm(fields)
 
 
 def is_presigned(req: S3Request) -> bool:

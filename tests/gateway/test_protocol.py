@@ -199,6 +199,11 @@ def test_conditionals(headers: dict[str, str], outcome: type[errors.S3Error] | N
 def test_checksums() -> None:
     assert checksums.crc32c_python(b"123456789") == 0xE3069283  # the CRC-32C check value
     assert checksums.crc32c(b"123456789", 0) == 0xE3069283
+    assert checksums.crc64nvme(b"123456789") == 0xAE8B14860A799888  # the CRC-64/NVME check value
+    crc64 = checksums.new_hasher("crc64nvme")
+    crc64.update(b"1234")
+    crc64.update(b"56789")
+    assert crc64.digest() == (0xAE8B14860A799888).to_bytes(8, "big")
     hasher = checksums.new_hasher("crc32")
     hasher.update(b"ab")
     hasher.update(b"c")

@@ -172,3 +172,32 @@ def test_presigned_urls(server: Server, bucket: str) -> None:
     assert s3.get_object(Bucket=bucket, Key="up")["Body"].read() == b"via-url"
     tampered = url.replace("X-Amz-Expires=60", "X-Amz-Expires=61")
     assert b"SignatureDoesNotMatch" in requests.get(tampered, timeout=5).content
+
+
+def test_stored_headers_and_response_overrides(s3: Any, bucket: str) -> None:
+    import datetime
+
+    expires = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
+    s3.put_object(Bucket=bucket, Key="h", Body=b"gz", ContentEncoding="gzip", Expires=expires)
+    head = s3.head_object(Bucket=bucket, Key="h")
+    assert head["ContentEncoding"] == "gzip"
+    assert head["ResponseMetadata"]["HTTPHeaders"]["expires"] == "Tue, 01 Jan 2030 00:00:00 GMT"
+    got = s3.get_object(
+        Bucket=bucket,
+        Key="h",
+        ResponseContentType="text/plain",
+        ResponseContentDisposition='attachment; filename="x.txt"',
+        ResponseCacheControl="no-cache",
+    )
+    assert got["ContentType"] == "text/plain"
+    assert got["ContentDisposition"] == 'attachment; filename="x.txt"'
+    assert got["CacheControl"] == "no-cache"
+
+
+def test_empty_and_larger_objects_over_tls(tls_server: Server) -> None:
+    s3 = tls_server.client()
+    s3.create_bucket(Bucket="tls-sizes")
+    for size in (0, 1, 3 * 1024 * 1024 + 7):
+        data = bytes(i % 251 for i in range(size))
+        s3.put_object(Bucket="tls-sizes", Key=f"o{size}", Body=data)
+        assert s3.get_object(Bucket="tls-sizes", Key=f"o{size}")["Body"].read() == data
