@@ -80,6 +80,7 @@ class Daemon:
     process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        self.ready_file.parent.mkdir(parents=True, exist_ok=True)
         self.ready_file.unlink(missing_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_file, "ab")  # noqa: SIM115 - handed to the child
