@@ -27,6 +27,7 @@ from objectio.native.engine import Engine
 from objectio.osd import metrics
 from objectio.osd.config import OsdConfig
 from objectio.osd.disk import format_disk, is_blank
+from objectio.osd.gc import OrphanCollector
 from objectio.osd.service import OsdServicer
 from objectio.osd.store import NativeStore
 from objectio.protos import osd_pb2_grpc
@@ -130,15 +131,18 @@ class OsdDaemon:
         log.info("osd serving", extra=log_fields(osd_id=self.osd_id, address=self.address, disk=cfg.disk))
         write_ready_file(ready_file, f"{self.osd_id} {self.address}\n")
         heartbeat = asyncio.create_task(self.heartbeat_forever(store))
+        collector = OrphanCollector(store, self.meta, grace_ms=cfg.gc_grace_ms, interval_ms=cfg.gc_interval_ms)
+        gc_task = asyncio.create_task(collector.run_forever())
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         log.info("osd stopping", extra=log_fields(osd_id=self.osd_id))
-        heartbeat.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await heartbeat
+        for task in (heartbeat, gc_task):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await server.stop(grace=2)
         await store.close()
         await self.meta.close()
