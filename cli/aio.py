@@ -84,9 +84,7 @@ class Daemon:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_file, "ab")  # noqa: SIM115 - handed to the child
         try:
-            self.process = subprocess.Popen(
-                self.argv, env=self.env, stdout=log, stderr=log, stdin=subprocess.DEVNULL
-            )
+            self.process = subprocess.Popen(self.argv, env=self.env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         finally:
             log.close()
 
