@@ -65,6 +65,7 @@ class Probe:
     blank: bool  # first BLANK_PROBE_BYTES are zero
     busy: str = ""  # why an exclusive open failed / who holds it ("" = free)
     objectio: str = ""  # "osd 3 of cluster c1..." when it carries an ObjectIO superblock
+    signature: str = ""  # what blkid recognizes on it ("ext4", "gpt partition table"), if anything
 
 
 @dataclass(frozen=True)
@@ -161,9 +162,11 @@ def decide(dev: BlockDevice, probe: Probe, *, system: bool, named: bool, force: 
 
 def _what_it_holds(dev: BlockDevice, probe: Probe) -> str:
     if dev.fstype:
-        return f"a {dev.fstype} filesystem"
+        return f"data recognized as {dev.fstype}"
     if dev.pttype or any(d.type == "part" for d in dev.subtree()):
         return f"a partition table ({dev.pttype or 'partitions'})"
+    if probe.signature:
+        return probe.signature
     if not probe.blank:
         return "data (first 64 KiB not zero)"
     return ""
@@ -256,7 +259,25 @@ def probe_device(dev: BlockDevice) -> Probe:
     if busy:
         return Probe(blank=False, busy=busy)
     blank = read_head_is_blank(dev.path)
-    return Probe(blank=blank, objectio="" if blank else objectio_identity(dev.path))
+    if blank:
+        return Probe(blank=True, signature=blkid_signature(dev.path))
+    return Probe(blank=False, objectio=objectio_identity(dev.path), signature=blkid_signature(dev.path))
+
+
+def blkid_signature(path: str) -> str:
+    """blkid's low-level probe (reads the device itself; udev's database may not know it)."""
+    try:
+        out = subprocess.run(
+            ["blkid", "-p", "-o", "export", path], capture_output=True, text=True, check=False, timeout=30
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    tags = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    if tags.get("TYPE"):
+        return f"data recognized as {tags['TYPE']}"
+    if tags.get("PTTYPE"):
+        return f"a partition table ({tags['PTTYPE']})"
+    return ""
 
 
 def wipe_signatures(path: str, size_bytes: int) -> None:
