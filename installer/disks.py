@@ -203,11 +203,11 @@ def exclusive_open_error(path: str) -> str:
 def objectio_identity(path: str) -> str:
     """'osd N of cluster C' when the engine can open the device, else ''."""
     try:
-        from objectio.native.engine import Engine
+        from objectio.native.engine import CACHE_BYTES_MIN, Engine
     except ImportError:  # an installer built without the engine cannot recognize ObjectIO disks
         return ""
     try:
-        engine = Engine.open(path, cache_bytes=1 << 20)
+        engine = Engine.open(path, cache_bytes=CACHE_BYTES_MIN)
     except Exception:  # any engine error means: not a readable ObjectIO disk
         return ""
     try:
