@@ -114,7 +114,7 @@ def translate_error(exc: aio.AioRpcError) -> MetaError:
 
 
 class MetaClient:
-    """Use from inside the event loop: ``client = MetaClient.connect(addr, token)``."""
+    """``client = await MetaClient.connect(address, token)``; ``await client.close()`` at the end."""
 
     def __init__(self, channel: aio.Channel, token: str, config: MetaClientConfig) -> None:
         self._channel = channel
@@ -125,7 +125,7 @@ class MetaClient:
         self._connect_timeout_s = config.connect_timeout_ms / 1000
 
     @classmethod
-    def connect(cls, address: str, token: str, config: MetaClientConfig | None = None) -> MetaClient:
+    async def connect(cls, address: str, token: str, config: MetaClientConfig | None = None) -> MetaClient:
         """One shared channel (keepalive, 64 MiB messages); connects lazily on the first call."""
         channel = aio.insecure_channel(address, options=channel_options())
         return cls(channel, token, config or MetaClientConfig())
@@ -237,7 +237,7 @@ class MetaClient:
         return await self._call("DeleteObject", pb.ObjectName(bucket=bucket, key=key), pb.DeleteObjectReply)
 
     async def list_objects(
-        self, bucket: str, *, prefix: str = "", delimiter: str = "", start_after: str = "", max_keys: int = 1000
+        self, bucket: str, prefix: str = "", delimiter: str = "", start_after: str = "", max_keys: int = 1000
     ) -> pb.ListObjectsReply:
         request = pb.ListObjectsRequest(
             bucket=bucket, prefix=prefix, delimiter=delimiter, start_after=start_after, max_keys=max_keys

@@ -28,6 +28,7 @@ class ClusterState:
         self._advanced = asyncio.Event()
         now = time.monotonic()
         self._last_seen: dict[int, float] = {osd.id: now for osd in initial.osds}
+        self._closed = False
 
     @property
     def map(self) -> pb.ClusterMap:
@@ -63,11 +64,16 @@ class ClusterState:
             if osd.up == pb.OSD_UP and now - self._last_seen.setdefault(osd.id, now) > grace_s
         ]
 
-    async def newer_than(self, known_epoch: int) -> pb.ClusterMap:
-        """The current map as soon as its epoch exceeds ``known_epoch``."""
-        while self._map.epoch <= known_epoch:
+    async def newer_than(self, known_epoch: int) -> pb.ClusterMap | None:
+        """The current map as soon as its epoch exceeds ``known_epoch``; None once closed."""
+        while self._map.epoch <= known_epoch and not self._closed:
             await self._advanced.wait()
-        return self._map
+        return None if self._closed else self._map
+
+    def close(self) -> None:
+        """Shutting down: end every watch stream now instead of at the end of the grace."""
+        self._closed = True
+        self._advanced.set()
 
 
 async def run_down_detector(state: ClusterState, store: MetaStore, grace_ms: int) -> None:

@@ -7,7 +7,7 @@ relations between limits at start-up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from objectio.common.config import ConfigError, option
 from objectio.common.grpcutil import MESSAGE_BYTES_MAX
@@ -41,6 +41,11 @@ class MetaConfig:
     shutdown_grace_ms: int = option(5_000, "how long in-flight calls may finish on SIGTERM")
     uvloop: bool = option(True, "run on uvloop (about a third more calls per second than asyncio's loop)")
     log_level: str = option("info", "debug, info, warning or error")
+
+    def __repr__(self) -> str:  # the token and the root secret never reach a log line
+        hidden = {"cluster_token", "root_secret_key"}
+        shown = (f"{f.name}={'***' if f.name in hidden else repr(getattr(self, f.name))}" for f in fields(self))
+        return f"MetaConfig({', '.join(shown)})"
 
     def validate(self) -> None:
         positive = (

@@ -73,6 +73,7 @@ class MetaServer:
     async def stop(self, grace_s: float) -> None:
         """Refuse new calls, let in-flight ones finish for ``grace_s``, then close the store."""
         await self._health.enter_graceful_shutdown()
+        self.state.close()
         self._detector.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._detector

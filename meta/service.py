@@ -129,8 +129,7 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
 
     async def WatchClusterMap(self, request: pb.GetClusterMapRequest, context: Context) -> AsyncIterator[pb.ClusterMap]:
         known = request.known_epoch
-        while True:
-            cmap = await self._state.newer_than(known)
+        while (cmap := await self._state.newer_than(known)) is not None:
             yield cmap
             known = cmap.epoch
 

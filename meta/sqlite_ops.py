@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from google.protobuf.message import DecodeError, Message
 
-from objectio.meta.errors import AlreadyExists, CorruptRecord, InvalidArgument, NotFound, PreconditionFailed
+from objectio.meta.errors import AlreadyExists, CorruptRecord, NotFound, PreconditionFailed
 from objectio.meta.sqlite_schema import RECORD_FORMAT_VERSION, ROW_FORMAT_VERSION
 from objectio.meta.store import OsdHeartbeat
 from objectio.protos import meta_pb2 as pb
@@ -244,7 +244,7 @@ class ObjectOps:
         if not stored.pool:
             stored.pool = ClusterOps._cluster(conn)[2]
         if not conn.execute("SELECT 1 FROM pools WHERE name = ?", (stored.pool,)).fetchone():
-            raise InvalidArgument(f"pool {stored.pool!r} does not exist")
+            raise NotFound("pool", stored.pool)
         conn.execute(
             "INSERT INTO buckets (name, format_version, owner, pool, created_ms) VALUES (?, ?, ?, ?, ?)",
             (stored.name, ROW_FORMAT_VERSION, stored.owner, stored.pool, stored.created_ms),

@@ -84,7 +84,7 @@ async def meta(tmp_path: Path) -> AsyncIterator[Running]:
     config = meta_config(tmp_path / "meta-server")
     server = await start_server(config, now_ms=1)
     address = f"127.0.0.1:{server.port}"
-    client = MetaClient.connect(address, TOKEN)
+    client = await MetaClient.connect(address, TOKEN)
     try:
         yield Running(server, client, address, config)
     finally:

@@ -102,7 +102,7 @@ async def test_acknowledged_puts_survive_kill_9(tmp_path: Path) -> None:
     acked: dict[str, bytes] = {}
     for round_no in range(ROUNDS):
         proc = start_meta(data_dir, ready, log)
-        client = MetaClient.connect(f"127.0.0.1:{json.loads(ready.read_text())['port']}", TOKEN)
+        client = await MetaClient.connect(f"127.0.0.1:{json.loads(ready.read_text())['port']}", TOKEN)
         try:
             if round_no == 0:
                 await client.create_bucket("crash", "admin")
@@ -118,7 +118,7 @@ async def test_acknowledged_puts_survive_kill_9(tmp_path: Path) -> None:
             proc.kill()
             await client.close()
     proc = start_meta(data_dir, ready, log)
-    client = MetaClient.connect(f"127.0.0.1:{json.loads(ready.read_text())['port']}", TOKEN)
+    client = await MetaClient.connect(f"127.0.0.1:{json.loads(ready.read_text())['port']}", TOKEN)
     try:
         await verify(client, acked)
         status = await client.get_status()

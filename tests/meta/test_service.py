@@ -25,7 +25,7 @@ from tests.meta.conftest import ROOT_AK, ROOT_SK, Running, record
 
 async def test_calls_without_the_cluster_token_are_refused(meta: Running) -> None:
     for token in ("", "wrong-token"):
-        intruder = MetaClient.connect(meta.address, token)
+        intruder = await MetaClient.connect(meta.address, token)
         try:
             with pytest.raises(MetaUnauthenticated):
                 await intruder.get_cluster_map()
@@ -170,8 +170,9 @@ async def test_buckets(meta: Running) -> None:
     for name in ("ab", "Upper", "-x-", "a..b", "10.0.0.1", "x" * 64):
         with pytest.raises(MetaInvalidArgument):
             await client.create_bucket(name, "alice")
-    with pytest.raises(MetaInvalidArgument):
+    with pytest.raises(MetaNotFound) as no_pool:
         await client.create_bucket("nopool", "alice", pool="missing")
+    assert no_pool.value.what == "pool"
     await client.create_bucket("logs", "bob", pool="rs-8-4")
     assert [b.name for b in (await client.list_buckets()).buckets] == ["logs", "photos"]
     assert [b.name for b in (await client.list_buckets("bob")).buckets] == ["logs"]

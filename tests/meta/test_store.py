@@ -11,7 +11,6 @@ import pytest
 from objectio.meta.errors import (
     AlreadyExists,
     CorruptRecord,
-    InvalidArgument,
     NotFound,
     Overloaded,
     PreconditionFailed,
@@ -50,7 +49,7 @@ async def test_buckets(store: SqliteMetaStore) -> None:
     created = await store.create_bucket(pb.Bucket(name="logs", owner="bob", pool="rs-8-4", created_ms=5))
     assert (created.pool, created.created_ms) == ("rs-8-4", 5)
     assert (await store.get_bucket("photos")).pool == "rs-4-2"  # the default pool
-    with pytest.raises(InvalidArgument):
+    with pytest.raises(NotFound):
         await store.create_bucket(pb.Bucket(name="x1", owner="bob", pool="missing"))
     assert [b.name for b in await store.list_buckets("")] == ["logs", "photos"]
     assert [b.name for b in await store.list_buckets("bob")] == ["logs"]
