@@ -52,7 +52,9 @@ def run_cli(data_dir: Path | None, *args: str, check: bool | None = True, env: d
 
 def _aio(data_dir: Path) -> AllInOne:
     (data_dir / "run").mkdir(parents=True, exist_ok=True)  # the launcher's ready files live here
-    return AllInOne(data_dir, port=free_port(), osds=OSDS, disk_size_bytes=DISK_SIZE_BYTES)
+    # Gateways trust a looked-up access key this long: short, so a revoked key fails quickly.
+    env = {"OBJECTIO_DATAPATH_ACCESS_KEY_CACHE_SECONDS": "1"}
+    return AllInOne(data_dir, port=free_port(), osds=OSDS, disk_size_bytes=DISK_SIZE_BYTES, extra_env=env)
 
 
 @pytest.fixture(scope="module")
