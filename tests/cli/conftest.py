@@ -50,6 +50,14 @@ def run_cli(data_dir: Path | None, *args: str, check: bool | None = True, env: d
     return run
 
 
+def launch_error(exc: Exception) -> str:
+    """The launcher's message and the last line of the failing daemon's log, on one line."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return repr(exc)
+    return lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1][:400]}"
+
+
 def _aio(data_dir: Path) -> AllInOne:
     (data_dir / "run").mkdir(parents=True, exist_ok=True)  # the launcher's ready files live here
     # Gateways trust a looked-up access key this long: short, so a revoked key fails quickly.
@@ -75,8 +83,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AllInOne]:
         try:
             aio.start()
         except RuntimeError as exc:
-            lines = [line for line in str(exc).splitlines() if line.strip()]
-            pytest.skip(f"all-in-one cluster did not start on this tree: {lines[0] if lines else exc}")
+            pytest.skip(f"all-in-one cluster did not start on this tree: {launch_error(exc)}")
         yield aio
     finally:
         aio.stop()

@@ -22,6 +22,7 @@ import pytest
 from objectio.cli.aio import AllInOne, free_port
 from objectio.common.grpcutil import call_metadata
 from objectio.protos import meta_pb2, meta_pb2_grpc
+from tests.cli.conftest import launch_error
 from tests.installer.conftest import run_installer
 
 READY_SECONDS = 60.0
@@ -35,8 +36,7 @@ def cluster(tmp_path: Path) -> Iterator[AllInOne]:
         try:
             aio.start()
         except RuntimeError as exc:
-            first = next((line for line in str(exc).splitlines() if line.strip()), str(exc))
-            pytest.skip(f"all-in-one cluster did not start on this tree: {first}")
+            pytest.skip(f"all-in-one cluster did not start on this tree: {launch_error(exc)}")
         yield aio
     finally:
         aio.stop()
