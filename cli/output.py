@@ -32,7 +32,7 @@ def emit(result: Result, as_json: bool) -> None:
         sys.stdout.write(json.dumps(result.data, indent=2, sort_keys=True) + "\n")
         sys.stdout.flush()
         return
-    console = Console(highlight=False)
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     if result.render is not None:
         result.render(console)
     elif isinstance(result.data, dict):

@@ -1,6 +1,7 @@
 """The installer's plan: a list of small idempotent steps.
 
-Every step can describe itself (for the plan table and ``--dry-run``) and apply itself,
+Every step can describe itself, say what it would do (``preview``: the plan table and
+``--dry-run``, reading only) and apply itself,
 reporting ``created``, ``updated``, ``unchanged`` or ``skipped: <why>``. Running the same plan
 twice yields only ``unchanged``/``skipped`` the second time: files are compared byte for byte
 (and by mode) before they are written, users and directories are created only when missing.
@@ -29,6 +30,7 @@ class Step(Protocol):
 
     def target(self) -> str: ...
     def describe(self) -> str: ...
+    def preview(self) -> str: ...
     def apply(self) -> str: ...
 
 
@@ -49,6 +51,9 @@ class MakeDir:
 
     def describe(self) -> str:
         return f"mode {self.mode:o}, owner {self.owner}"
+
+    def preview(self) -> str:
+        return UNCHANGED if _in_root(self.root, self.path).is_dir() else "would create"
 
     def apply(self) -> str:
         where = _in_root(self.root, self.path)
@@ -80,6 +85,16 @@ class WriteFile:
 
     def describe(self) -> str:
         return f"mode {self.mode:o}, {len(self.content.encode())} bytes"
+
+    def preview(self) -> str:
+        where = _in_root(self.root, self.path)
+        try:
+            current = where.read_bytes()
+        except FileNotFoundError:
+            return "would create"
+        if current != self.content.encode() or (where.stat().st_mode & 0o7777) != self.mode:
+            return "would update"
+        return UNCHANGED
 
     def apply(self) -> str:
         where = _in_root(self.root, self.path)
@@ -124,6 +139,11 @@ class CreateUser:
     def describe(self) -> str:
         return f"system user and group, home {self.home}, no login shell"
 
+    def preview(self) -> str:
+        if str(self.root) != "/":
+            return f"skipped: --root {self.root}"
+        return UNCHANGED if _user_exists(self.name) else "would create"
+
     def apply(self) -> str:
         if str(self.root) != "/":
             return f"skipped: --root {self.root} (run 'useradd --system {self.name}' on the target)"
@@ -147,6 +167,12 @@ class PrepareDisk:
 
     def describe(self) -> str:
         return f"{self.verdict.decision.value}: {self.verdict.reason}"
+
+    def preview(self) -> str:
+        decision = self.verdict.decision
+        if decision is disks.Decision.WIPE:
+            return "would wipe"
+        return f"skipped: {self.verdict.reason}" if decision is disks.Decision.SKIP else UNCHANGED
 
     def apply(self) -> str:
         decision = self.verdict.decision
@@ -174,6 +200,11 @@ class Systemctl:
 
     def describe(self) -> str:
         return "systemctl daemon-reload; systemctl enable --now"
+
+    def preview(self) -> str:
+        if str(self.root) != "/":
+            return f"skipped: --root {self.root}"
+        return "would enable and start" if systemd_is_pid1() else "skipped: systemd is not PID 1 here"
 
     def apply(self) -> str:
         if str(self.root) != "/":

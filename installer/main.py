@@ -209,7 +209,7 @@ def _show(console: Console, title: str, rows: list[dict[str, str]]) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     root = Path(args.root).resolve()
     plan = build_plan(args, root)
-    rows = [{"step": s.kind, "target": s.target(), "what": s.describe()} for s in plan.steps]
+    rows = [{"step": s.kind, "target": s.target(), "what": s.describe(), "result": s.preview()} for s in plan.steps]
     refused = [v for v in plan.verdicts if v.named and v.decision is disks.Decision.SKIP]
     stop_reason = ""
     if refused:
@@ -239,7 +239,7 @@ def _report(console: Console, args: argparse.Namespace, title: str, rows: list[d
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    console = Console(highlight=False)
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     try:
         return run(args, console)
     except InstallError as exc:

@@ -28,6 +28,8 @@ def test_dry_run_writes_nothing(tmp_path: Path, loop_device: Callable[[str], str
     proc = run_installer("init", "--root", str(root), "--disk", disk, "--dry-run")
     assert json.loads(proc.stdout)["summary"].startswith("dry run")
     assert _steps(proc)[disk]["what"].startswith("use:")
+    files = [s for s in json.loads(proc.stdout)["steps"] if s["step"] == "file"]
+    assert files and all(s["result"] == "would create" for s in files)
     assert not root.exists()
 
 
@@ -62,6 +64,8 @@ def test_init_writes_units_and_config_and_is_idempotent(tmp_path: Path, loop_dev
     assert json.loads(second.stdout)["summary"] == "unchanged: nothing to do"
     assert all(s["result"].startswith(("unchanged", "skipped")) for s in json.loads(second.stdout)["steps"])
     assert _files(root) == before
+    preview = run_installer(*args, "--dry-run")
+    assert all(s["result"].startswith(("unchanged", "skipped")) for s in json.loads(preview.stdout)["steps"])
 
 
 def test_filesystem_disk_needs_force(tmp_path: Path, loop_device: Callable[[str], str]) -> None:
