@@ -13,6 +13,8 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from starlette.applications import Starlette
+
 from objectio.common import logs
 from objectio.gateway import errors
 from objectio.gateway.auth import sigv4
@@ -26,7 +28,6 @@ from objectio.gateway.dispatch import HANDLERS
 from objectio.gateway.http import Response
 from objectio.gateway.metrics import Metrics
 from objectio.gateway.request import S3Request, headers_from_scope, parse_request
-from starlette.applications import Starlette
 
 log = logging.getLogger("objectio.gateway")
 access_log = logging.getLogger("objectio.gateway.access")

@@ -11,8 +11,9 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import requests
-from objectio.gateway.checksums import crc32c_python
 from s3_harness import Server, read_reply, signed, signed_head
+
+from objectio.gateway.checksums import crc32c_python
 
 
 def code_of(response: Any) -> str:
@@ -37,8 +38,9 @@ def test_bad_authorization_header(server: Server) -> None:
 
 
 def test_wrong_secret(server: Server) -> None:
-    from objectio.gateway.backend import AccessKey
     from s3_harness import ALICE
+
+    from objectio.gateway.backend import AccessKey
 
     impostor = AccessKey(ALICE.access_key, "not-the-secret", "alice")
     response = signed(server, "GET", "/", key=impostor)

@@ -1,0 +1,406 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class OsdUp(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    OSD_DOWN: _ClassVar[OsdUp]
+    OSD_UP: _ClassVar[OsdUp]
+
+class OsdIn(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    OSD_IN: _ClassVar[OsdIn]
+    OSD_OUT: _ClassVar[OsdIn]
+
+class PoolType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    POOL_RS_VAND: _ClassVar[PoolType]
+    POOL_RS_CAUCHY: _ClassVar[PoolType]
+    POOL_LRC: _ClassVar[PoolType]
+OSD_DOWN: OsdUp
+OSD_UP: OsdUp
+OSD_IN: OsdIn
+OSD_OUT: OsdIn
+POOL_RS_VAND: PoolType
+POOL_RS_CAUCHY: PoolType
+POOL_LRC: PoolType
+
+class Empty(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Osd(_message.Message):
+    __slots__ = ("id", "address", "host", "disk", "disk_uuid", "capacity_bytes", "used_bytes", "up", "weight", "last_heartbeat_ms")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    HOST_FIELD_NUMBER: _ClassVar[int]
+    DISK_FIELD_NUMBER: _ClassVar[int]
+    DISK_UUID_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    USED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    UP_FIELD_NUMBER: _ClassVar[int]
+    IN_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    LAST_HEARTBEAT_MS_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    address: str
+    host: str
+    disk: str
+    disk_uuid: str
+    capacity_bytes: int
+    used_bytes: int
+    up: OsdUp
+    weight: float
+    last_heartbeat_ms: int
+    def __init__(self, id: _Optional[int] = ..., address: _Optional[str] = ..., host: _Optional[str] = ..., disk: _Optional[str] = ..., disk_uuid: _Optional[str] = ..., capacity_bytes: _Optional[int] = ..., used_bytes: _Optional[int] = ..., up: _Optional[_Union[OsdUp, str]] = ..., weight: _Optional[float] = ..., last_heartbeat_ms: _Optional[int] = ..., **kwargs) -> None: ...
+
+class Pool(_message.Message):
+    __slots__ = ("name", "type", "k", "m", "local_groups", "stripe_unit_bytes", "format_version")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    K_FIELD_NUMBER: _ClassVar[int]
+    M_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    STRIPE_UNIT_BYTES_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    type: PoolType
+    k: int
+    m: int
+    local_groups: int
+    stripe_unit_bytes: int
+    format_version: int
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[_Union[PoolType, str]] = ..., k: _Optional[int] = ..., m: _Optional[int] = ..., local_groups: _Optional[int] = ..., stripe_unit_bytes: _Optional[int] = ..., format_version: _Optional[int] = ...) -> None: ...
+
+class ClusterMap(_message.Message):
+    __slots__ = ("epoch", "cluster_id", "osds", "pools", "default_pool")
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_ID_FIELD_NUMBER: _ClassVar[int]
+    OSDS_FIELD_NUMBER: _ClassVar[int]
+    POOLS_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_POOL_FIELD_NUMBER: _ClassVar[int]
+    epoch: int
+    cluster_id: str
+    osds: _containers.RepeatedCompositeFieldContainer[Osd]
+    pools: _containers.RepeatedCompositeFieldContainer[Pool]
+    default_pool: str
+    def __init__(self, epoch: _Optional[int] = ..., cluster_id: _Optional[str] = ..., osds: _Optional[_Iterable[_Union[Osd, _Mapping]]] = ..., pools: _Optional[_Iterable[_Union[Pool, _Mapping]]] = ..., default_pool: _Optional[str] = ...) -> None: ...
+
+class RegisterOsdRequest(_message.Message):
+    __slots__ = ("osd_id", "address", "host", "disk", "disk_uuid", "capacity_bytes", "used_bytes", "cluster_id")
+    OSD_ID_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    HOST_FIELD_NUMBER: _ClassVar[int]
+    DISK_FIELD_NUMBER: _ClassVar[int]
+    DISK_UUID_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    USED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_ID_FIELD_NUMBER: _ClassVar[int]
+    osd_id: int
+    address: str
+    host: str
+    disk: str
+    disk_uuid: str
+    capacity_bytes: int
+    used_bytes: int
+    cluster_id: str
+    def __init__(self, osd_id: _Optional[int] = ..., address: _Optional[str] = ..., host: _Optional[str] = ..., disk: _Optional[str] = ..., disk_uuid: _Optional[str] = ..., capacity_bytes: _Optional[int] = ..., used_bytes: _Optional[int] = ..., cluster_id: _Optional[str] = ...) -> None: ...
+
+class RegisterOsdReply(_message.Message):
+    __slots__ = ("osd_id", "cluster_id", "heartbeat_interval_ms")
+    OSD_ID_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_ID_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
+    osd_id: int
+    cluster_id: str
+    heartbeat_interval_ms: int
+    def __init__(self, osd_id: _Optional[int] = ..., cluster_id: _Optional[str] = ..., heartbeat_interval_ms: _Optional[int] = ...) -> None: ...
+
+class HeartbeatRequest(_message.Message):
+    __slots__ = ("osd_id", "capacity_bytes", "used_bytes", "shard_count")
+    OSD_ID_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    USED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    SHARD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    osd_id: int
+    capacity_bytes: int
+    used_bytes: int
+    shard_count: int
+    def __init__(self, osd_id: _Optional[int] = ..., capacity_bytes: _Optional[int] = ..., used_bytes: _Optional[int] = ..., shard_count: _Optional[int] = ...) -> None: ...
+
+class HeartbeatReply(_message.Message):
+    __slots__ = ("epoch",)
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
+    epoch: int
+    def __init__(self, epoch: _Optional[int] = ...) -> None: ...
+
+class GetClusterMapRequest(_message.Message):
+    __slots__ = ("known_epoch",)
+    KNOWN_EPOCH_FIELD_NUMBER: _ClassVar[int]
+    known_epoch: int
+    def __init__(self, known_epoch: _Optional[int] = ...) -> None: ...
+
+class SetOsdStateRequest(_message.Message):
+    __slots__ = ("osd_id", "set_in", "set_out", "remove")
+    OSD_ID_FIELD_NUMBER: _ClassVar[int]
+    SET_IN_FIELD_NUMBER: _ClassVar[int]
+    SET_OUT_FIELD_NUMBER: _ClassVar[int]
+    REMOVE_FIELD_NUMBER: _ClassVar[int]
+    osd_id: int
+    set_in: bool
+    set_out: bool
+    remove: bool
+    def __init__(self, osd_id: _Optional[int] = ..., set_in: _Optional[bool] = ..., set_out: _Optional[bool] = ..., remove: _Optional[bool] = ...) -> None: ...
+
+class Bucket(_message.Message):
+    __slots__ = ("name", "owner", "pool", "created_ms")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    POOL_FIELD_NUMBER: _ClassVar[int]
+    CREATED_MS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    owner: str
+    pool: str
+    created_ms: int
+    def __init__(self, name: _Optional[str] = ..., owner: _Optional[str] = ..., pool: _Optional[str] = ..., created_ms: _Optional[int] = ...) -> None: ...
+
+class BucketName(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class CreateBucketRequest(_message.Message):
+    __slots__ = ("name", "owner", "pool")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    POOL_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    owner: str
+    pool: str
+    def __init__(self, name: _Optional[str] = ..., owner: _Optional[str] = ..., pool: _Optional[str] = ...) -> None: ...
+
+class ListBucketsRequest(_message.Message):
+    __slots__ = ("owner",)
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    owner: str
+    def __init__(self, owner: _Optional[str] = ...) -> None: ...
+
+class ListBucketsReply(_message.Message):
+    __slots__ = ("buckets",)
+    BUCKETS_FIELD_NUMBER: _ClassVar[int]
+    buckets: _containers.RepeatedCompositeFieldContainer[Bucket]
+    def __init__(self, buckets: _Optional[_Iterable[_Union[Bucket, _Mapping]]] = ...) -> None: ...
+
+class StripePlacement(_message.Message):
+    __slots__ = ("osd_ids", "length")
+    OSD_IDS_FIELD_NUMBER: _ClassVar[int]
+    LENGTH_FIELD_NUMBER: _ClassVar[int]
+    osd_ids: _containers.RepeatedScalarFieldContainer[int]
+    length: int
+    def __init__(self, osd_ids: _Optional[_Iterable[int]] = ..., length: _Optional[int] = ...) -> None: ...
+
+class ObjectRecord(_message.Message):
+    __slots__ = ("format_version", "bucket", "key", "size", "etag", "content_type", "user_meta", "headers", "mtime_ns", "version_id", "object_id", "pool", "stripes", "inline_data", "is_inline")
+    class UserMetaEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class HeadersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    FORMAT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    USER_META_FIELD_NUMBER: _ClassVar[int]
+    HEADERS_FIELD_NUMBER: _ClassVar[int]
+    MTIME_NS_FIELD_NUMBER: _ClassVar[int]
+    VERSION_ID_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    POOL_FIELD_NUMBER: _ClassVar[int]
+    STRIPES_FIELD_NUMBER: _ClassVar[int]
+    INLINE_DATA_FIELD_NUMBER: _ClassVar[int]
+    IS_INLINE_FIELD_NUMBER: _ClassVar[int]
+    format_version: int
+    bucket: str
+    key: str
+    size: int
+    etag: str
+    content_type: str
+    user_meta: _containers.ScalarMap[str, str]
+    headers: _containers.ScalarMap[str, str]
+    mtime_ns: int
+    version_id: str
+    object_id: bytes
+    pool: str
+    stripes: _containers.RepeatedCompositeFieldContainer[StripePlacement]
+    inline_data: bytes
+    is_inline: bool
+    def __init__(self, format_version: _Optional[int] = ..., bucket: _Optional[str] = ..., key: _Optional[str] = ..., size: _Optional[int] = ..., etag: _Optional[str] = ..., content_type: _Optional[str] = ..., user_meta: _Optional[_Mapping[str, str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., mtime_ns: _Optional[int] = ..., version_id: _Optional[str] = ..., object_id: _Optional[bytes] = ..., pool: _Optional[str] = ..., stripes: _Optional[_Iterable[_Union[StripePlacement, _Mapping]]] = ..., inline_data: _Optional[bytes] = ..., is_inline: _Optional[bool] = ...) -> None: ...
+
+class ObjectName(_message.Message):
+    __slots__ = ("bucket", "key")
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    bucket: str
+    key: str
+    def __init__(self, bucket: _Optional[str] = ..., key: _Optional[str] = ...) -> None: ...
+
+class PutObjectRequest(_message.Message):
+    __slots__ = ("record", "if_none_match")
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    IF_NONE_MATCH_FIELD_NUMBER: _ClassVar[int]
+    record: ObjectRecord
+    if_none_match: bool
+    def __init__(self, record: _Optional[_Union[ObjectRecord, _Mapping]] = ..., if_none_match: _Optional[bool] = ...) -> None: ...
+
+class PutObjectReply(_message.Message):
+    __slots__ = ("replaced", "has_replaced")
+    REPLACED_FIELD_NUMBER: _ClassVar[int]
+    HAS_REPLACED_FIELD_NUMBER: _ClassVar[int]
+    replaced: ObjectRecord
+    has_replaced: bool
+    def __init__(self, replaced: _Optional[_Union[ObjectRecord, _Mapping]] = ..., has_replaced: _Optional[bool] = ...) -> None: ...
+
+class DeleteObjectReply(_message.Message):
+    __slots__ = ("deleted", "existed")
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    EXISTED_FIELD_NUMBER: _ClassVar[int]
+    deleted: ObjectRecord
+    existed: bool
+    def __init__(self, deleted: _Optional[_Union[ObjectRecord, _Mapping]] = ..., existed: _Optional[bool] = ...) -> None: ...
+
+class ListObjectsRequest(_message.Message):
+    __slots__ = ("bucket", "prefix", "delimiter", "start_after", "max_keys")
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    DELIMITER_FIELD_NUMBER: _ClassVar[int]
+    START_AFTER_FIELD_NUMBER: _ClassVar[int]
+    MAX_KEYS_FIELD_NUMBER: _ClassVar[int]
+    bucket: str
+    prefix: str
+    delimiter: str
+    start_after: str
+    max_keys: int
+    def __init__(self, bucket: _Optional[str] = ..., prefix: _Optional[str] = ..., delimiter: _Optional[str] = ..., start_after: _Optional[str] = ..., max_keys: _Optional[int] = ...) -> None: ...
+
+class ListObjectsReply(_message.Message):
+    __slots__ = ("objects", "common_prefixes", "is_truncated", "next_marker")
+    OBJECTS_FIELD_NUMBER: _ClassVar[int]
+    COMMON_PREFIXES_FIELD_NUMBER: _ClassVar[int]
+    IS_TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    NEXT_MARKER_FIELD_NUMBER: _ClassVar[int]
+    objects: _containers.RepeatedCompositeFieldContainer[ObjectRecord]
+    common_prefixes: _containers.RepeatedScalarFieldContainer[str]
+    is_truncated: bool
+    next_marker: str
+    def __init__(self, objects: _Optional[_Iterable[_Union[ObjectRecord, _Mapping]]] = ..., common_prefixes: _Optional[_Iterable[str]] = ..., is_truncated: _Optional[bool] = ..., next_marker: _Optional[str] = ...) -> None: ...
+
+class FindUnreferencedRequest(_message.Message):
+    __slots__ = ("object_ids",)
+    OBJECT_IDS_FIELD_NUMBER: _ClassVar[int]
+    object_ids: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, object_ids: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class FindUnreferencedReply(_message.Message):
+    __slots__ = ("object_ids",)
+    OBJECT_IDS_FIELD_NUMBER: _ClassVar[int]
+    object_ids: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, object_ids: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class User(_message.Message):
+    __slots__ = ("name", "created_ms", "is_admin")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CREATED_MS_FIELD_NUMBER: _ClassVar[int]
+    IS_ADMIN_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    created_ms: int
+    is_admin: bool
+    def __init__(self, name: _Optional[str] = ..., created_ms: _Optional[int] = ..., is_admin: _Optional[bool] = ...) -> None: ...
+
+class UserName(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class CreateUserRequest(_message.Message):
+    __slots__ = ("name", "is_admin")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    IS_ADMIN_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    is_admin: bool
+    def __init__(self, name: _Optional[str] = ..., is_admin: _Optional[bool] = ...) -> None: ...
+
+class ListUsersReply(_message.Message):
+    __slots__ = ("users",)
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    users: _containers.RepeatedCompositeFieldContainer[User]
+    def __init__(self, users: _Optional[_Iterable[_Union[User, _Mapping]]] = ...) -> None: ...
+
+class AccessKey(_message.Message):
+    __slots__ = ("access_key", "secret_key", "user", "created_ms", "is_admin")
+    ACCESS_KEY_FIELD_NUMBER: _ClassVar[int]
+    SECRET_KEY_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    CREATED_MS_FIELD_NUMBER: _ClassVar[int]
+    IS_ADMIN_FIELD_NUMBER: _ClassVar[int]
+    access_key: str
+    secret_key: str
+    user: str
+    created_ms: int
+    is_admin: bool
+    def __init__(self, access_key: _Optional[str] = ..., secret_key: _Optional[str] = ..., user: _Optional[str] = ..., created_ms: _Optional[int] = ..., is_admin: _Optional[bool] = ...) -> None: ...
+
+class AccessKeyId(_message.Message):
+    __slots__ = ("access_key",)
+    ACCESS_KEY_FIELD_NUMBER: _ClassVar[int]
+    access_key: str
+    def __init__(self, access_key: _Optional[str] = ...) -> None: ...
+
+class CreateAccessKeyRequest(_message.Message):
+    __slots__ = ("user", "access_key", "secret_key")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    ACCESS_KEY_FIELD_NUMBER: _ClassVar[int]
+    SECRET_KEY_FIELD_NUMBER: _ClassVar[int]
+    user: str
+    access_key: str
+    secret_key: str
+    def __init__(self, user: _Optional[str] = ..., access_key: _Optional[str] = ..., secret_key: _Optional[str] = ...) -> None: ...
+
+class ListAccessKeysReply(_message.Message):
+    __slots__ = ("keys",)
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    keys: _containers.RepeatedCompositeFieldContainer[AccessKey]
+    def __init__(self, keys: _Optional[_Iterable[_Union[AccessKey, _Mapping]]] = ...) -> None: ...
+
+class ClusterStatus(_message.Message):
+    __slots__ = ("map", "bucket_count", "object_count", "degraded_stripes", "capacity_bytes", "used_bytes")
+    MAP_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_COUNT_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DEGRADED_STRIPES_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    USED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    map: ClusterMap
+    bucket_count: int
+    object_count: int
+    degraded_stripes: int
+    capacity_bytes: int
+    used_bytes: int
+    def __init__(self, map: _Optional[_Union[ClusterMap, _Mapping]] = ..., bucket_count: _Optional[int] = ..., object_count: _Optional[int] = ..., degraded_stripes: _Optional[int] = ..., capacity_bytes: _Optional[int] = ..., used_bytes: _Optional[int] = ...) -> None: ...
