@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import AsyncIterator
 from typing import Any
+
+from starlette.applications import Starlette
 
 from objectio.common import logs
 from objectio.gateway import errors
@@ -25,7 +28,6 @@ from objectio.gateway.dispatch import HANDLERS
 from objectio.gateway.http import Response
 from objectio.gateway.metrics import Metrics
 from objectio.gateway.request import S3Request, headers_from_scope, parse_request
-from starlette.applications import Starlette
 
 log = logging.getLogger("objectio.gateway")
 access_log = logging.getLogger("objectio.gateway.access")
@@ -144,16 +146,29 @@ class S3App:
         if response.stream is None:
             await send({"type": "http.response.body", "body": response.body if method != "HEAD" else b""})
             return len(response.body) if method != "HEAD" else 0
+        return await self._send_stream(send, response.stream)
+
+    async def _send_stream(self, send: Send, stream: AsyncIterator[bytes]) -> int:
+        """Send with one piece of look-ahead, so the last piece carries the end of the body
+        (one write fewer per small object)."""
         sent = 0
         try:
-            async for piece in response.stream:
-                sent += len(piece)
-                await send({"type": "http.response.body", "body": piece, "more_body": True})
+            current = await anext(stream, None)
+            while current is not None:
+                following = await anext(stream, None)
+                sent += len(current)
+                await send({"type": "http.response.body", "body": current, "more_body": following is not None})
+                current = following
         except Exception:
             # Headers are out: the only honest signal left is to cut the connection.
             log.exception("response body stream failed", extra=logs.log_fields(sent_bytes=sent))
             raise
-        await send({"type": "http.response.body", "body": b""})
+        finally:
+            close = getattr(stream, "aclose", None)
+            if close is not None:
+                await close()  # release backend resources even if the client went away
+        if sent == 0:
+            await send({"type": "http.response.body", "body": b""})
         return sent
 
     def _log_access(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -33,9 +35,18 @@ class Metrics:
         )
         self.bytes_sent = Counter("objectio_s3_bytes_sent", "response body bytes sent", registry=self.registry)
 
+        self._requests_by_label: dict[tuple[str, int], Any] = {}
+        self._duration_by_op: dict[str, Any] = {}
+
     def observe(self, op: str, status: int, seconds: float, received: int, sent: int) -> None:
-        self.requests.labels(op, str(status)).inc()
-        self.duration.labels(op).observe(seconds)
+        counter = self._requests_by_label.get((op, status))
+        if counter is None:
+            counter = self._requests_by_label[(op, status)] = self.requests.labels(op, str(status))
+        counter.inc()
+        histogram = self._duration_by_op.get(op)
+        if histogram is None:
+            histogram = self._duration_by_op[op] = self.duration.labels(op)
+        histogram.observe(seconds)
         if received:
             self.bytes_received.inc(received)
         if sent:

@@ -7,10 +7,13 @@ import asyncio
 import os
 import socket
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
 from hypercorn.typing import ASGIFramework
+from starlette.applications import Starlette
+
 from objectio.gateway.config import GatewayConfig
 
 # A request head between request_header_bytes_max and this multiple of it still reaches the app
@@ -49,9 +52,10 @@ def hypercorn_config(config: GatewayConfig, sock: socket.socket) -> HypercornCon
 
 
 async def serve_app(
-    app: ASGIFramework, config: GatewayConfig, sock: socket.socket, shutdown: Callable[[], Awaitable[None]]
+    app: Starlette, config: GatewayConfig, sock: socket.socket, shutdown: Callable[[], Awaitable[object]]
 ) -> None:
-    await serve(app, hypercorn_config(config, sock), shutdown_trigger=shutdown)
+    trigger = cast(Callable[[], Awaitable[None]], shutdown)
+    await serve(cast(ASGIFramework, app), hypercorn_config(config, sock), shutdown_trigger=trigger)
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:

@@ -50,8 +50,13 @@ class Overloaded(MetaStoreError):
     """The write queue is full: the caller should back off (RESOURCE_EXHAUSTED)."""
 
 
-class StoreClosed(MetaStoreError):
-    """The store is shutting down or its writer died (UNAVAILABLE)."""
+class Unavailable(MetaStoreError):
+    """The store cannot serve right now: SQLite failed to read or write (disk error, disk
+    full), or the store is closing (UNAVAILABLE: the caller may retry, elsewhere or later)."""
+
+
+class StoreClosed(Unavailable):
+    """The store is closed, shutting down, or its writer stopped."""
 
 
 class CorruptRecord(MetaStoreError):

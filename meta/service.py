@@ -33,7 +33,7 @@ from objectio.meta.errors import (
     NotFound,
     Overloaded,
     PreconditionFailed,
-    StoreClosed,
+    Unavailable,
 )
 from objectio.meta.sqlite_schema import RECORD_FORMAT_VERSION
 from objectio.meta.store import MetaStore, OsdHeartbeat
@@ -53,7 +53,7 @@ _CODES: list[tuple[type[MetaStoreError], grpc.StatusCode]] = [
     (PreconditionFailed, grpc.StatusCode.FAILED_PRECONDITION),
     (InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT),
     (Overloaded, grpc.StatusCode.RESOURCE_EXHAUSTED),
-    (StoreClosed, grpc.StatusCode.UNAVAILABLE),
+    (Unavailable, grpc.StatusCode.UNAVAILABLE),
     (CorruptRecord, grpc.StatusCode.DATA_LOSS),
 ]
 
@@ -79,9 +79,14 @@ def rpc(
             return await handler(self, request, context)
         except MetaStoreError as exc:
             code, trailing = _status_of(exc)
-            if code in (grpc.StatusCode.DATA_LOSS, grpc.StatusCode.INTERNAL):
+            if code in (grpc.StatusCode.DATA_LOSS, grpc.StatusCode.UNAVAILABLE):
                 log.error("%s failed: %s", handler.__name__, exc)
             await context.abort(code, str(exc), trailing)
+        except aio.AbortError:
+            raise
+        except Exception:
+            log.exception("%s failed unexpectedly", handler.__name__)
+            await context.abort(grpc.StatusCode.INTERNAL, f"{handler.__name__}: internal error (see the meta log)")
 
     return wrapper
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from objectio.meta import sqlite_schema as schema
-from objectio.meta.errors import StoreClosed
+from objectio.meta.errors import StoreClosed, Unavailable
 from objectio.meta.listing import list_page
 from objectio.meta.sqlite_ops import ClusterOps, ObjectOps, UserOps
 from objectio.meta.store import MetaStore, OsdHeartbeat, StoreCounts, WriterStats
@@ -130,11 +130,15 @@ class SqliteMetaStore(MetaStore):
             self._reader_local.conn = conn
             with self._reader_lock:
                 self._reader_conns.append(conn)
-        conn.execute("BEGIN")  # one snapshot for the whole read
         try:
-            return fn(conn)
-        finally:
-            conn.execute("COMMIT")
+            conn.execute("BEGIN")  # one snapshot for the whole read
+            try:
+                return fn(conn)
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")  # read-only: nothing to keep
+        except sqlite3.Error as exc:
+            raise Unavailable(f"metadata read failed: {exc}") from exc
 
     # ---- cluster map ----------------------------------------------------------------------------
 

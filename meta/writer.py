@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from objectio.meta.errors import MetaStoreError, Overloaded, StoreClosed
+from objectio.meta.errors import MetaStoreError, Overloaded, StoreClosed, Unavailable
 from objectio.meta.store import WriterStats
 
 WriteFn = Callable[[sqlite3.Connection], Any]
@@ -148,7 +148,7 @@ class GroupCommitWriter:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             self.stats.writes_failed += len(batch)
-            return [(False, StoreClosed(f"metadata write failed: {exc}"))] * len(batch)
+            return [(False, Unavailable(f"metadata write failed: {exc}"))] * len(batch)
         succeeded = sum(1 for ok, _ in outcomes if ok)
         self.stats.commits += 1
         self.stats.writes_committed += succeeded
@@ -164,10 +164,13 @@ class GroupCommitWriter:
         try:
             value = write.fn(conn)
         except Exception as exc:
-            if not isinstance(exc, MetaStoreError):
-                log.exception("metadata write raised %s", type(exc).__name__)
             conn.execute("ROLLBACK TO w")
             conn.execute("RELEASE w")
+            if isinstance(exc, MetaStoreError):
+                return False, exc
+            log.exception("metadata write raised %s", type(exc).__name__)
+            if isinstance(exc, sqlite3.Error):
+                return False, Unavailable(f"metadata write failed: {exc}")
             return False, exc
         conn.execute("RELEASE w")
         return True, value

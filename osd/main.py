@@ -16,7 +16,8 @@ import sys
 
 import grpc
 from grpc import aio
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 
 from objectio.common.config import ConfigError, add_config_flags, load_from_args
 from objectio.common.grpcutil import ClusterAuthInterceptor, call_metadata, channel_options, server_options
@@ -74,7 +75,9 @@ class OsdDaemon:
         cfg = self.config
         if is_blank(cfg.disk):
             if not cfg.format_if_new:
-                raise RuntimeError(f"disk {cfg.disk} holds no ObjectIO superblock (run objectio-install or --format-if-new)")
+                raise RuntimeError(
+                    f"disk {cfg.disk} holds no ObjectIO superblock (run objectio-install or --format-if-new)"
+                )
             await self._register(0, "", cfg.disk_size_bytes, 0, "")
             log.info("formatting blank disk", extra=log_fields(disk=cfg.disk, osd_id=self.osd_id))
             await asyncio.to_thread(
@@ -126,7 +129,7 @@ class OsdDaemon:
         self.store = store
         servicer = OsdServicer(store, self.osd_id, cfg.stream_inflight_stripes_max, cfg.readahead_stripes)
         osd_pb2_grpc.add_OsdServiceServicer_to_server(servicer, server)
-        health_servicer = health.aio.HealthServicer()
+        health_servicer = health_aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         await server.start()
         await health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
@@ -146,7 +149,7 @@ class OsdDaemon:
             await heartbeat
         await server.stop(grace=2)
         await store.close()
-        await self.channel.close()
+        await self.channel.close(None)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,7 +38,11 @@ def _start(data_dir: Path, port: int) -> tuple[subprocess.Popen[str], dict[str, 
         line = proc.stdout.readline()
         if not line:
             break
-        for field, pattern in (("endpoint", r"endpoint:\s+(\S+)"), ("access", r"access key:\s+(\S+)"), ("secret", r"secret key:\s+(\S+)")):
+        for field, pattern in (
+            ("endpoint", r"endpoint:\s+(\S+)"),
+            ("access", r"access key:\s+(\S+)"),
+            ("secret", r"secret key:\s+(\S+)"),
+        ):
             match = re.search(pattern, line)
             if match:
                 seen[field] = match.group(1)
@@ -60,11 +64,19 @@ def test_launcher_prints_credentials_serves_and_stops_cleanly(tmp_path: Path) ->
         with urllib.request.urlopen(f"{seen['endpoint']}/health/ready", timeout=5) as response:
             assert response.status == 200
         s3: Any = boto3.client(
-            "s3", endpoint_url=seen["endpoint"], aws_access_key_id=seen["access"], aws_secret_access_key=seen["secret"], region_name="us-east-1"
+            "s3",
+            endpoint_url=seen["endpoint"],
+            aws_access_key_id=seen["access"],
+            aws_secret_access_key=seen["secret"],
+            region_name="us-east-1",
         )
         s3.create_bucket(Bucket="keep")
         s3.put_object(Bucket="keep", Key="k", Body=b"persist me" * 10_000)
-        cmdlines = [Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ") for pid in _children_of(proc.pid) if pid != proc.pid and Path(f"/proc/{pid}").exists()]
+        cmdlines = [
+            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            for pid in _children_of(proc.pid)
+            if pid != proc.pid and Path(f"/proc/{pid}").exists()
+        ]
         for role in (b"objectio-meta", b"objectio-osd", b"objectio-gateway"):
             assert any(role in c for c in cmdlines), f"no process names {role!r}: {cmdlines}"
     finally:
@@ -78,7 +90,11 @@ def test_launcher_prints_credentials_serves_and_stops_cleanly(tmp_path: Path) ->
     try:
         assert (seen2["access"], seen2["secret"]) == (seen["access"], seen["secret"])
         s3 = boto3.client(
-            "s3", endpoint_url=seen2["endpoint"], aws_access_key_id=seen2["access"], aws_secret_access_key=seen2["secret"], region_name="us-east-1"
+            "s3",
+            endpoint_url=seen2["endpoint"],
+            aws_access_key_id=seen2["access"],
+            aws_secret_access_key=seen2["secret"],
+            region_name="us-east-1",
         )
         assert s3.get_object(Bucket="keep", Key="k")["Body"].read() == b"persist me" * 10_000
     finally:

@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 from botocore.config import Config as BotoConfig
 from memory_backend import MemoryBackend
+
 from objectio.gateway.app import create_app
 from objectio.gateway.backend import AccessKey
 from objectio.gateway.config import GatewayConfig

@@ -12,9 +12,10 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from memory_backend import MemoryBackend
+from s3_harness import ALICE, REGION, make_config
+
 from objectio.gateway import backend as be
 from objectio.gateway.app import create_app
-from s3_harness import ALICE, REGION, make_config
 
 
 class FlakyBackend(MemoryBackend):  # type: ignore[misc]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from memory_backend import MemoryBackend
+
 from objectio.gateway import errors
 from objectio.gateway.auth import sigv4
 from objectio.gateway.auth.chunked import ChunkDecoder, ChunkSigning

@@ -9,6 +9,7 @@ import zlib
 from typing import Any
 
 import pytest
+
 from objectio.common.config import ConfigError
 from objectio.gateway import backend as be
 from objectio.gateway import checksums, conditionals, errors, ranges
@@ -99,7 +100,7 @@ def test_error_xml() -> None:
     )
     assert error.status == 404
     assert errors.NotModified.status == 304 and not errors.NotModified.has_body
-    expected = {
+    expected: dict[type[errors.S3Error], int] = {
         errors.AccessDenied: 403, errors.SignatureDoesNotMatch: 403, errors.InvalidAccessKeyId: 403,
         errors.RequestTimeTooSkewed: 403, errors.AuthorizationHeaderMalformed: 400,
         errors.AuthorizationQueryParametersError: 400, errors.BucketNotEmpty: 409,

@@ -12,8 +12,9 @@ from typing import Any
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from objectio.gateway.auth import sigv4
 from s3_harness import ALICE, REGION, Server, read_reply, signed
+
+from objectio.gateway.auth import sigv4
 
 
 def streaming_put(server: Server, path: str, chunks: list[bytes], *, trailer: bool = False, tamper: int = -1) -> bytes:

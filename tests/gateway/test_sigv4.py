@@ -11,12 +11,13 @@ from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from memory_backend import MemoryBackend
+from s3_harness import ALICE, REGION
+
 from objectio.gateway import errors
 from objectio.gateway.auth import sigv4
 from objectio.gateway.auth.verify import Identity, authenticate
 from objectio.gateway.backend import AccessKey
 from objectio.gateway.request import headers_from_scope, parse_request
-from s3_harness import ALICE, REGION
 
 HOST = "s3.test:9000"
 
