@@ -32,7 +32,7 @@ class MetaConn:
         self.target = target
         self.timeout_seconds = timeout_seconds
         self._channel = grpc.insecure_channel(target.meta_address, options=channel_options())
-        self._stub = meta_pb2_grpc.MetaServiceStub(self._channel)  # type: ignore[no-untyped-call]
+        self._stub = meta_pb2_grpc.MetaServiceStub(self._channel)
         request_id.set(new_request_id())
 
     def close(self) -> None:

@@ -23,7 +23,7 @@ from tests.cli.conftest import run_cli
 @pytest.fixture(scope="module")
 def meta(meta_only: AllInOne) -> Iterator[Any]:
     with grpc.insecure_channel(meta_only.meta_address) as channel:
-        stub = meta_pb2_grpc.MetaServiceStub(channel)  # type: ignore[no-untyped-call]
+        stub = meta_pb2_grpc.MetaServiceStub(channel)
         md = call_metadata(meta_only.credentials.cluster_token)
 
         class Call:

@@ -44,7 +44,7 @@ def cluster(tmp_path: Path) -> Iterator[AllInOne]:
 
 def _osds(cluster: AllInOne) -> list[meta_pb2.Osd]:
     with grpc.insecure_channel(cluster.meta_address) as channel:
-        stub = meta_pb2_grpc.MetaServiceStub(channel)  # type: ignore[no-untyped-call]
+        stub = meta_pb2_grpc.MetaServiceStub(channel)
         cmap = stub.GetClusterMap(
             meta_pb2.GetClusterMapRequest(), metadata=call_metadata(cluster.credentials.cluster_token), timeout=10
         )
