@@ -90,7 +90,7 @@ def test_buckets_and_stats(meta_only: AllInOne, meta: Any, osd_ids: list[int]) -
     d = meta_only.data_dir
     bucket = run_cli(d, "bucket", "create", "photos", "--json").data
     assert bucket["owner"] == "admin"  # the user of the data dir's access key
-    run_cli(d, "bucket", "create", "cold-photos", "--owner", "admin", "--pool", "cold")
+    run_cli(d, "bucket", "create", "cold-photos", "--owner", "admin", "--pool", "rs-8-4")
     assert {"photos", "cold-photos"} <= {b["name"] for b in run_cli(d, "bucket", "list", "--json").data}
     for i in range(5):
         record = meta_pb2.ObjectRecord(bucket="photos", key=f"k{i}", size=10 + i, etag="e", is_inline=True,
