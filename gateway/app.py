@@ -163,6 +163,10 @@ class S3App:
             # Headers are out: the only honest signal left is to cut the connection.
             log.exception("response body stream failed", extra=logs.log_fields(sent_bytes=sent))
             raise
+        finally:
+            close = getattr(stream, "aclose", None)
+            if close is not None:
+                await close()  # release backend resources even if the client went away
         if sent == 0:
             await send({"type": "http.response.body", "body": b""})
         return sent

@@ -53,4 +53,7 @@ class Context:
         info = await self.buckets.get(self.req.bucket)
         if info.owner != self.identity.user and not self.identity.key.is_admin:
             raise errors.AccessDenied()
+        expected_owner = self.req.headers.get("x-amz-expected-bucket-owner")
+        if expected_owner is not None and expected_owner != info.owner:
+            raise errors.AccessDenied()
         return info

@@ -41,13 +41,24 @@ def set_process_name(name: str) -> None:
     setproctitle.setproctitle(name)
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+_stop_signals_received: list[int] = []
+
+
+def _remember_stop(signum: int, _frame: object) -> None:
+    """Until the event loop takes over signals, a stop request is only remembered."""
+    _stop_signals_received.append(signum)
+
+
 async def run_worker(config: GatewayConfig, sock: socket.socket) -> None:
     from objectio.gateway.cluster_backend import close_backend, create_backend  # lazy: tests need not have it
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
+    if _stop_signals_received:
+        stop.set()
     backend = await create_backend(config)
     try:
         await serve_app(create_app(backend, config), config, sock, stop.wait)
@@ -71,8 +82,10 @@ def _supervise(children: list[int]) -> int:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signum)
 
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, forward)
+    for signum in _stop_signals_received:
+        forward(signum, None)
     status = 0
     for pid in children:
         _, code = os.waitpid(pid, 0)
@@ -92,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_logging("gateway", config.log_level)
     set_process_name(PROCESS_NAME)
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, _remember_stop)
     sock = listen_socket(config.listen_host, config.listen_port)
     log.info("listening", extra={"fields": {"host": config.listen_host, "port": sock.getsockname()[1]}})
     if args.ready_file:

@@ -141,6 +141,9 @@ def canonical_uri_candidates(raw_path: str) -> list[str]:
     return [raw_path] if normalised == raw_path else [raw_path, normalised]
 
 
+CACHED_COMPONENT_CHARS_MAX = 256  # longer query values are encoded each time, not cached
+
+
 @functools.lru_cache(maxsize=4096)
 def _canonical_component(raw: str) -> str:
     """Query names and values recur (X-Amz-Credential, list-type, prefixes): cache their form."""
@@ -156,9 +159,10 @@ def canonical_query(raw_query: str, *, drop_signature: bool) -> str:
         name = _canonical_component(name)
         if drop_signature and name == "X-Amz-Signature":
             continue
-        pairs.append(
-            (name, _canonical_component(value) if len(value) < 256 else uri_encode(unquote(value), keep_slash=False))
-        )
+        if len(value) > CACHED_COMPONENT_CHARS_MAX:
+            pairs.append((name, uri_encode(unquote(value), keep_slash=False)))
+        else:
+            pairs.append((name, _canonical_component(value)))
     pairs.sort()
     return "&".join(f"{n}={v}" for n, v in pairs)
 

@@ -201,3 +201,29 @@ def test_empty_and_larger_objects_over_tls(tls_server: Server) -> None:
         data = bytes(i % 251 for i in range(size))
         s3.put_object(Bucket="tls-sizes", Key=f"o{size}", Body=data)
         assert s3.get_object(Bucket="tls-sizes", Key=f"o{size}")["Body"].read() == data
+
+
+def test_expected_bucket_owner(s3: Any, bucket: str) -> None:
+    s3.head_bucket(Bucket=bucket, ExpectedBucketOwner="alice")
+    with pytest.raises(ClientError) as exc:
+        s3.list_objects_v2(Bucket=bucket, ExpectedBucketOwner="bob")
+    assert error_code(exc) == "AccessDenied"
+
+
+def test_http2_over_tls(tls_server: Server) -> None:
+    import httpx
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    from s3_harness import ALICE, REGION
+
+    url = f"{tls_server.url}/"
+    request = AWSRequest(method="GET", url=url, headers={"x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+    S3SigV4Auth(Credentials(ALICE.access_key, ALICE.secret_key), "s3", REGION).add_auth(request)
+    import ssl
+
+    with httpx.Client(http2=True, verify=ssl.create_default_context(cafile=tls_server.ca_file)) as client:
+        response = client.get(url, headers=dict(request.headers))
+    assert response.http_version == "HTTP/2"
+    assert response.status_code == 200
+    assert b"ListAllMyBucketsResult" in response.content

@@ -178,3 +178,26 @@ def test_errors_on_head_have_no_body(server: Server, bucket: str) -> None:
     response = signed(server, "HEAD", f"/{bucket}/absent")
     assert response.status_code == 404
     assert response.content == b""
+
+
+def test_delete_objects_limits(server: Server, bucket: str) -> None:
+    body = ("<Delete>" + "<Object><Key>k</Key></Object>" * 1001 + "</Delete>").encode()
+    md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+    assert code_of(signed(server, "POST", f"/{bucket}?delete", body, {"Content-MD5": md5})) == "MalformedXML"
+    wrong = base64.b64encode(hashlib.md5(b"x").digest()).decode()
+    small = b"<Delete><Object><Key>k</Key></Object></Delete>"
+    assert code_of(signed(server, "POST", f"/{bucket}?delete", small, {"Content-MD5": wrong})) == "BadDigest"
+    long_key = b"<Delete><Object><Key>" + b"k" * 1100 + b"</Key></Object></Delete>"
+    md5 = base64.b64encode(hashlib.md5(long_key).digest()).decode()
+    reply = signed(server, "POST", f"/{bucket}?delete", long_key, {"Content-MD5": md5})
+    assert reply.status_code == 200 and b"<Code>KeyTooLongError</Code>" in reply.content
+
+
+def test_create_bucket_configuration(server: Server) -> None:
+    ok = b"<CreateBucketConfiguration><LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>"
+    assert signed(server, "PUT", "/cfg-bucket-ok", ok, {"x-objectio-pool": "fast"}).status_code == 200
+    assert server.backend.buckets["cfg-bucket-ok"].pool == "fast"
+    other = b"<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>"
+    assert code_of(signed(server, "PUT", "/cfg-bucket-other", other)) == "InvalidArgument"
+    wrong_root = b"<Something/>"
+    assert code_of(signed(server, "PUT", "/cfg-bucket-root", wrong_root)) == "MalformedXML"
