@@ -18,12 +18,11 @@ from starlette.applications import Starlette
 from objectio.common import logs
 from objectio.gateway import errors
 from objectio.gateway.auth import sigv4
-from objectio.gateway.auth.keys import KeyCache
 from objectio.gateway.auth.verify import authenticate
 from objectio.gateway.backend import Backend, BackendError
 from objectio.gateway.body import Receive, RequestBody
 from objectio.gateway.config import GatewayConfig
-from objectio.gateway.context import BucketCache, Context
+from objectio.gateway.context import Context
 from objectio.gateway.dispatch import HANDLERS
 from objectio.gateway.http import Response
 from objectio.gateway.metrics import Metrics
@@ -59,8 +58,6 @@ class S3App:
         self.config = config
         self.metrics = Metrics()
         self.signing_keys = sigv4.SigningKeyCache(config.signing_key_cache_entries_max)
-        self.buckets = BucketCache(backend, config.bucket_cache_seconds)
-        self.keys = KeyCache(backend, config.access_key_cache_seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -92,14 +89,14 @@ class S3App:
             req = parse_request(scope, headers, self.config.domain)
             identity = await authenticate(
                 req,
-                self.keys,
+                self.backend,
                 self.signing_keys,
                 region=self.config.region,
                 skew_max_seconds=self.config.clock_skew_seconds_max,
                 presign_expires_max_seconds=self.config.presign_expires_seconds_max,
             )
             body = RequestBody(receive, headers, identity, self.config.body_chunk_bytes)
-            ctx = Context(req, identity, body, self.backend, self.config, self.buckets)
+            ctx = Context(req, identity, body, self.backend, self.config)
             return req, await HANDLERS[req.op](ctx), body
         except errors.S3Error as exc:
             error = exc

@@ -10,12 +10,18 @@ from __future__ import annotations
 import calendar
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 from objectio.gateway import errors
 from objectio.gateway.auth import sigv4
-from objectio.gateway.auth.keys import KeyLookup
 from objectio.gateway.backend import AccessKey
 from objectio.gateway.request import S3Request
+
+
+class KeyLookup(Protocol):
+    """Where secrets come from: the backend (which caches them; see ``access_key_cache_seconds``)."""
+
+    async def lookup_key(self, access_key: str) -> AccessKey | None: ...
 
 
 @dataclass(frozen=True, slots=True)
