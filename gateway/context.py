@@ -33,3 +33,13 @@ class Context:
         if expected_owner is not None and expected_owner != info.owner:
             raise errors.AccessDenied()
         return info
+
+    async def authorize_other_bucket(self, name: str) -> BucketInfo:
+        """Another bucket the request reads (a copy source): the caller must own it too."""
+        info = await self.backend.head_bucket(name)
+        if info.owner != self.identity.user and not self.identity.key.is_admin:
+            raise errors.AccessDenied()
+        expected_owner = self.req.headers.get("x-amz-source-expected-bucket-owner")
+        if expected_owner is not None and expected_owner != info.owner:
+            raise errors.AccessDenied()
+        return info

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from objectio.gateway import errors
 from objectio.gateway.context import Context
-from objectio.gateway.handlers import bucket, delete, get, list, put
+from objectio.gateway.handlers import bucket, copy, delete, get, list, put
 from objectio.gateway.http import Response
 from objectio.gateway.request import S3Op
 
@@ -27,6 +27,7 @@ HANDLERS: dict[S3Op, Handler] = {
     S3Op.LIST_OBJECTS_V2: list.list_objects_v2,
     S3Op.DELETE_OBJECTS: delete.delete_objects,
     S3Op.PUT_OBJECT: put.put_object,
+    S3Op.COPY_OBJECT: copy.copy_object,
     S3Op.GET_OBJECT: get.get_object,
     S3Op.HEAD_OBJECT: get.head_object,
     S3Op.DELETE_OBJECT: delete.delete_object,

@@ -31,6 +31,7 @@ class S3Op(enum.Enum):
     LIST_OBJECTS_V2 = "ListObjectsV2"
     DELETE_OBJECTS = "DeleteObjects"
     PUT_OBJECT = "PutObject"
+    COPY_OBJECT = "CopyObject"
     GET_OBJECT = "GetObject"
     HEAD_OBJECT = "HeadObject"
     DELETE_OBJECT = "DeleteObject"
@@ -46,7 +47,6 @@ UNSUPPORTED_SUBRESOURCES = frozenset(
     tagging torrent uploadId uploads versionId versioning versions website""".split()  # noqa: SIM905
 )
 UNSUPPORTED_HEADERS = {
-    "x-amz-copy-source": "CopyObject",
     "x-amz-server-side-encryption-customer-algorithm": "SSE-C",
     "x-amz-object-lock-mode": "ObjectLock",
     "x-amz-tagging": "Tagging",
@@ -129,7 +129,7 @@ def validate_key(key: str) -> None:
         raise errors.KeyTooLongError()
 
 
-def _choose_op(method: str, bucket: str, key: str, query: dict[str, str]) -> S3Op:
+def _choose_op(method: str, bucket: str, key: str, query: dict[str, str], headers: dict[str, str]) -> S3Op:
     if not bucket:
         if method == "GET":
             return S3Op.LIST_BUCKETS
@@ -142,6 +142,8 @@ def _choose_op(method: str, bucket: str, key: str, query: dict[str, str]) -> S3O
         if method == "POST" and "delete" in query:
             return S3Op.DELETE_OBJECTS
         op = {"PUT": S3Op.CREATE_BUCKET, "DELETE": S3Op.DELETE_BUCKET, "HEAD": S3Op.HEAD_BUCKET}.get(method)
+    elif method == "PUT" and "x-amz-copy-source" in headers:
+        op = S3Op.COPY_OBJECT
     else:
         op = {
             "PUT": S3Op.PUT_OBJECT,
@@ -171,5 +173,5 @@ def parse_request(scope: dict[str, Any], headers: dict[str, str], domain: str) -
     unsupported = next((name for name in query if name in UNSUPPORTED_SUBRESOURCES), "")
     if not unsupported:
         unsupported = next((feature for h, feature in UNSUPPORTED_HEADERS.items() if h in headers), "")
-    op = S3Op.UNSUPPORTED if unsupported else _choose_op(method, bucket, key, query)
+    op = S3Op.UNSUPPORTED if unsupported else _choose_op(method, bucket, key, query, headers)
     return S3Request(op, method, bucket, key, query, headers, raw_path, raw_query, unsupported)

@@ -56,6 +56,10 @@ def test_operation_table(method: str, path: str, query: str, op: S3Op) -> None:
     assert parse(method, path, query).op is op
 
 
+def test_copy_is_chosen_by_its_header() -> None:
+    assert parse("PUT", "/bkt/k", x_amz_copy_source="/src/key").op is S3Op.COPY_OBJECT
+
+
 def test_keys_are_opaque_strings() -> None:
     req = parse("GET", "/bkt/a/../../b%2F..%00/%E2%82%AC")
     assert req.bucket == "bkt"

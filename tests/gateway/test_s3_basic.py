@@ -227,3 +227,37 @@ def test_http2_over_tls(tls_server: Server) -> None:
     assert response.http_version == "HTTP/2"
     assert response.status_code == 200
     assert b"ListAllMyBucketsResult" in response.content
+
+
+def test_copy_object(server: Server, s3: Any, bucket: str) -> None:
+    data = b"copy me " * 5000
+    s3.put_object(Bucket=bucket, Key="src", Body=data, ContentType="text/x-src", Metadata={"m": "1"})
+    result = s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"})
+    assert result["CopyObjectResult"]["ETag"] == f'"{hashlib.md5(data).hexdigest()}"'
+    got = s3.get_object(Bucket=bucket, Key="dst")
+    assert got["Body"].read() == data
+    assert (got["ContentType"], got["Metadata"]) == ("text/x-src", {"m": "1"})
+    s3.copy_object(
+        Bucket=bucket,
+        Key="dst2",
+        CopySource=f"{bucket}/src",
+        MetadataDirective="REPLACE",
+        ContentType="text/x-new",
+        Metadata={"n": "2"},
+    )
+    replaced = s3.head_object(Bucket=bucket, Key="dst2")
+    assert (replaced["ContentType"], replaced["Metadata"]) == ("text/x-new", {"n": "2"})
+    with pytest.raises(ClientError) as exc:
+        s3.copy_object(Bucket=bucket, Key="src", CopySource={"Bucket": bucket, "Key": "src"})
+    assert error_code(exc) == "InvalidRequest"
+    with pytest.raises(ClientError) as exc:
+        s3.copy_object(Bucket=bucket, Key="d3", CopySource={"Bucket": bucket, "Key": "src"}, CopySourceIfMatch='"x"')
+    assert error_code(exc) == "PreconditionFailed"
+    with pytest.raises(ClientError) as exc:
+        s3.copy_object(Bucket=bucket, Key="d4", CopySource={"Bucket": bucket, "Key": "absent"})
+    assert error_code(exc) == "NoSuchKey"
+    bob = server.client(BOB)
+    bob.create_bucket(Bucket=f"{bucket}-bob")
+    with pytest.raises(ClientError) as exc:
+        bob.copy_object(Bucket=f"{bucket}-bob", Key="stolen", CopySource={"Bucket": bucket, "Key": "src"})
+    assert error_code(exc) == "AccessDenied"
