@@ -93,6 +93,15 @@ InvalidRequest = _error("InvalidRequest", 400, "Invalid Request")
 MissingSecurityHeader = _error("MissingSecurityHeader", 400, "Your request is missing a required header.")
 MetadataTooLarge = _error("MetadataTooLarge", 400,
     "Your metadata headers exceed the maximum allowed metadata size.")
+NoSuchUpload = _error("NoSuchUpload", 404,
+    "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload "
+    "might have been aborted or completed.")
+InvalidPart = _error("InvalidPart", 400,
+    "One or more of the specified parts could not be found. The part might not have been uploaded, or the "
+    "specified entity tag might not have matched the part's entity tag.")
+InvalidPartOrder = _error("InvalidPartOrder", 400,
+    "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
+EntityTooSmall = _error("EntityTooSmall", 400, "Your proposed upload is smaller than the minimum allowed object size.")
 # fmt: on
 
 
@@ -120,4 +129,7 @@ _BACKEND_ERRORS: tuple[tuple[type[be.BackendError], type[S3Error]], ...] = (
     (be.PreconditionFailed, PreconditionFailed),
     (be.ServiceUnavailable, ServiceUnavailable),
     (be.InsufficientStorage, InsufficientStorage),
+    (be.NoSuchUpload, NoSuchUpload),
+    (be.InvalidPart, InvalidPart),
+    (be.EntityTooSmall, EntityTooSmall),
 )

@@ -32,6 +32,13 @@ class S3Op(enum.Enum):
     DELETE_OBJECTS = "DeleteObjects"
     PUT_OBJECT = "PutObject"
     COPY_OBJECT = "CopyObject"
+    CREATE_MULTIPART_UPLOAD = "CreateMultipartUpload"
+    UPLOAD_PART = "UploadPart"
+    UPLOAD_PART_COPY = "UploadPartCopy"
+    COMPLETE_MULTIPART_UPLOAD = "CompleteMultipartUpload"
+    ABORT_MULTIPART_UPLOAD = "AbortMultipartUpload"
+    LIST_PARTS = "ListParts"
+    LIST_MULTIPART_UPLOADS = "ListMultipartUploads"
     GET_OBJECT = "GetObject"
     HEAD_OBJECT = "HeadObject"
     DELETE_OBJECT = "DeleteObject"
@@ -42,9 +49,9 @@ class S3Op(enum.Enum):
 # them as if they were plain object/bucket requests would be a silent wrong answer.
 UNSUPPORTED_SUBRESOURCES = frozenset(
     """accelerate acl analytics attributes cors encryption intelligent-tiering inventory legal-hold
-    lifecycle logging metrics notification object-lock ownershipControls partNumber policy
+    lifecycle logging metrics notification object-lock ownershipControls policy
     policyStatus publicAccessBlock replication requestPayment restore retention select session
-    tagging torrent uploadId uploads versionId versioning versions website""".split()  # noqa: SIM905
+    tagging torrent versionId versioning versions website""".split()  # noqa: SIM905
 )
 UNSUPPORTED_HEADERS = {
     "x-amz-server-side-encryption-customer-algorithm": "SSE-C",
@@ -129,6 +136,25 @@ def validate_key(key: str) -> None:
         raise errors.KeyTooLongError()
 
 
+def _multipart_op(method: str, query: dict[str, str], headers: dict[str, str]) -> S3Op:
+    if "uploadId" not in query:
+        if method == "POST" and "uploads" in query:
+            return S3Op.CREATE_MULTIPART_UPLOAD
+        if method in ("GET", "HEAD") and "partNumber" in query:
+            raise errors.NotImplemented("Reading one part of an object (partNumber) is not supported.")
+        raise errors.MethodNotAllowed()
+    if method == "PUT" and "partNumber" in query:
+        return S3Op.UPLOAD_PART_COPY if "x-amz-copy-source" in headers else S3Op.UPLOAD_PART
+    op = {
+        "POST": S3Op.COMPLETE_MULTIPART_UPLOAD,
+        "DELETE": S3Op.ABORT_MULTIPART_UPLOAD,
+        "GET": S3Op.LIST_PARTS,
+    }.get(method)
+    if op is None:
+        raise errors.MethodNotAllowed()
+    return op
+
+
 def _choose_op(method: str, bucket: str, key: str, query: dict[str, str], headers: dict[str, str]) -> S3Op:
     if not bucket:
         if method == "GET":
@@ -138,10 +164,14 @@ def _choose_op(method: str, bucket: str, key: str, query: dict[str, str], header
         if method == "GET":
             if "location" in query:
                 return S3Op.GET_BUCKET_LOCATION
+            if "uploads" in query:
+                return S3Op.LIST_MULTIPART_UPLOADS
             return S3Op.LIST_OBJECTS_V2 if query.get("list-type") == "2" else S3Op.LIST_OBJECTS
         if method == "POST" and "delete" in query:
             return S3Op.DELETE_OBJECTS
         op = {"PUT": S3Op.CREATE_BUCKET, "DELETE": S3Op.DELETE_BUCKET, "HEAD": S3Op.HEAD_BUCKET}.get(method)
+    elif "uploadId" in query or "uploads" in query or "partNumber" in query:
+        return _multipart_op(method, query, headers)
     elif method == "PUT" and "x-amz-copy-source" in headers:
         op = S3Op.COPY_OBJECT
     else:

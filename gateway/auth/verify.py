@@ -8,6 +8,7 @@ The result, :class:`Identity`, also carries what the body decoder needs to verif
 from __future__ import annotations
 
 import calendar
+import itertools
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -131,8 +132,8 @@ async def authenticate(
     signing_key = cache.get(key.access_key, key.secret_key, claim.credential.date, region)
     scope = claim.credential.scope
     header_block = sigv4.canonical_headers(req.headers, claim.signed_headers)
-    query = sigv4.canonical_query(req.raw_query, drop_signature=presigned)
-    for uri in sigv4.canonical_uri_candidates(req.raw_path):
+    queries = sigv4.canonical_query_candidates(req.raw_query, drop_signature=presigned)
+    for uri, query in itertools.product(sigv4.canonical_uri_candidates(req.raw_path), queries):
         canonical = sigv4.canonical_request(req.method, uri, query, header_block, claim.signed_headers, payload_hash)
         expected = sigv4.sign(signing_key, sigv4.string_to_sign(claim.amz_date, scope, canonical))
         if sigv4.signatures_equal(expected, claim.signature):

@@ -114,7 +114,7 @@ def test_key_and_bucket_validation(server: Server, bucket: str) -> None:
 
 
 def test_unsupported_subresources(server: Server, bucket: str) -> None:
-    for query in ("acl", "policy", "uploads", "versioning", "tagging", "versions"):
+    for query in ("acl", "policy", "versioning", "tagging", "versions", "uploads&delimiter=/"):
         response = signed(server, "GET", f"/{bucket}?{query}")
         assert response.status_code == 501, query
         assert code_of(response) == "NotImplemented"
