@@ -30,10 +30,10 @@ class FlakyBackend(MemoryBackend):  # type: ignore[misc]
 
 
 async def call(
-    app: Any, method: str, path: str, body: bytes = b"", signed: bool = True
+    app: Any, method: str, path: str, body: bytes = b"", signed: bool = True, host: str = "gw.test"
 ) -> tuple[int, dict[str, str], bytes]:
     headers = {"x-amz-content-sha256": hashlib.sha256(body).hexdigest(), "Content-Length": str(len(body))}
-    request = AWSRequest(method=method, url=f"http://gw.test{path}", data=body, headers=headers)
+    request = AWSRequest(method=method, url=f"http://{host}{path}", data=body, headers=headers)
     if signed:
         S3SigV4Auth(Credentials(ALICE.access_key, ALICE.secret_key), "s3", REGION).add_auth(request)
     raw_path, _, query = path.partition("?")
@@ -43,7 +43,7 @@ async def call(
         "path": raw_path,
         "raw_path": raw_path.encode(),
         "query_string": query.encode(),
-        "headers": [(b"host", b"gw.test")] + [(k.lower().encode(), v.encode()) for k, v in request.headers.items()],
+        "headers": [(b"host", host.encode())] + [(k.lower().encode(), v.encode()) for k, v in request.headers.items()],
     }
     messages = [{"type": "http.request", "body": body, "more_body": False}]
     sent: list[dict[str, Any]] = []
@@ -119,3 +119,18 @@ async def test_lifespan_is_answered(setup: Any) -> None:
 
     await app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
     assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+async def test_virtual_host_style() -> None:
+    backend = MemoryBackend([ALICE])
+    await backend.create_bucket("my.bucket", "alice")
+    app = create_app(backend, make_config(domain="s3.test"))
+    status, _, _ = await call(app, "PUT", "/dir/key", b"vhost", host="my.bucket.s3.test")
+    assert status == 200
+    assert backend.objects["my.bucket"]["dir/key"][1] == b"vhost"
+    status, _, body = await call(app, "GET", "/dir/key", host="my.bucket.s3.test")
+    assert (status, body) == (200, b"vhost")
+    status, _, body = await call(app, "GET", "/my.bucket/dir/key", host="s3.test")  # path style still works
+    assert (status, body) == (200, b"vhost")
+    status, _, body = await call(app, "GET", "/?list-type=2", host="my.bucket.s3.test")
+    assert status == 200 and b"<Key>dir/key</Key>" in body
