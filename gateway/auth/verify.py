@@ -86,6 +86,16 @@ def _check_time(claim: sigv4.ClaimedSignature, now: float, skew_max: int) -> Non
         raise errors.request_expired()
 
 
+def _check_amz_headers_signed(req: S3Request, claim: sigv4.ClaimedSignature) -> None:
+    """As AWS: with header auth every x-amz-* header must be signed (none can be slipped in)."""
+    unsigned = [n for n in req.headers if n.startswith("x-amz-") and n not in claim.signed_headers]
+    if unsigned:
+        raise errors.AccessDenied(
+            "There were headers present in the request which were not signed",
+            fields={"HeadersNotSigned": ", ".join(sorted(unsigned))},
+        )
+
+
 def claimed_signature(req: S3Request, presign_expires_max: int) -> sigv4.ClaimedSignature:
     header = req.headers.get("authorization")
     if header is not None and is_presigned(req):
@@ -125,6 +135,8 @@ async def authenticate(
             fields={"Region": region},
         )
     _check_time(claim, time.time() if now is None else now, skew_max_seconds)
+    if not presigned:
+        _check_amz_headers_signed(req, claim)
     payload_hash = _payload_hash(req, presigned)
     key = await keys.lookup_key(claim.credential.access_key)
     if key is None:
