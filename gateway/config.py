@@ -47,8 +47,6 @@ class GatewayConfig:
     request_timeout_seconds: float = option(300.0, "idle keep-alive / read timeout of a connection")
     body_chunk_bytes: int = option(1 * MIB, "largest piece of a request body handed to the backend at once")
     signing_key_cache_entries_max: int = option(4096, "SigV4 signing keys kept (one per key, day and region)")
-    bucket_cache_seconds: float = option(2.0, "how long the backend caches a bucket record (owner, pool) (0 = off)")
-    access_key_cache_seconds: float = option(5.0, "how long the backend caches an access key lookup (0 = off)")
     log_level: str = option("info", "debug, info, warning or error")
     access_log: bool = option(True, "write one JSON access-log line per request")
     tls_cert_file: str = option("", "PEM certificate chain for HTTPS ('' = plain HTTP)")
@@ -74,8 +72,6 @@ class GatewayConfig:
         need(self.request_timeout_seconds > 0, "request_timeout_seconds must be > 0")
         need(4096 <= self.body_chunk_bytes <= 64 * MIB, "body_chunk_bytes must be in [4 KiB, 64 MiB]")
         need(self.signing_key_cache_entries_max > 0, "signing_key_cache_entries_max must be > 0")
-        need(self.bucket_cache_seconds >= 0, "bucket_cache_seconds must be >= 0")
-        need(self.access_key_cache_seconds >= 0, "access_key_cache_seconds must be >= 0")
         need(self.log_level in ("debug", "info", "warning", "error"), f"log_level {self.log_level!r} is unknown")
         need(
             bool(self.tls_cert_file) == bool(self.tls_key_file),

@@ -1,7 +1,7 @@
 """What a handler receives: the parsed request, who sent it, the body, and the services.
 
-Bucket records and access keys are cached by the backend (``bucket_cache_seconds``,
-``access_key_cache_seconds``), not here, so there is one staleness bound, not two.
+Bucket records and access keys are cached by the backend (``datapath.bucket_cache_seconds``,
+``datapath.access_key_cache_seconds``), not here, so there is one staleness bound, not two.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from objectio.gateway.request import S3Request
 
 
 class KeyLookup(Protocol):
-    """Where secrets come from: the backend (which caches them; see ``access_key_cache_seconds``)."""
+    """Where secrets come from: the backend (which caches them: ``datapath.access_key_cache_seconds``)."""
 
     async def lookup_key(self, access_key: str) -> AccessKey | None: ...
 
