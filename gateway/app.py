@@ -97,7 +97,11 @@ class S3App:
             )
             body = RequestBody(receive, headers, identity, self.config.body_chunk_bytes)
             ctx = Context(req, identity, body, self.backend, self.config)
-            return req, await HANDLERS[req.op](ctx), body
+            response = await HANDLERS[req.op](ctx)
+            if response.stream is not None:
+                # Read the first piece while an error can still become a proper S3 error response.
+                response.first_piece = await anext(response.stream, None)
+            return req, response, body
         except errors.S3Error as exc:
             error = exc
         except BackendError as exc:
@@ -143,14 +147,14 @@ class S3App:
         if response.stream is None:
             await send({"type": "http.response.body", "body": response.body if method != "HEAD" else b""})
             return len(response.body) if method != "HEAD" else 0
-        return await self._send_stream(send, response.stream)
+        return await self._send_stream(send, response.stream, response.first_piece)
 
-    async def _send_stream(self, send: Send, stream: AsyncIterator[bytes]) -> int:
+    async def _send_stream(self, send: Send, stream: AsyncIterator[bytes], first: bytes | None) -> int:
         """Send with one piece of look-ahead, so the last piece carries the end of the body
         (one write fewer per small object)."""
         sent = 0
         try:
-            current = await anext(stream, None)
+            current = first
             while current is not None:
                 following = await anext(stream, None)
                 sent += len(current)

@@ -23,10 +23,18 @@ class FlakyBackend(MemoryBackend):  # type: ignore[misc]
         super().__init__([ALICE])
         self.fail_with: BaseException | None = None
 
+        self.fail_reading_with: BaseException | None = None
+
     async def get_object(self, bucket: str, key: str, byte_range: tuple[int, int] | None = None) -> Any:
         if self.fail_with is not None:
             raise self.fail_with
-        return await super().get_object(bucket, key, byte_range)
+        info, stream = await super().get_object(bucket, key, byte_range)
+        return info, self._failing(stream) if self.fail_reading_with is not None else stream
+
+    async def _failing(self, stream: Any) -> Any:
+        if self.fail_reading_with is not None:
+            raise self.fail_reading_with
+        yield b""
 
 
 async def call(
@@ -134,3 +142,11 @@ async def test_virtual_host_style() -> None:
     assert (status, body) == (200, b"vhost")
     status, _, body = await call(app, "GET", "/?list-type=2", host="my.bucket.s3.test")
     assert status == 200 and b"<Key>dir/key</Key>" in body
+
+
+async def test_error_before_the_first_body_byte_is_an_s3_error(setup: Any) -> None:
+    app, backend = setup
+    await call(app, "PUT", "/bkt/k", b"data")
+    backend.fail_reading_with = be.ServiceUnavailable("stripe unreadable")
+    status, _, body = await call(app, "GET", "/bkt/k")
+    assert status == 503 and b"<Code>ServiceUnavailable</Code>" in body
