@@ -51,8 +51,9 @@ def _start(data_dir: Path, port: int) -> tuple[subprocess.Popen[str], dict[str, 
 
 
 def _children_of(pgid: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "-g", str(pgid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
+    """Live processes of the group (zombies waiting for a reaper are already dead)."""
+    out = subprocess.run(["ps", "-o", "pid=,stat=", "-g", str(pgid)], capture_output=True, text=True).stdout
+    return [int(pid) for pid, stat in (line.split() for line in out.splitlines()) if not stat.startswith("Z")]
 
 
 def test_launcher_prints_credentials_serves_and_stops_cleanly(tmp_path: Path) -> None:
@@ -82,6 +83,8 @@ def test_launcher_prints_credentials_serves_and_stops_cleanly(tmp_path: Path) ->
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
+        assert proc.stdout is not None
+        proc.stdout.close()
     time.sleep(0.5)
     assert _children_of(proc.pid) == [], "daemons outlived the launcher"
     assert os.environ == env_before
@@ -100,5 +103,7 @@ def test_launcher_prints_credentials_serves_and_stops_cleanly(tmp_path: Path) ->
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # killing the group kills the cluster
         proc.wait(timeout=30)
+        assert proc.stdout is not None
+        proc.stdout.close()
     time.sleep(1)
     assert _children_of(proc.pid) == []
