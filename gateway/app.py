@@ -58,6 +58,7 @@ class S3App:
         self.config = config
         self.metrics = Metrics()
         self.signing_keys = sigv4.SigningKeyCache(config.signing_key_cache_entries_max)
+        self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -69,7 +70,15 @@ class S3App:
             if path in OPEN_PATHS and "authorization" not in headers and b"X-Amz-" not in scope["query_string"]:
                 await self._send(send, await self._open_endpoint(path), request_id, scope["method"])
                 return
-            req, response, body = await self._handle(scope, receive, headers, request_id)
+            if self.in_flight >= self.config.requests_in_flight_max:
+                response = error_response(errors.SlowDown(), scope["path"], request_id, scope["method"])
+                req, body = None, None
+            else:
+                self.in_flight += 1
+                try:
+                    req, response, body = await self._handle(scope, receive, headers, request_id)
+                finally:
+                    self.in_flight -= 1
             sent = await self._send(send, response, request_id, scope["method"])
             received = body.bytes_received if body else 0
             op = req.op.value if req else "Invalid"

@@ -150,3 +150,26 @@ async def test_error_before_the_first_body_byte_is_an_s3_error(setup: Any) -> No
     backend.fail_reading_with = be.ServiceUnavailable("stripe unreadable")
     status, _, body = await call(app, "GET", "/bkt/k")
     assert status == 503 and b"<Code>ServiceUnavailable</Code>" in body
+
+
+async def test_requests_beyond_the_in_flight_limit_slow_down() -> None:
+    import asyncio
+
+    gate = asyncio.Event()
+
+    class SlowBackend(MemoryBackend):  # type: ignore[misc]
+        async def head_bucket(self, name: str) -> be.BucketInfo:
+            await gate.wait()
+            info: be.BucketInfo = await super().head_bucket(name)
+            return info
+
+    backend = SlowBackend([ALICE])
+    await backend.create_bucket("bkt", "alice")
+    app = create_app(backend, make_config(requests_in_flight_max=2))
+    held = [asyncio.create_task(call(app, "GET", "/bkt/x")) for _ in range(2)]
+    await asyncio.sleep(0.05)
+    status, _, body = await call(app, "GET", "/bkt/x")
+    assert status == 503 and b"<Code>SlowDown</Code>" in body
+    gate.set()
+    assert [(await task)[0] for task in held] == [404, 404]
+    assert (await call(app, "GET", "/bkt/x"))[0] == 404
