@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from objectio.gateway import errors
 from objectio.gateway.context import Context
-from objectio.gateway.handlers import bucket, copy, delete, get, list, multipart, put
+from objectio.gateway.handlers import bucket, copy, delete, get, list, multipart, put, subresource
 from objectio.gateway.http import Response
 from objectio.gateway.request import S3Op
 
@@ -38,6 +38,8 @@ HANDLERS: dict[S3Op, Handler] = {
     S3Op.GET_OBJECT: get.get_object,
     S3Op.HEAD_OBJECT: get.head_object,
     S3Op.DELETE_OBJECT: delete.delete_object,
+    S3Op.LIST_OBJECT_VERSIONS: subresource.list_object_versions,
+    S3Op.GET_SUBRESOURCE: subresource.get_subresource,
     S3Op.UNSUPPORTED: unsupported,
 }
 

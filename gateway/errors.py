@@ -102,6 +102,24 @@ InvalidPart = _error("InvalidPart", 400,
 InvalidPartOrder = _error("InvalidPartOrder", 400,
     "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
 EntityTooSmall = _error("EntityTooSmall", 400, "Your proposed upload is smaller than the minimum allowed object size.")
+InvalidStorageClass = _error("InvalidStorageClass", 400, "The storage class you specified is not valid")
+# "Nothing is configured" answers for the bucket sub-resources this gateway never configures.
+NoSuchBucketPolicy = _error("NoSuchBucketPolicy", 404, "The bucket policy does not exist")
+NoSuchCORSConfiguration = _error("NoSuchCORSConfiguration", 404, "The CORS configuration does not exist")
+NoSuchLifecycleConfiguration = _error("NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist")
+NoSuchTagSet = _error("NoSuchTagSet", 404, "The TagSet does not exist")
+NoSuchWebsiteConfiguration = _error("NoSuchWebsiteConfiguration", 404,
+    "The specified bucket does not have a website configuration")
+ServerSideEncryptionConfigurationNotFoundError = _error("ServerSideEncryptionConfigurationNotFoundError", 404,
+    "The server side encryption configuration was not found")
+OwnershipControlsNotFoundError = _error("OwnershipControlsNotFoundError", 404,
+    "The bucket ownership controls were not found")
+NoSuchPublicAccessBlockConfiguration = _error("NoSuchPublicAccessBlockConfiguration", 404,
+    "The public access block configuration was not found")
+ReplicationConfigurationNotFoundError = _error("ReplicationConfigurationNotFoundError", 404,
+    "The replication configuration was not found")
+ObjectLockConfigurationNotFoundError = _error("ObjectLockConfigurationNotFoundError", 404,
+    "Object Lock configuration does not exist for this bucket")
 # fmt: on
 
 

@@ -10,7 +10,7 @@ from objectio.gateway.conditionals import etag_matches
 from objectio.gateway.context import Context
 from objectio.gateway.handlers.put import DEFAULT_CONTENT_TYPE, stored_headers, user_metadata
 from objectio.gateway.http import XML_NS, Response, iso8601, parse_http_date, quote_etag, xml_response
-from objectio.gateway.request import validate_bucket_name, validate_key
+from objectio.gateway.request import check_storage_class, validate_bucket_name, validate_key
 from objectio.gateway.xmlio import el
 
 SOURCE_HEADER = "x-amz-copy-source"
@@ -52,6 +52,7 @@ def check_copy_conditions(headers: dict[str, str], source: ObjectInfo) -> None:
 async def copy_object(ctx: Context) -> Response:
     headers = ctx.req.headers
     src_bucket, src_key = parse_copy_source(headers[SOURCE_HEADER])
+    check_storage_class(headers)
     directive = headers.get("x-amz-metadata-directive", "COPY").upper()
     if directive not in DIRECTIVES:
         raise errors.InvalidArgument("Unknown metadata directive.", fields={"ArgumentName": "x-amz-metadata-directive"})

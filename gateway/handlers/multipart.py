@@ -18,6 +18,7 @@ from objectio.gateway.handlers.copy import check_copy_conditions, parse_copy_sou
 from objectio.gateway.handlers.put import DEFAULT_CONTENT_TYPE, stored_headers, user_metadata
 from objectio.gateway.http import XML_NS, Response, iso8601, quote_etag, xml_response
 from objectio.gateway.ranges import parse_range
+from objectio.gateway.request import check_storage_class
 from objectio.gateway.xmlio import el, parse_xml, text_of
 
 PART_NUMBER_MAX = 10000  # AWS
@@ -52,6 +53,7 @@ async def create_multipart_upload(ctx: Context) -> Response:
     backend = multipart_backend(ctx)
     await ctx.authorize_bucket()
     headers = ctx.req.headers
+    check_storage_class(headers)
     upload = await backend.create_multipart_upload(
         ctx.req.bucket,
         ctx.req.key,

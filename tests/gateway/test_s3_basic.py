@@ -261,3 +261,42 @@ def test_copy_object(server: Server, s3: Any, bucket: str) -> None:
     with pytest.raises(ClientError) as exc:
         bob.copy_object(Bucket=f"{bucket}-bob", Key="stolen", CopySource={"Bucket": bucket, "Key": "src"})
     assert error_code(exc) == "AccessDenied"
+
+
+def test_read_only_subresources(s3: Any, bucket: str) -> None:
+    assert "Status" not in s3.get_bucket_versioning(Bucket=bucket)
+    acl = s3.get_bucket_acl(Bucket=bucket)
+    assert acl["Owner"]["ID"] == "alice"
+    assert [(g["Grantee"]["ID"], g["Permission"]) for g in acl["Grants"]] == [("alice", "FULL_CONTROL")]
+    for call, code in (
+        (s3.get_bucket_policy, "NoSuchBucketPolicy"),
+        (s3.get_bucket_cors, "NoSuchCORSConfiguration"),
+        (s3.get_bucket_lifecycle_configuration, "NoSuchLifecycleConfiguration"),
+        (s3.get_bucket_tagging, "NoSuchTagSet"),
+        (s3.get_bucket_encryption, "ServerSideEncryptionConfigurationNotFoundError"),
+        (s3.get_object_lock_configuration, "ObjectLockConfigurationNotFoundError"),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call(Bucket=bucket)
+        assert error_code(exc) == code
+    s3.put_object(Bucket=bucket, Key="o", Body=b"x")
+    assert s3.get_object_tagging(Bucket=bucket, Key="o")["TagSet"] == []
+    assert s3.get_object_acl(Bucket=bucket, Key="o")["Grants"][0]["Permission"] == "FULL_CONTROL"
+    with pytest.raises(ClientError) as exc:
+        s3.get_object_acl(Bucket=bucket, Key="absent")
+    assert error_code(exc) == "NoSuchKey"
+
+
+def test_list_object_versions_of_an_unversioned_bucket(s3: Any, bucket: str) -> None:
+    for key in ("a", "b/1", "b/2", "c"):
+        s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
+    page = s3.list_object_versions(Bucket=bucket, MaxKeys=2)
+    assert [(v["Key"], v["VersionId"], v["IsLatest"]) for v in page["Versions"]] == [
+        ("a", "null", True),
+        ("b/1", "null", True),
+    ]
+    assert page["IsTruncated"] and page["NextKeyMarker"] == "b/1"
+    rest = s3.list_object_versions(Bucket=bucket, KeyMarker=page["NextKeyMarker"], VersionIdMarker="null")
+    assert [v["Key"] for v in rest["Versions"]] == ["b/2", "c"]
+    grouped = s3.list_object_versions(Bucket=bucket, Delimiter="/")
+    assert [p["Prefix"] for p in grouped["CommonPrefixes"]] == ["b/"]
