@@ -173,3 +173,13 @@ async def test_requests_beyond_the_in_flight_limit_slow_down() -> None:
     gate.set()
     assert [(await task)[0] for task in held] == [404, 404]
     assert (await call(app, "GET", "/bkt/x"))[0] == 404
+
+
+async def test_access_log_names_the_key_never_the_secret(setup: Any, caplog: pytest.LogCaptureFixture) -> None:
+    app, _ = setup
+    with caplog.at_level(logging.INFO, logger="objectio.gateway.access"):
+        await call(app, "GET", "/bkt?list-type=2")
+    records = [r for r in caplog.records if r.name == "objectio.gateway.access"]
+    fields = records[-1].fields  # type: ignore[attr-defined]
+    assert (fields["op"], fields["status"], fields["access_key"]) == ("ListObjectsV2", 200, ALICE.access_key)
+    assert ALICE.secret_key not in caplog.text
