@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
+from pathlib import Path
 
 import pytest
 from grpc import aio
@@ -18,9 +20,11 @@ from objectio.meta.client import (
     MetaNotFound,
     MetaPreconditionFailed,
     MetaUnauthenticated,
+    MetaUnavailable,
 )
+from objectio.meta.server import start_server
 from objectio.protos import meta_pb2 as pb
-from tests.meta.conftest import ROOT_AK, ROOT_SK, Running, record
+from tests.meta.conftest import ROOT_AK, ROOT_SK, TOKEN, Running, meta_config, record
 
 
 async def test_calls_without_the_cluster_token_are_refused(meta: Running) -> None:
@@ -278,3 +282,42 @@ async def test_concurrent_puts_share_commits(meta: Running) -> None:
     print(f"{count} PutObject at c={concurrency}: {count / elapsed:.0f}/s, {count / commits:.1f} writes per commit")
     assert commits < count / 2, f"{count} puts took {commits} commits: group commit is not batching"
     assert (await client.get_status()).object_count == count
+
+
+async def test_watch_reconnects_across_a_restart(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = meta_config(tmp_path / "meta", listen_port=port)
+    server = await start_server(config, now_ms=1)
+    client = await MetaClient.connect(f"127.0.0.1:{port}", TOKEN)
+    seen: list[int] = []
+
+    async def watch() -> None:
+        async for cmap in client.watch_cluster_map(0):
+            seen.append(cmap.epoch)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        while not seen:
+            await asyncio.sleep(0.01)
+        first = seen[-1]
+        await server.stop(grace_s=0.1)
+        await asyncio.sleep(0.3)  # the watcher is retrying against a dead port
+        server = await start_server(config, now_ms=2)
+        deadline = time.monotonic() + 15
+        while True:  # unary calls fail fast (UNAVAILABLE) until the channel has reconnected
+            try:
+                await client.create_pool(pb.Pool(name="after-restart", k=2, m=1, stripe_unit_bytes=65536))
+                break
+            except MetaUnavailable:
+                assert time.monotonic() < deadline, "the channel never reconnected"
+                await asyncio.sleep(0.05)
+        while not seen or seen[-1] <= first:
+            assert time.monotonic() < deadline, f"watch never resumed: {seen}"
+            await asyncio.sleep(0.02)
+        assert seen == sorted(set(seen))
+    finally:
+        watcher.cancel()
+        await client.close()
+        await server.stop(grace_s=0.1)
