@@ -41,7 +41,9 @@ def build_s3bench() -> Path:
     source = SHARED / "bench" / "s3bench.c"
     if binary.exists() and binary.stat().st_mtime > source.stat().st_mtime:
         return binary
-    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libcurl"], capture_output=True, text=True).stdout.split()
+    flags = subprocess.run(
+        ["pkg-config", "--cflags", "--libs", "libcurl"], capture_output=True, text=True
+    ).stdout.split()
     subprocess.run(["cc", "-O2", "-o", str(binary), str(source), *(flags or ["-lcurl"]), "-lm"], check=True)
     return binary
 
@@ -49,12 +51,14 @@ def build_s3bench() -> Path:
 def run_suite(binary: Path, label: str, endpoint: str, access: str, secret: str, env_extra: dict[str, str]) -> Path:
     out = OUT / f"s3bench-{label}-{time.strftime('%Y%m%dT%H%M%S')}.jsonl"
     env = dict(os.environ, S3BENCH=str(binary), OUT=str(out), **env_extra)
-    subprocess.run(["bash", str(SHARED / "bench" / "run-suite.sh"), endpoint, access, secret, label], env=env, check=False)
+    subprocess.run(
+        ["bash", str(SHARED / "bench" / "run-suite.sh"), endpoint, access, secret, label], env=env, check=False
+    )
     return out
 
 
 def load(path: Path) -> dict[str, dict[str, float]]:
-    rows = {}
+    rows: dict[str, dict[str, float]] = {}
     if not path.exists():
         return rows
     for line in path.read_text().splitlines():
@@ -84,7 +88,11 @@ def table(results: dict[str, list[dict[str, dict[str, float]]]]) -> str:
             mib = median_of(results[system], step, "mib_s")
             p50 = median_of(results[system], step, "p50_ms")
             p99 = median_of(results[system], step, "p99_ms")
-            cells += [f"{ops:.1f}" if ops is not None else "error", f"{mib:.1f}" if mib else "-", f"{p50:.0f}/{p99:.0f}" if p50 is not None and p99 is not None else "-"]
+            cells += [
+                f"{ops:.1f}" if ops is not None else "error",
+                f"{mib:.1f}" if mib else "-",
+                f"{p50:.0f}/{p99:.0f}" if p50 is not None and p99 is not None else "-",
+            ]
         ours = median_of(results["objectio"], step, "ops_s")
         for peer in peers:
             theirs = median_of(results[peer], step, "ops_s")
@@ -100,7 +108,8 @@ def write_doc(text: str, rounds: int, systems: list[str]) -> None:
     load1, load5, _ = os.getloadavg()
     section = (
         f"{start}\n## S3 suite (s3bench standard suite)\n\n"
-        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {rounds} round(s) interleaved over {', '.join(systems)}; "
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {rounds} round(s) "
+        f"interleaved over {', '.join(systems)}; "
         f"medians of error-free runs; load average at the end {load1:.1f} / {load5:.1f} (2 cores).\n\n{text}\n{end}"
     )
     if start in body:
@@ -130,10 +139,23 @@ def main() -> int:
         for round_index in range(args.rounds):
             print(f"== round {round_index + 1}/{args.rounds}", file=sys.stderr)
             creds = cluster.credentials
-            results["objectio"].append(load(run_suite(binary, "objectio", cluster.endpoint.removeprefix("http://"), creds.access_key, creds.secret_key, env_extra)))
+            results["objectio"].append(
+                load(
+                    run_suite(
+                        binary,
+                        "objectio",
+                        cluster.endpoint.removeprefix("http://"),
+                        creds.access_key,
+                        creds.secret_key,
+                        env_extra,
+                    )
+                )
+            )
             for peer in peers:
                 info = PEERS[peer]
-                results[peer].append(load(run_suite(binary, peer, info["endpoint"], info["access"], info["secret"], env_extra)))
+                results[peer].append(
+                    load(run_suite(binary, peer, info["endpoint"], info["access"], info["secret"], env_extra))
+                )
     finally:
         cluster.stop()
         for peer in peers:

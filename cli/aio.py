@@ -80,13 +80,12 @@ class Daemon:
     process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        self.ready_file.parent.mkdir(parents=True, exist_ok=True)
         self.ready_file.unlink(missing_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_file, "ab")  # noqa: SIM115 - handed to the child
         try:
-            self.process = subprocess.Popen(
-                self.argv, env=self.env, stdout=log, stderr=log, stdin=subprocess.DEVNULL
-            )
+            self.process = subprocess.Popen(self.argv, env=self.env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         finally:
             log.close()
 

@@ -120,7 +120,7 @@ class MetaClient:
 
     def __init__(self, channel: aio.Channel, token: str, config: MetaClientConfig) -> None:
         self._channel = channel
-        self._stub = meta_pb2_grpc.MetaServiceStub(channel)  # type: ignore[no-untyped-call]
+        self._stub = meta_pb2_grpc.MetaServiceStub(channel)
         self._token = token
         self._timeout_s = config.call_timeout_ms / 1000
         self._admin_timeout_s = config.admin_call_timeout_ms / 1000

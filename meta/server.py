@@ -98,7 +98,7 @@ async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
         cmap = await bootstrap(store, config, now_ms)
         state = ClusterState(cmap)
         server = aio.server(interceptors=[ClusterAuthInterceptor(config.cluster_token)], options=server_options())
-        meta_pb2_grpc.add_MetaServiceServicer_to_server(MetaService(config, store, state), server)  # type: ignore[no-untyped-call]
+        meta_pb2_grpc.add_MetaServiceServicer_to_server(MetaService(config, store, state), server)
         health = health_aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health, server)
         port = server.add_insecure_port(f"{config.listen_host}:{config.listen_port}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+import uuid
 from typing import TypeVar
 
 from google.protobuf.message import DecodeError, Message
@@ -108,7 +109,7 @@ class ClusterOps:
         conn: sqlite3.Connection, request: pb.RegisterOsdRequest, now_ms: int
     ) -> tuple[pb.Osd, pb.ClusterMap]:
         cluster_id, _, _, next_osd_id = ClusterOps._cluster(conn)
-        if request.cluster_id and request.cluster_id != cluster_id:
+        if request.cluster_id and not same_uuid(request.cluster_id, cluster_id):
             raise PreconditionFailed(
                 f"disk {request.disk_uuid or request.disk!r} belongs to cluster {request.cluster_id}, not {cluster_id}"
             )
@@ -478,3 +479,11 @@ class UserOps:
         return pb.AccessKey(
             access_key=access_key, user=row[1], secret_key=row[2], created_ms=row[3], is_admin=bool(row[4])
         )
+
+
+def same_uuid(a: str, b: str) -> bool:
+    """Cluster ids compare as UUIDs: the engine prints them with dashes, meta stores plain hex."""
+    try:
+        return uuid.UUID(a) == uuid.UUID(b)
+    except ValueError:
+        return a == b

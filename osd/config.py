@@ -25,6 +25,8 @@ class OsdConfig:
     stream_inflight_stripes_max: int = option(4, "engine writes in flight per WriteShard stream")
     readahead_stripes: int = option(2, "stripes read ahead per ReadShard stream")
     heartbeat_interval_ms: int = option(2000, "how often capacity is reported to meta")
+    gc_grace_ms: int = option(3_600_000, "fragments younger than this are never garbage-collected (> any PUT)")
+    gc_interval_ms: int = option(600_000, "pause between two orphan-fragment sweeps")
     metrics_port: int = option(0, "Prometheus /metrics port (0: disabled)")
     log_level: str = option("info", "debug, info, warning or error")
 
@@ -35,6 +37,8 @@ class OsdConfig:
             raise ConfigError(f"osd.io_threads={self.io_threads}: must be in [1, 1024]")
         if self.stream_inflight_stripes_max < 1 or self.stream_inflight_stripes_max > self.io_threads:
             raise ConfigError("osd.stream_inflight_stripes_max must be in [1, io_threads]")
+        if self.gc_grace_ms < 1000 or self.gc_interval_ms < 100:
+            raise ConfigError("osd.gc_grace_ms must be >= 1000 and osd.gc_interval_ms >= 100")
         if self.heartbeat_interval_ms < 100:
             raise ConfigError("osd.heartbeat_interval_ms must be at least 100")
 

@@ -14,21 +14,23 @@ import logging
 import signal
 import sys
 
-import grpc
 from grpc import aio
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 
 from objectio.common.config import ConfigError, add_config_flags, load_from_args
-from objectio.common.grpcutil import ClusterAuthInterceptor, call_metadata, channel_options, server_options
+from objectio.common.grpcutil import ClusterAuthInterceptor, server_options
 from objectio.common.logs import log_fields, setup_logging
 from objectio.common.process import die_with_parent_if_asked, set_role, write_ready_file
+from objectio.meta.client import MetaClient, MetaError, MetaNotFound, MetaUnavailable
 from objectio.native.engine import Engine
 from objectio.osd import metrics
 from objectio.osd.config import OsdConfig
 from objectio.osd.disk import format_disk, is_blank
+from objectio.osd.gc import OrphanCollector
 from objectio.osd.service import OsdServicer
 from objectio.osd.store import NativeStore
-from objectio.protos import meta_pb2, meta_pb2_grpc, osd_pb2_grpc
+from objectio.protos import osd_pb2_grpc
 
 log = logging.getLogger("objectio.osd")
 
@@ -36,35 +38,29 @@ log = logging.getLogger("objectio.osd")
 class OsdDaemon:
     def __init__(self, config: OsdConfig) -> None:
         self.config = config
-        self.channel = aio.insecure_channel(config.meta_address, options=channel_options())
-        self.meta = meta_pb2_grpc.MetaServiceStub(self.channel)
+        self.meta: MetaClient | None = None
         self.store: NativeStore | None = None
         self.osd_id = 0
         self.address = ""
 
-    def _md(self) -> tuple[tuple[str, str], ...]:
-        return call_metadata(self.config.cluster_token)
-
     async def _register(self, osd_id: int, cluster_id: str, capacity: int, used: int, disk_uuid: str) -> None:
-        request = meta_pb2.RegisterOsdRequest(
-            osd_id=osd_id,
-            address=self.address,
-            host=self.config.host,
-            disk=self.config.disk,
-            disk_uuid=disk_uuid,
-            capacity_bytes=capacity,
-            used_bytes=used,
-            cluster_id=cluster_id,
-        )
+        assert self.meta is not None
         for attempt in range(600):
             try:
-                reply = await self.meta.RegisterOsd(request, metadata=self._md(), timeout=5)
+                reply = await self.meta.register_osd(
+                    address=self.address,
+                    host=self.config.host,
+                    disk=self.config.disk,
+                    disk_uuid=disk_uuid,
+                    capacity_bytes=capacity,
+                    used_bytes=used,
+                    osd_id=osd_id,
+                    cluster_id=cluster_id,
+                )
                 self.osd_id = reply.osd_id
                 self.cluster_id = reply.cluster_id
                 return
-            except aio.AioRpcError as exc:
-                if exc.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-                    raise
+            except MetaUnavailable:
                 if attempt % 10 == 0:
                     log.info("waiting for meta at %s", self.config.meta_address)
                 await asyncio.sleep(0.2)
@@ -74,7 +70,9 @@ class OsdDaemon:
         cfg = self.config
         if is_blank(cfg.disk):
             if not cfg.format_if_new:
-                raise RuntimeError(f"disk {cfg.disk} holds no ObjectIO superblock (run objectio-install or --format-if-new)")
+                raise RuntimeError(
+                    f"disk {cfg.disk} holds no ObjectIO superblock (run objectio-install or --format-if-new)"
+                )
             await self._register(0, "", cfg.disk_size_bytes, 0, "")
             log.info("formatting blank disk", extra=log_fields(disk=cfg.disk, osd_id=self.osd_id))
             await asyncio.to_thread(
@@ -101,24 +99,22 @@ class OsdDaemon:
             try:
                 stats = await store.stats()
                 metrics.observe(stats)
-                await self.meta.Heartbeat(
-                    meta_pb2.HeartbeatRequest(
-                        osd_id=self.osd_id,
-                        capacity_bytes=stats.capacity_bytes,
-                        used_bytes=stats.used_bytes,
-                        shard_count=stats.object_count,
-                    ),
-                    metadata=self._md(),
-                    timeout=5,
+                assert self.meta is not None
+                await self.meta.heartbeat(
+                    self.osd_id,
+                    capacity_bytes=stats.capacity_bytes,
+                    used_bytes=stats.used_bytes,
+                    shard_count=stats.object_count,
                 )
-            except aio.AioRpcError as exc:
-                log.warning("heartbeat failed: %s", exc.code().name)
-                if exc.code() == grpc.StatusCode.NOT_FOUND:
+            except MetaError as exc:
+                log.warning("heartbeat failed: %s", exc)
+                if isinstance(exc, MetaNotFound):
                     sb = store.superblock
                     await self._register(sb.osd_id, sb.cluster_id, stats.capacity_bytes, stats.used_bytes, sb.disk_uuid)
 
     async def run(self, ready_file: str | None) -> None:
         cfg = self.config
+        self.meta = await MetaClient.connect(cfg.meta_address, cfg.cluster_token)
         server = aio.server(options=server_options(), interceptors=[ClusterAuthInterceptor(cfg.cluster_token)])
         port = server.add_insecure_port(f"{cfg.listen_host}:{cfg.listen_port}")
         self.address = cfg.advertise_address or f"{cfg.listen_host}:{port}"
@@ -126,7 +122,7 @@ class OsdDaemon:
         self.store = store
         servicer = OsdServicer(store, self.osd_id, cfg.stream_inflight_stripes_max, cfg.readahead_stripes)
         osd_pb2_grpc.add_OsdServiceServicer_to_server(servicer, server)
-        health_servicer = health.aio.HealthServicer()
+        health_servicer = health_aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         await server.start()
         await health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
@@ -135,18 +131,21 @@ class OsdDaemon:
         log.info("osd serving", extra=log_fields(osd_id=self.osd_id, address=self.address, disk=cfg.disk))
         write_ready_file(ready_file, f"{self.osd_id} {self.address}\n")
         heartbeat = asyncio.create_task(self.heartbeat_forever(store))
+        collector = OrphanCollector(store, self.meta, grace_ms=cfg.gc_grace_ms, interval_ms=cfg.gc_interval_ms)
+        gc_task = asyncio.create_task(collector.run_forever())
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         log.info("osd stopping", extra=log_fields(osd_id=self.osd_id))
-        heartbeat.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await heartbeat
+        for task in (heartbeat, gc_task):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await server.stop(grace=2)
         await store.close()
-        await self.channel.close()
+        await self.meta.close()
 
 
 def main(argv: list[str] | None = None) -> int:

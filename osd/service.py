@@ -33,7 +33,7 @@ def _address(a: osd_pb2.ShardAddress) -> bytes:
     return shard_key(a.object_id, a.stripe_index, a.fragment_index)
 
 
-def _status_of(exc: Exception) -> int:
+def _status_of(exc: Exception) -> osd_pb2.ShardStatus:
     if isinstance(exc, NotFoundError):
         return osd_pb2.SHARD_NOT_FOUND
     if isinstance(exc, CorruptionError):
@@ -75,7 +75,7 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
 
     # ---- writes ----------------------------------------------------------------------------------
 
-    async def WriteShard(  # noqa: N802 - gRPC method name
+    async def WriteShard(
         self, request_iterator: AsyncIterator[osd_pb2.WriteShardMessage], context: aio.ServicerContext[Any, Any]
     ) -> osd_pb2.WriteShardReply:
         header: osd_pb2.WriteShardHeader | None = None
@@ -112,7 +112,7 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
             raise
         return osd_pb2.WriteShardReply(stripes_written=written)
 
-    async def WriteShards(  # noqa: N802
+    async def WriteShards(
         self, request: osd_pb2.WriteShardsRequest, context: aio.ServicerContext[Any, Any]
     ) -> osd_pb2.WriteShardsReply:
         if len(request.shards) > BATCH_SHARDS_MAX:
@@ -126,7 +126,7 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
 
     # ---- reads -----------------------------------------------------------------------------------
 
-    async def ReadShard(  # noqa: N802
+    async def ReadShard(
         self, request: osd_pb2.ReadShardRequest, context: aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[osd_pb2.ReadShardChunk]:
         if len(request.object_id) != OBJECT_ID_BYTES or request.last_stripe < request.first_stripe:
@@ -149,7 +149,7 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
         finally:
             await _cancel(set(ahead))
 
-    async def ReadShards(  # noqa: N802
+    async def ReadShards(
         self, request: osd_pb2.ReadShardsRequest, context: aio.ServicerContext[Any, Any]
     ) -> osd_pb2.ReadShardsReply:
         if len(request.reads) > BATCH_SHARDS_MAX:
@@ -159,7 +159,7 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
             try:
                 data = await self.store.get(_address(read.address), read.offset, read.length or None)
             except (EngineError, ValueError) as exc:
-                return osd_pb2.ShardReadResult(status=_status_of(exc))  # type: ignore[arg-type]
+                return osd_pb2.ShardReadResult(status=_status_of(exc))
             return osd_pb2.ShardReadResult(status=osd_pb2.SHARD_OK, data=data)
 
         results = await asyncio.gather(*(one(r) for r in request.reads))
@@ -167,7 +167,7 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
 
     # ---- housekeeping ----------------------------------------------------------------------------
 
-    async def DeleteShards(  # noqa: N802
+    async def DeleteShards(
         self, request: osd_pb2.DeleteShardsRequest, context: aio.ServicerContext[Any, Any]
     ) -> osd_pb2.DeleteShardsReply:
         keys: list[bytes] = []
@@ -200,7 +200,7 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
                 return keys
             start_after = page[-1].key
 
-    async def StatShard(  # noqa: N802
+    async def StatShard(
         self, request: osd_pb2.ShardAddress, context: aio.ServicerContext[Any, Any]
     ) -> osd_pb2.ShardStat:
         try:
@@ -211,7 +211,7 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
             await _abort_for(context, exc, "StatShard")
         raise AssertionError("unreachable")  # context.abort raises
 
-    async def ListShards(  # noqa: N802
+    async def ListShards(
         self, request: osd_pb2.ListShardsRequest, context: aio.ServicerContext[Any, Any]
     ) -> osd_pb2.ListShardsReply:
         limit = min(request.limit or 1000, LIST_LIMIT_MAX)
@@ -221,19 +221,19 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
             reply.next_start_after = page[-1].key
         return reply
 
-    async def VerifyShards(  # noqa: N802
+    async def VerifyShards(
         self, request: osd_pb2.VerifyShardsRequest, context: aio.ServicerContext[Any, Any]
     ) -> osd_pb2.VerifyShardsReply:
-        statuses = []
+        statuses: list[osd_pb2.ShardStatus] = []
         for address in request.shards:
             try:
                 await self.store.verify(_address(address))
                 statuses.append(osd_pb2.SHARD_OK)
             except (EngineError, ValueError) as exc:
                 statuses.append(_status_of(exc))
-        return osd_pb2.VerifyShardsReply(statuses=statuses)  # type: ignore[arg-type]
+        return osd_pb2.VerifyShardsReply(statuses=statuses)
 
-    async def GetStats(  # noqa: N802
+    async def GetStats(
         self, request: osd_pb2.GetStatsRequest, context: aio.ServicerContext[Any, Any]
     ) -> osd_pb2.OsdStats:
         s = await self.store.stats()
@@ -261,6 +261,5 @@ async def _cancel(tasks: set[asyncio.Task[Any]] | set[asyncio.Future[Any]]) -> N
     for task in tasks:
         try:
             await task
-        except BaseException:  # noqa: S110 - draining cancelled work
+        except BaseException:
             continue
-

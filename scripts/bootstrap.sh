@@ -18,8 +18,8 @@ apt_install() {
         return 1
     fi
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${wanted[@]}" >/dev/null
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${wanted[@]}" >/dev/null
 }
 
 mapfile -t RUNTIME_PKGS < <(grep -v '^\s*#' .ci/apt-runtime.txt | sed '/^\s*$/d')

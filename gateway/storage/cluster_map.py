@@ -74,7 +74,8 @@ class ClusterView:
     def osd(self, osd_id: int) -> meta_pb2.Osd | None:
         for osd in self.map.osds:
             if osd.id == osd_id:
-                return osd
+                found: meta_pb2.Osd = osd
+                return found
         return None
 
     def candidates(self) -> list[Candidate]:
@@ -111,4 +112,4 @@ class ClusterView:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         for channel in self._channels.values():
-            await channel.close()
+            await channel.close(None)

@@ -87,7 +87,8 @@ class StripeReader:
         if result.status != osd_pb2.SHARD_OK:
             log.warning("fragment %d on osd %d: status %d", fragment_index, osd_id, result.status)
             return None
-        return result.data
+        data: bytes = result.data
+        return data
 
     def _uniform_placement(self, first: int, last: int) -> list[int] | None:
         osd_ids = list(self.record.stripes[first].osd_ids)
@@ -128,7 +129,7 @@ class StripeReader:
                 except aio.AioRpcError as exc:
                     log.warning("healthy read of stripe %d failed (%s); degrading", index, exc.code().name)
                     return
-                if any(c is aio.EOF or c.stripe_index != index for c in chunks):
+                if any(not isinstance(c, osd_pb2.ReadShardChunk) or c.stripe_index != index for c in chunks):
                     log.warning("healthy read of stripe %d ended early; degrading", index)
                     return
                 fragments = {i: c.data for i, c in enumerate(chunks)}

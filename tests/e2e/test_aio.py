@@ -38,7 +38,11 @@ def _start(data_dir: Path, port: int) -> tuple[subprocess.Popen[str], dict[str, 
         line = proc.stdout.readline()
         if not line:
             break
-        for field, pattern in (("endpoint", r"endpoint:\s+(\S+)"), ("access", r"access key:\s+(\S+)"), ("secret", r"secret key:\s+(\S+)")):
+        for field, pattern in (
+            ("endpoint", r"endpoint:\s+(\S+)"),
+            ("access", r"access key:\s+(\S+)"),
+            ("secret", r"secret key:\s+(\S+)"),
+        ):
             match = re.search(pattern, line)
             if match:
                 seen[field] = match.group(1)
@@ -47,8 +51,9 @@ def _start(data_dir: Path, port: int) -> tuple[subprocess.Popen[str], dict[str, 
 
 
 def _children_of(pgid: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "-g", str(pgid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
+    """Live processes of the group (zombies waiting for a reaper are already dead)."""
+    out = subprocess.run(["ps", "-o", "pid=,stat=", "-g", str(pgid)], capture_output=True, text=True).stdout
+    return [int(pid) for pid, stat in (line.split() for line in out.splitlines()) if not stat.startswith("Z")]
 
 
 def test_launcher_prints_credentials_serves_and_stops_cleanly(tmp_path: Path) -> None:
@@ -60,16 +65,26 @@ def test_launcher_prints_credentials_serves_and_stops_cleanly(tmp_path: Path) ->
         with urllib.request.urlopen(f"{seen['endpoint']}/health/ready", timeout=5) as response:
             assert response.status == 200
         s3: Any = boto3.client(
-            "s3", endpoint_url=seen["endpoint"], aws_access_key_id=seen["access"], aws_secret_access_key=seen["secret"], region_name="us-east-1"
+            "s3",
+            endpoint_url=seen["endpoint"],
+            aws_access_key_id=seen["access"],
+            aws_secret_access_key=seen["secret"],
+            region_name="us-east-1",
         )
         s3.create_bucket(Bucket="keep")
         s3.put_object(Bucket="keep", Key="k", Body=b"persist me" * 10_000)
-        cmdlines = [Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ") for pid in _children_of(proc.pid) if pid != proc.pid and Path(f"/proc/{pid}").exists()]
+        cmdlines = [
+            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            for pid in _children_of(proc.pid)
+            if pid != proc.pid and Path(f"/proc/{pid}").exists()
+        ]
         for role in (b"objectio-meta", b"objectio-osd", b"objectio-gateway"):
             assert any(role in c for c in cmdlines), f"no process names {role!r}: {cmdlines}"
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
+        assert proc.stdout is not None
+        proc.stdout.close()
     time.sleep(0.5)
     assert _children_of(proc.pid) == [], "daemons outlived the launcher"
     assert os.environ == env_before
@@ -78,11 +93,17 @@ def test_launcher_prints_credentials_serves_and_stops_cleanly(tmp_path: Path) ->
     try:
         assert (seen2["access"], seen2["secret"]) == (seen["access"], seen["secret"])
         s3 = boto3.client(
-            "s3", endpoint_url=seen2["endpoint"], aws_access_key_id=seen2["access"], aws_secret_access_key=seen2["secret"], region_name="us-east-1"
+            "s3",
+            endpoint_url=seen2["endpoint"],
+            aws_access_key_id=seen2["access"],
+            aws_secret_access_key=seen2["secret"],
+            region_name="us-east-1",
         )
         assert s3.get_object(Bucket="keep", Key="k")["Body"].read() == b"persist me" * 10_000
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # killing the group kills the cluster
         proc.wait(timeout=30)
+        assert proc.stdout is not None
+        proc.stdout.close()
     time.sleep(1)
     assert _children_of(proc.pid) == []

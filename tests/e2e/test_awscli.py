@@ -27,7 +27,12 @@ def aws(cluster: AllInOne, *args: str, check: bool = True) -> subprocess.Complet
         AWS_SHARED_CREDENTIALS_FILE=os.devnull,
     )
     return subprocess.run(
-        [AWS, "--endpoint-url", cluster.endpoint, *args], env=env, capture_output=True, text=True, check=check, timeout=120
+        [AWS, "--endpoint-url", cluster.endpoint, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=120,
     )
 
 
@@ -49,7 +54,9 @@ def test_awscli_round_trip(cluster: AllInOne, tmp_path: Path) -> None:
         assert (dst / name).read_bytes() == data
     head = json.loads(aws(cluster, "s3api", "head-object", "--bucket", "cli-bucket", "--key", "up/a.txt").stdout)
     assert head["ContentLength"] == len(files["a.txt"])
-    missing = aws(cluster, "s3api", "get-object", "--bucket", "cli-bucket", "--key", "nope", str(tmp_path / "x"), check=False)
+    missing = aws(
+        cluster, "s3api", "get-object", "--bucket", "cli-bucket", "--key", "nope", str(tmp_path / "x"), check=False
+    )
     assert missing.returncode != 0
     assert "NoSuchKey" in missing.stderr
     aws(cluster, "s3", "rm", "--recursive", "s3://cli-bucket/")

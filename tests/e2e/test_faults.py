@@ -124,7 +124,11 @@ def test_meta_and_gateway_killed_mid_load_lose_nothing_acknowledged(fresh_cluste
     assert len(acked) > 20, "the load did not get going"
     for key, size in acked.items():
         assert s3.get_object(Bucket="load", Key=key)["Body"].read() == _body(key, size), key
-    listed = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket="load") for o in page.get("Contents", [])]
+    listed = [
+        o["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket="load")
+        for o in page.get("Contents", [])
+    ]
     for key in listed:  # whatever is visible is whole
         assert key in attempted
         assert s3.get_object(Bucket="load", Key=key)["Body"].read() == _body(key, attempted[key]), key

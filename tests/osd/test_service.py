@@ -26,22 +26,33 @@ async def osd() -> AsyncIterator[tuple[osd_pb2_grpc.OsdServiceStub, MemoryStore]
     await server.start()
     channel = aio.insecure_channel(f"127.0.0.1:{port}")
     yield osd_pb2_grpc.OsdServiceStub(channel), store
-    await channel.close()
+    await channel.close(None)
     await server.stop(None)
 
 
 MD = call_metadata(TOKEN)
 
 
-async def _write_stream(stub: osd_pb2_grpc.OsdServiceStub, object_id: bytes, fragment: int, stripes: list[bytes]) -> int:
+async def _write_stream(
+    stub: osd_pb2_grpc.OsdServiceStub, object_id: bytes, fragment: int, stripes: list[bytes]
+) -> int:
     call = stub.WriteShard(metadata=MD)
     meta = osd_pb2.ShardMeta(bucket="b", key="k", pool="rs-4-2")
-    await call.write(osd_pb2.WriteShardMessage(header=osd_pb2.WriteShardHeader(object_id=object_id, fragment_index=fragment, meta=meta)))
+    await call.write(
+        osd_pb2.WriteShardMessage(
+            header=osd_pb2.WriteShardHeader(object_id=object_id, fragment_index=fragment, meta=meta)
+        )
+    )
     for index, data in enumerate(stripes):
-        await call.write(osd_pb2.WriteShardMessage(chunk=osd_pb2.WriteShardChunk(stripe_index=index, data=data, stripe_length=len(data))))
+        await call.write(
+            osd_pb2.WriteShardMessage(
+                chunk=osd_pb2.WriteShardChunk(stripe_index=index, data=data, stripe_length=len(data))
+            )
+        )
     await call.done_writing()
     reply = await call
-    return reply.stripes_written
+    written: int = reply.stripes_written
+    return written
 
 
 async def test_stream_write_then_stream_read(osd: tuple[osd_pb2_grpc.OsdServiceStub, MemoryStore]) -> None:
@@ -50,11 +61,15 @@ async def test_stream_write_then_stream_read(osd: tuple[osd_pb2_grpc.OsdServiceS
     stripes = [bytes([i]) * (1000 + i) for i in range(5)]
     assert await _write_stream(stub, object_id, 3, stripes) == 5
     assert len(store.records) == 5
-    call = stub.ReadShard(osd_pb2.ReadShardRequest(object_id=object_id, fragment_index=3, first_stripe=1, last_stripe=3), metadata=MD)
+    call = stub.ReadShard(
+        osd_pb2.ReadShardRequest(object_id=object_id, fragment_index=3, first_stripe=1, last_stripe=3), metadata=MD
+    )
     chunks = [c async for c in call]
     assert [c.stripe_index for c in chunks] == [1, 2, 3]
     assert [c.data for c in chunks] == stripes[1:4]
-    stat = await stub.StatShard(osd_pb2.ShardAddress(object_id=object_id, stripe_index=2, fragment_index=3), metadata=MD)
+    stat = await stub.StatShard(
+        osd_pb2.ShardAddress(object_id=object_id, stripe_index=2, fragment_index=3), metadata=MD
+    )
     assert stat.length == len(stripes[2])
     assert stat.meta.bucket == "b"
     assert stat.meta.stripe_length == len(stripes[2])
@@ -75,14 +90,24 @@ async def test_batched_reads_report_missing_and_corrupt(osd: tuple[osd_pb2_grpc.
     stub, store = osd
     object_id = new_object_id()
     writes = [
-        osd_pb2.ShardWrite(address=osd_pb2.ShardAddress(object_id=object_id, stripe_index=0, fragment_index=i), data=bytes([i]) * 10)
+        osd_pb2.ShardWrite(
+            address=osd_pb2.ShardAddress(object_id=object_id, stripe_index=0, fragment_index=i), data=bytes([i]) * 10
+        )
         for i in range(3)
     ]
     assert (await stub.WriteShards(osd_pb2.WriteShardsRequest(shards=writes), metadata=MD)).written == 3
     store.corrupt.add(next(k for k in store.records if k.endswith(b"\x01")))
-    reads = [osd_pb2.ShardRead(address=osd_pb2.ShardAddress(object_id=object_id, stripe_index=0, fragment_index=i)) for i in range(4)]
+    reads = [
+        osd_pb2.ShardRead(address=osd_pb2.ShardAddress(object_id=object_id, stripe_index=0, fragment_index=i))
+        for i in range(4)
+    ]
     reply = await stub.ReadShards(osd_pb2.ReadShardsRequest(reads=reads), metadata=MD)
-    assert [r.status for r in reply.results] == [osd_pb2.SHARD_OK, osd_pb2.SHARD_CORRUPT, osd_pb2.SHARD_OK, osd_pb2.SHARD_NOT_FOUND]
+    assert [r.status for r in reply.results] == [
+        osd_pb2.SHARD_OK,
+        osd_pb2.SHARD_CORRUPT,
+        osd_pb2.SHARD_OK,
+        osd_pb2.SHARD_NOT_FOUND,
+    ]
     assert reply.results[0].data == b"\x00" * 10
     assert reply.results[1].data == b""  # never bad bytes
 
@@ -101,7 +126,9 @@ async def test_delete_by_object_id_and_listing(osd: tuple[osd_pb2_grpc.OsdServic
     assert stats.shard_count == 2
 
 
-async def test_calls_without_the_cluster_token_are_refused(osd: tuple[osd_pb2_grpc.OsdServiceStub, MemoryStore]) -> None:
+async def test_calls_without_the_cluster_token_are_refused(
+    osd: tuple[osd_pb2_grpc.OsdServiceStub, MemoryStore],
+) -> None:
     stub, _ = osd
     with pytest.raises(aio.AioRpcError) as excinfo:
         await stub.GetStats(osd_pb2.GetStatsRequest(), metadata=call_metadata("wrong"))

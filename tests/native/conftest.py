@@ -1,0 +1,36 @@
+"""Fixtures for the storage engine tests: formatted image files under tmp_path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from enginetest import make_image
+
+from objectio.native.engine import Engine
+
+
+@pytest.fixture
+def image(tmp_path: Path) -> str:
+    """A formatted 64 MiB engine image."""
+    return str(make_image(tmp_path / "disk.img", 64 << 20))
+
+
+@pytest.fixture
+def engine(image: str) -> Iterator[Engine]:
+    eng = Engine.open(image, cache_bytes=8 << 20)
+    try:
+        yield eng
+    finally:
+        eng.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow engine tests run only with --run-slow (the option itself is the root conftest's)."""
+    if config.getoption("--run-slow", default=False):
+        return
+    skip = pytest.mark.skip(reason="slow: needs --run-slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
