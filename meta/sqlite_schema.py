@@ -35,6 +35,7 @@ SCHEMA_VERSION = 1
 ROW_FORMAT_VERSION = 1  # format_version column of every row written by this release
 RECORD_FORMAT_VERSION = 1  # ObjectRecord.format_version written by this release
 DB_FILE = "meta.db"
+WAL_SIZE_BYTES_MAX = 64 << 20  # after a checkpoint the WAL file is truncated back to this size
 
 SCHEMA = """
 CREATE TABLE cluster (
@@ -111,6 +112,7 @@ def connect(path: Path, *, cache_bytes: int, readonly: bool) -> sqlite3.Connecti
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute(f"PRAGMA cache_size=-{max(cache_bytes // 1024, 1024)}")
     conn.execute("PRAGMA temp_store=MEMORY")
+    conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_BYTES_MAX}")
     if readonly:
         conn.execute("PRAGMA query_only=1")
     return conn
