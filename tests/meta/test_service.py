@@ -12,7 +12,7 @@ import pytest
 from grpc import aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from objectio.common.logs import request_id
+from objectio.common.logs import JsonFormatter, request_id
 from objectio.meta.client import (
     MetaAlreadyExists,
     MetaClient,
@@ -321,3 +321,31 @@ async def test_watch_reconnects_across_a_restart(tmp_path: Path) -> None:
         watcher.cancel()
         await client.close()
         await server.stop(grace_s=0.1)
+
+
+async def test_secrets_never_reach_the_logs(meta: Running) -> None:
+    lines: list[str] = []
+    formatter = JsonFormatter("meta")
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(formatter.format(record))
+
+    handler = Capture(level=logging.DEBUG)
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        secret = "very-secret-value-123"
+        await meta.client.create_user("erin")
+        await meta.client.create_access_key("erin", "ERINKEY", secret)
+        with pytest.raises(MetaAlreadyExists):
+            await meta.client.create_access_key("erin", "ERINKEY", secret)
+        assert (await meta.client.lookup_access_key("ERINKEY")).secret_key == secret
+        await meta.client.revoke_access_key("ERINKEY")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    assert lines, "nothing was logged: the capture is broken"
+    assert not [line for line in lines if secret in line or ROOT_SK in line or TOKEN in line]
