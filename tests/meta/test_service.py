@@ -104,7 +104,8 @@ async def test_osd_lifecycle_with_down_marking_and_watch(meta: Running) -> None:
         await client.heartbeat(42, capacity_bytes=1, used_bytes=0)
     assert missing.value.what == "osd"
 
-    for _ in range(8):  # heartbeats keep it up past the grace (600 ms)
+    until = time.monotonic() + meta.config.osd_down_grace_ms / 1000 + 0.5
+    while time.monotonic() < until:  # heartbeats keep it up past the grace
         beat = await client.heartbeat(1, capacity_bytes=1 << 30, used_bytes=4096)
         assert beat.epoch == start + 1
         await asyncio.sleep(0.1)
