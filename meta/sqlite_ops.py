@@ -165,11 +165,11 @@ class ClusterOps:
         return osd, ClusterOps.read_map(conn)
 
     @staticmethod
-    def mark_down(conn: sqlite3.Connection, osd_ids: list[int]) -> pb.ClusterMap | None:
+    def mark_down(conn: sqlite3.Connection, osd_ids: list[int], heard_before_ms: int) -> pb.ClusterMap | None:
         changed = False
         for osd_id in osd_ids:
             osd = ClusterOps._get_osd(conn, osd_id)
-            if osd is not None and osd.up == pb.OSD_UP:
+            if osd is not None and osd.up == pb.OSD_UP and osd.last_heartbeat_ms < heard_before_ms:
                 osd.up = pb.OSD_DOWN
                 ClusterOps._put_osd(conn, osd)
                 changed = True

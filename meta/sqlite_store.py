@@ -151,8 +151,8 @@ class SqliteMetaStore(MetaStore):
     async def heartbeat(self, beat: OsdHeartbeat) -> tuple[pb.Osd, pb.ClusterMap | None]:
         return await self._write(lambda c: ClusterOps.heartbeat(c, beat))
 
-    async def mark_osds_down(self, osd_ids: list[int]) -> pb.ClusterMap | None:
-        return await self._write(lambda c: ClusterOps.mark_down(c, osd_ids))
+    async def mark_osds_down(self, osd_ids: list[int], heard_before_ms: int) -> pb.ClusterMap | None:
+        return await self._write(lambda c: ClusterOps.mark_down(c, osd_ids, heard_before_ms))
 
     async def set_osd_state(self, osd_id: int, *, set_in: bool, set_out: bool, remove: bool) -> pb.ClusterMap:
         return await self._write(lambda c: ClusterOps.set_state(c, osd_id, set_in, set_out, remove))

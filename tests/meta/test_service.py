@@ -6,6 +6,7 @@ import asyncio
 import logging
 import socket
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -350,3 +351,29 @@ async def test_secrets_never_reach_the_logs(meta: Running) -> None:
         root.setLevel(old_level)
     assert lines, "nothing was logged: the capture is broken"
     assert not [line for line in lines if secret in line or ROOT_SK in line or TOKEN in line]
+
+
+async def test_prometheus_metrics(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        metrics_port = probe.getsockname()[1]
+    server = await start_server(meta_config(tmp_path / "m", metrics_port=metrics_port), now_ms=1)
+    client = await MetaClient.connect(f"127.0.0.1:{server.port}", TOKEN)
+    try:
+        await client.create_bucket("metered", "admin")
+        await asyncio.gather(*(client.put_object(record("metered", f"k{i}")) for i in range(20)))
+
+        def scrape() -> str:
+            with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as reply:
+                return str(reply.read().decode())
+
+        text = await asyncio.to_thread(scrape)
+        values = {
+            line.split()[0]: float(line.split()[1]) for line in text.splitlines() if line.startswith("objectio_meta_")
+        }
+        assert values["objectio_meta_writes_committed"] >= 21
+        assert values["objectio_meta_cluster_epoch"] == (await client.get_cluster_map()).epoch
+        assert values["objectio_meta_osds_up"] == 0
+    finally:
+        await client.close()
+        await server.stop(grace_s=0.1)

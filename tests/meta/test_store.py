@@ -125,9 +125,10 @@ async def test_osd_registration_heartbeat_down_and_states(store: SqliteMetaStore
 
     beat, changed = await store.heartbeat(OsdHeartbeat(1, capacity_bytes=100, used_bytes=7, now_ms=20))
     assert (beat.used_bytes, beat.last_heartbeat_ms, changed) == (7, 20, None)
-    down = await store.mark_osds_down([1, 99])
+    assert await store.mark_osds_down([1], heard_before_ms=20) is None  # heard from at 20: not silent
+    down = await store.mark_osds_down([1, 99], heard_before_ms=21)
     assert down is not None and down.epoch == start + 3 and down.osds[0].up == pb.OSD_DOWN
-    assert await store.mark_osds_down([1]) is None
+    assert await store.mark_osds_down([1], heard_before_ms=1000) is None
     _, back = await store.heartbeat(OsdHeartbeat(1, capacity_bytes=100, used_bytes=7, now_ms=30))
     assert back is not None and back.osds[0].up == pb.OSD_UP and back.epoch == start + 4
     with pytest.raises(NotFound):
