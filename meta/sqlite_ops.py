@@ -47,13 +47,12 @@ def osd_weight(capacity_bytes: int) -> float:
 class ClusterOps:
     @staticmethod
     def init_cluster(conn: sqlite3.Connection, cluster_id: str) -> None:
-        conn.execute("BEGIN IMMEDIATE")
+        """The cluster row of a new database (runs in the transaction that creates the schema)."""
         conn.execute(
             "INSERT INTO cluster (id, format_version, cluster_id, epoch, default_pool, next_osd_id, created_ms)"
             " VALUES (1, ?, ?, 1, '', 1, ?)",
             (ROW_FORMAT_VERSION, cluster_id, int(time.time() * 1000)),
         )
-        conn.execute("COMMIT")
 
     @staticmethod
     def _cluster(conn: sqlite3.Connection) -> tuple[str, int, str, int]:

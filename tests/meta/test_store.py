@@ -16,6 +16,7 @@ from objectio.meta.errors import (
     PreconditionFailed,
     StoreClosed,
 )
+from objectio.meta.sqlite_schema import SchemaError
 from objectio.meta.sqlite_store import SqliteMetaStore
 from objectio.meta.store import OsdHeartbeat
 from objectio.protos import meta_pb2 as pb
@@ -270,3 +271,14 @@ async def test_full_write_queue_is_overloaded(tmp_path: Path) -> None:
         assert any(isinstance(r, pb.User) for r in results)
     finally:
         await s.close()
+
+
+async def test_foreign_or_newer_databases_are_refused(tmp_path: Path) -> None:
+    for name, setup in [("foreign", "CREATE TABLE other (x)"), ("newer", "PRAGMA user_version = 99")]:
+        (tmp_path / name).mkdir()
+        conn = sqlite3.connect(tmp_path / name / "meta.db")
+        conn.execute(setup)
+        conn.commit()
+        conn.close()
+        with pytest.raises(SchemaError):
+            await SqliteMetaStore(tmp_path / name).open()
