@@ -150,7 +150,7 @@ class AllInOne:
         if not self.osd_ports:
             self.osd_ports = saved.get("osds", [])[: self.osds]
             self.osd_ports += [free_port() for _ in range(self.osds - len(self.osd_ports))]
-        ports_file.write_text(json.dumps({"meta": self.meta_port, "osds": self.osd_ports}))
+        ports_file.write_text(json.dumps({"meta": self.meta_port, "osds": self.osd_ports, "gateway": self.port}))
         self._define()
 
     @property
@@ -187,9 +187,9 @@ class AllInOne:
                 "--listen-host", self.host,
                 "--listen-port", str(self.meta_port),
                 "--data-dir", str(self.data_dir / "meta"),
-                "--cluster-token", token,
-                "--root-access-key", self.credentials.access_key,
-                "--root-secret-key", self.credentials.secret_key,
+                f"--cluster-token={token}",
+                f"--root-access-key={self.credentials.access_key}",
+                f"--root-secret-key={self.credentials.secret_key}",
             ],
         )  # fmt: skip
         for index in range(self.osds):
@@ -203,7 +203,7 @@ class AllInOne:
                     "--listen-host", self.host,
                     "--listen-port", str(self.osd_ports[index]),
                     "--meta-address", self.meta_address,
-                    "--cluster-token", token,
+                    f"--cluster-token={token}",
                     "--host", "localhost",
                 ],
             )  # fmt: skip

@@ -261,9 +261,13 @@ class ClusterBackend:
         record.stripes.extend(meta_pb2.StripePlacement(osd_ids=final_ids, length=n) for n in lengths)
         try:
             return await self._commit(request, record, written_osds=set(osd_ids))
-        except BaseException:
+        except (PreconditionFailed, BucketNotFound):
+            # Meta definitely refused the record: its fragments are garbage now.
             self._delete_fragments_later(object_id, set(osd_ids))
             raise
+        # Any other failure (meta unreachable, timeout, cancellation) leaves it unknown whether the
+        # record was committed before the answer was lost: the fragments stay, and the OSDs'
+        # orphan collector reclaims them only once meta confirms no record points to them.
 
     async def _commit(self, request: PutRequest, record: meta_pb2.ObjectRecord, written_osds: set[int]) -> ObjectInfo:
         try:

@@ -32,6 +32,7 @@ class ClusterView:
         self._stubs: dict[int, osd_pb2_grpc.OsdServiceStub] = {}
         self._task: asyncio.Task[None] | None = None
         self._updated = asyncio.Event()
+        self._retired: set[asyncio.Future[None]] = set()
 
     def apply(self, cluster_map: meta_pb2.ClusterMap) -> None:
         if cluster_map.epoch < self.map.epoch:
@@ -42,9 +43,18 @@ class ClusterView:
                 pools[pb.name] = self.pools[pb.name] if pb.name in self.pools else PoolSpec.from_proto(pb)
             except PoolError as exc:
                 log.error("ignoring invalid pool in cluster map: %s", exc)
+        revived = {
+            osd.address
+            for osd in cluster_map.osds
+            if osd.up == meta_pb2.OSD_UP and (old := self.osd(osd.id)) is not None and old.up != meta_pb2.OSD_UP
+        }
         self.map = cluster_map
         self.pools = pools
         self._stubs = {}
+        for address in revived:  # a restarted OSD: connect afresh instead of waiting out a backoff
+            channel = self._channels.pop(address, None)
+            if channel is not None:
+                self._retired.add(asyncio.ensure_future(channel.close(None)))
         self._updated.set()
 
     async def refresh(self) -> None:
