@@ -14,7 +14,8 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
 from objectio.common.config import load_config
 from objectio.common.grpcutil import call_metadata
@@ -71,6 +72,17 @@ def _info(record: meta_pb2.ObjectRecord) -> ObjectInfo:
         headers=dict(record.headers),
         version_id=record.version_id or None,
     )
+
+
+@dataclass(frozen=True)
+class WrittenBody:
+    """A body made durable as erasure-coded stripes under ``object_id``."""
+
+    object_id: bytes
+    size: int
+    md5: bytes
+    stripes: list[meta_pb2.StripePlacement]
+    osd_ids: list[int]  # the placement chosen (every OSD that may hold a fragment)
 
 
 def _bucket_info(bucket: meta_pb2.Bucket) -> BucketInfo:
@@ -194,35 +206,63 @@ class ClusterBackend:
         if request.expected_md5 is not None and digest != request.expected_md5:
             raise DigestMismatch(f"Content-MD5 {request.expected_md5.hex()} != body MD5 {digest.hex()}")
 
+    async def _pool(self, name: str) -> PoolSpec:
+        try:
+            return self.view.pool(name)
+        except KeyError:
+            await self.view.refresh()
+            return self.view.pool(name)
+
     async def _put_erasure_coded(
         self, request: PutRequest, bucket: BucketInfo, head: bytearray, pending: list[bytes]
     ) -> ObjectInfo:
-        try:
-            pool = self.view.pool(bucket.pool)
-        except KeyError:
-            await self.view.refresh()
-            pool = self.view.pool(bucket.pool)
-        object_id = new_object_id()
-        try:
-            osd_ids = place(object_id, pool.fragments, self.view.candidates())
-        except PlacementError as exc:
-            raise InsufficientStorage(f"no OSD can take new data: {exc}") from exc
-        mtime_ns = time.time_ns()
+        pool = await self._pool(bucket.pool)
         shard_meta = osd_pb2.ShardMeta(
             format_version=RECORD_FORMAT_VERSION,
             bucket=request.bucket,
             key=request.key,
             pool=pool.name,
             content_type=request.content_type,
-            mtime_ns=mtime_ns,
+            mtime_ns=time.time_ns(),
             user_meta=request.user_meta,
             object_size=request.content_length or 0,
-            stripe_count=pool.stripe_count(request.content_length or 0),
         )
+        written = await self.write_erasure_coded(
+            pool, request.body, head, pending, shard_meta, lambda size, md5: self._check_body(request, size, md5)
+        )
+        record = self._record(request, written.size, written.md5.hex())
+        record.mtime_ns = shard_meta.mtime_ns
+        record.object_id = written.object_id
+        record.pool = pool.name
+        record.stripes.extend(written.stripes)
+        return await self._commit_fragments(request, record, written.object_id, written.osd_ids)
+
+    async def write_erasure_coded(
+        self,
+        pool: PoolSpec,
+        body: AsyncIterator[bytes],
+        head: bytearray,
+        pending: list[bytes],
+        shard_meta: osd_pb2.ShardMeta,
+        check: Callable[[int, bytes], None],
+    ) -> WrittenBody:
+        """Erasure-code ``head`` + ``pending`` + the rest of ``body`` under a new object id, and
+        wait until it is durable. ``check(size, md5)`` runs before durability is awaited; if it (or
+        anything else) raises, what was written is deleted in the background."""
+        object_id = new_object_id()
+        try:
+            osd_ids = place(object_id, pool.fragments, self.view.candidates())
+        except PlacementError as exc:
+            raise InsufficientStorage(f"no OSD can take new data: {exc}") from exc
+        size_hint = shard_meta.object_size
+        shard_meta.stripe_count = pool.stripe_count(size_hint)
         buffer = head
-        more = await read_exactly(request.body, buffer, pool.stripe_data_bytes, pending)
+        more = await read_exactly(body, buffer, pool.stripe_data_bytes, pending)
         if not more:
-            return await self._put_one_stripe(request, pool, object_id, osd_ids, bytes(buffer), shard_meta)
+            data = bytes(buffer)
+            digest = hashlib.md5(data, usedforsecurity=False).digest()
+            check(len(data), digest)
+            return await self._write_one_stripe(pool, object_id, osd_ids, data, digest, shard_meta)
         writer = StripeWriter(
             pool=pool,
             object_id=object_id,
@@ -239,7 +279,7 @@ class ClusterBackend:
             sending: asyncio.Task[None] | None = None
             while True:
                 if len(lengths) and more:
-                    more = await read_exactly(request.body, buffer, pool.stripe_data_bytes, pending)
+                    more = await read_exactly(body, buffer, pool.stripe_data_bytes, pending)
                 if buffer or not lengths:
                     data = bytes(buffer)
                     md5.update(data)
@@ -254,35 +294,29 @@ class ClusterBackend:
                 await sending
             size = sum(lengths)
             digest = md5.digest()
-            self._check_body(request, size, digest)
+            check(size, digest)
             final_ids = await writer.finish()
         except QuorumLost as exc:
             writer.abort()
             self._delete_fragments_later(object_id, set(osd_ids))
-            raise ServiceUnavailable(f"PUT {request.bucket}/{request.key}: {exc}") from exc
+            raise ServiceUnavailable(f"PUT {shard_meta.bucket}/{shard_meta.key}: {exc}") from exc
         except BaseException:
             writer.abort()
             self._delete_fragments_later(object_id, set(osd_ids))
             raise
-        record = self._record(request, size, digest.hex())
-        record.mtime_ns = mtime_ns
-        record.object_id = object_id
-        record.pool = pool.name
-        record.stripes.extend(meta_pb2.StripePlacement(osd_ids=final_ids, length=n) for n in lengths)
-        return await self._commit_fragments(request, record, object_id, osd_ids)
+        stripes = [meta_pb2.StripePlacement(osd_ids=final_ids, length=n) for n in lengths]
+        return WrittenBody(object_id, size, digest, stripes, osd_ids)
 
-    async def _put_one_stripe(
+    async def _write_one_stripe(
         self,
-        request: PutRequest,
         pool: PoolSpec,
         object_id: bytes,
         osd_ids: list[int],
         data: bytes,
+        digest: bytes,
         shard_meta: osd_pb2.ShardMeta,
-    ) -> ObjectInfo:
-        """An object that fits one stripe: fragments go out through the per-OSD batcher."""
-        digest = hashlib.md5(data, usedforsecurity=False).digest()
-        self._check_body(request, len(data), digest)
+    ) -> WrittenBody:
+        """A body that fits one stripe: fragments go out through the per-OSD batcher."""
         shard_meta.object_size = len(data)
         shard_meta.stripe_count = 1
         shard_meta.etag = digest.hex()
@@ -292,13 +326,9 @@ class ClusterBackend:
             )
         except QuorumLost as exc:
             self._delete_fragments_later(object_id, set(osd_ids))
-            raise ServiceUnavailable(f"PUT {request.bucket}/{request.key}: {exc}") from exc
-        record = self._record(request, len(data), digest.hex())
-        record.mtime_ns = shard_meta.mtime_ns
-        record.object_id = object_id
-        record.pool = pool.name
-        record.stripes.append(meta_pb2.StripePlacement(osd_ids=final_ids, length=len(data)))
-        return await self._commit_fragments(request, record, object_id, osd_ids)
+            raise ServiceUnavailable(f"PUT {shard_meta.bucket}/{shard_meta.key}: {exc}") from exc
+        stripes = [meta_pb2.StripePlacement(osd_ids=final_ids, length=len(data))]
+        return WrittenBody(object_id, len(data), digest, stripes, osd_ids)
 
     async def _commit_fragments(
         self, request: PutRequest, record: meta_pb2.ObjectRecord, object_id: bytes, osd_ids: list[int]

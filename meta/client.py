@@ -8,7 +8,7 @@ exceptions below in exactly one place, :func:`translate_error`:
 =============================== ===========================================================
 exception                       gRPC status
 =============================== ===========================================================
-MetaNotFound (``what``)         NOT_FOUND — ``what``: bucket, object, osd, pool, user, access_key
+MetaNotFound (``what``)         NOT_FOUND — ``what``: bucket, object, upload, osd, pool, user, access_key
 MetaAlreadyExists               ALREADY_EXISTS — ``owned_by_you`` for buckets
 MetaPreconditionFailed          FAILED_PRECONDITION (bucket not empty, if_none_match, ...)
 MetaInvalidArgument             INVALID_ARGUMENT
@@ -269,6 +269,35 @@ class MetaClient:
     async def find_unreferenced(self, object_ids: Iterable[bytes]) -> pb.FindUnreferencedReply:
         request = pb.FindUnreferencedRequest(object_ids=list(object_ids))
         return await self._call("FindUnreferenced", request, pb.FindUnreferencedReply, admin=True)
+
+    # ---- multipart uploads ----------------------------------------------------------------------
+
+    async def create_multipart_upload(self, upload: pb.MultipartUpload) -> pb.MultipartUpload:
+        return await self._call("CreateMultipartUpload", upload, pb.MultipartUpload)
+
+    async def get_multipart_upload(self, name: pb.UploadName) -> pb.MultipartUpload:
+        return await self._call("GetMultipartUpload", name, pb.MultipartUpload)
+
+    async def put_part(self, name: pb.UploadName, part: pb.PartLayout) -> pb.PutPartReply:
+        return await self._call("PutPart", pb.PutPartRequest(upload=name, part=part), pb.PutPartReply)
+
+    async def list_parts(
+        self, name: pb.UploadName, part_number_marker: int = 0, max_parts: int = 0
+    ) -> pb.ListPartsReply:
+        request = pb.ListPartsRequest(upload=name, part_number_marker=part_number_marker, max_parts=max_parts)
+        return await self._call("ListParts", request, pb.ListPartsReply)
+
+    async def complete_multipart_upload(
+        self, name: pb.UploadName, record: pb.ObjectRecord
+    ) -> pb.CompleteMultipartUploadReply:
+        request = pb.CompleteMultipartUploadRequest(upload=name, record=record)
+        return await self._call("CompleteMultipartUpload", request, pb.CompleteMultipartUploadReply)
+
+    async def abort_multipart_upload(self, name: pb.UploadName) -> pb.AbortMultipartUploadReply:
+        return await self._call("AbortMultipartUpload", name, pb.AbortMultipartUploadReply)
+
+    async def list_multipart_uploads(self, request: pb.ListMultipartUploadsRequest) -> pb.ListMultipartUploadsReply:
+        return await self._call("ListMultipartUploads", request, pb.ListMultipartUploadsReply)
 
     # ---- users and access keys ------------------------------------------------------------------
 

@@ -37,6 +37,10 @@ class MetaConfig:
     key_bytes_max: int = option(1024, "longest object key in UTF-8 bytes (S3's limit)")
     list_keys_max: int = option(1000, "most keys + common prefixes one ListObjects returns")
     find_unreferenced_ids_max: int = option(100_000, "most object ids one FindUnreferenced call may ask about")
+    multipart_upload_expiry_seconds: int = option(
+        7 * 24 * 3600, "an upload neither completed nor aborted this long after it began is forgotten (parts -> GC)"
+    )
+    multipart_expiry_interval_seconds: int = option(600, "how often expired multipart uploads are looked for")
     sqlite_cache_bytes: int = option(64 << 20, "page cache of each SQLite connection")
     shutdown_grace_ms: int = option(5_000, "how long in-flight calls may finish on SIGTERM")
     metrics_port: int = option(0, "Prometheus /metrics port on listen_host (0: disabled)")
@@ -59,6 +63,8 @@ class MetaConfig:
             "key_bytes_max",
             "list_keys_max",
             "find_unreferenced_ids_max",
+            "multipart_upload_expiry_seconds",
+            "multipart_expiry_interval_seconds",
         )
         for name in positive:
             if getattr(self, name) <= 0:

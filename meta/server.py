@@ -24,6 +24,7 @@ from objectio.meta import metrics
 from objectio.meta.cluster import ClusterState, run_down_detector
 from objectio.meta.config import MetaConfig
 from objectio.meta.errors import AlreadyExists, NotFound
+from objectio.meta.expiry import run_upload_expiry
 from objectio.meta.service import MetaService
 from objectio.meta.sqlite_store import SqliteMetaStore
 from objectio.meta.store import MetaStore
@@ -71,14 +72,18 @@ class MetaServer:
     metrics_server: metrics.MetricsServer | None
     _detector: asyncio.Task[None]
     _health: health_aio.HealthServicer
+    _expiry: asyncio.Task[None] | None = None  # multipart upload expiry
 
     async def stop(self, grace_s: float) -> None:
         """Refuse new calls, let in-flight ones finish for ``grace_s``, then close the store."""
         await self._health.enter_graceful_shutdown()
         self.state.close()
-        self._detector.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._detector
+        for task in (self._detector, self._expiry):
+            if task is None:
+                continue
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await self.server.stop(grace_s)
         await self.store.close()
         if self.metrics_server is not None:
@@ -129,4 +134,8 @@ async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
         metrics_server=metrics_server,
         _detector=detector,
         _health=health,
+        _expiry=asyncio.create_task(
+            run_upload_expiry(store, config.multipart_upload_expiry_seconds, config.multipart_expiry_interval_seconds),
+            name="multipart-expiry",
+        ),
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import grpc
@@ -45,6 +45,8 @@ Req = TypeVar("Req")
 Rep = TypeVar("Rep")
 Context = aio.ServicerContext[Any, Any]
 OBJECT_ID_BYTES = 16
+PART_NUMBER_MAX = 10_000  # S3's part numbers are 1..10000
+UPLOAD_ID_CHARS_MAX = 128  # ours are 32 hex digits; a longer one cannot exist
 DELIMITER_BYTES_MAX = 64
 
 _CODES: list[tuple[type[MetaStoreError], grpc.StatusCode]] = [
@@ -204,8 +206,12 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
             return pb.PutObjectReply()
         return pb.PutObjectReply(replaced=replaced, has_replaced=True)
 
-    def _check_record(self, record: pb.ObjectRecord) -> None:
+    def _check_record(self, record: pb.ObjectRecord, *, multipart: bool = False) -> None:
         config = self._config
+        if bool(record.parts) != multipart:
+            raise InvalidArgument("parts are committed by CompleteMultipartUpload, and only there")
+        if multipart:
+            self._check_parts(record.pool, record.parts)
         if not record.bucket or not record.key:
             raise InvalidArgument("an object record names its bucket and key")
         if len(record.key.encode()) > config.key_bytes_max:
@@ -227,6 +233,20 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
             if pool is None:
                 raise InvalidArgument(f"pool {record.pool!r} does not exist")
             if any(len(stripe.osd_ids) != pool.k + pool.m for stripe in record.stripes):
+                raise InvalidArgument(f"every stripe of pool {pool.name} places {pool.k + pool.m} fragments")
+
+    def _check_parts(self, pool_name: str, parts: Iterable[pb.PartLayout]) -> None:
+        pool = next((p for p in self._state.map.pools if p.name == pool_name), None)
+        if pool is None:
+            raise InvalidArgument(f"pool {pool_name!r} does not exist")
+        for part in parts:
+            if not 1 <= part.part_number <= PART_NUMBER_MAX or not part.etag:
+                raise InvalidArgument(f"part {part.part_number}: number outside 1..{PART_NUMBER_MAX} or no etag")
+            if part.size and len(part.object_id) != OBJECT_ID_BYTES:
+                raise InvalidArgument(f"part {part.part_number}: object_id must be {OBJECT_ID_BYTES} bytes")
+            if part.size and not part.stripes:
+                raise InvalidArgument(f"part {part.part_number}: a part with data has stripes")
+            if any(len(stripe.osd_ids) != pool.k + pool.m for stripe in part.stripes):
                 raise InvalidArgument(f"every stripe of pool {pool.name} places {pool.k + pool.m} fragments")
 
     @rpc
@@ -257,6 +277,86 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
         if len(request.object_ids) > self._config.find_unreferenced_ids_max:
             raise InvalidArgument(f"at most {self._config.find_unreferenced_ids_max} object ids per call")
         return pb.FindUnreferencedReply(object_ids=await self._store.find_unreferenced(list(request.object_ids)))
+
+    # ---- multipart uploads ----------------------------------------------------------------------
+
+    def _check_upload_name(self, name: pb.UploadName) -> None:
+        if not name.bucket or not name.key or not name.upload_id:
+            raise InvalidArgument("an upload is named by its bucket, key and upload id")
+        if len(name.upload_id) > UPLOAD_ID_CHARS_MAX:
+            raise NotFound("upload", name.upload_id[:UPLOAD_ID_CHARS_MAX])
+
+    @rpc
+    async def CreateMultipartUpload(self, request: pb.MultipartUpload, context: Context) -> pb.MultipartUpload:
+        if not request.bucket or not request.key:
+            raise InvalidArgument("an upload names its bucket and key")
+        if len(request.key.encode()) > self._config.key_bytes_max:
+            raise InvalidArgument(f"object key longer than {self._config.key_bytes_max} bytes")
+        if request.ByteSize() > self._config.record_bytes_max:
+            raise InvalidArgument(f"upload record larger than {self._config.record_bytes_max} bytes")
+        upload = pb.MultipartUpload()
+        upload.CopyFrom(request)
+        upload.initiated_ns = time.time_ns()
+        return await self._store.create_upload(upload)
+
+    @rpc
+    async def GetMultipartUpload(self, request: pb.UploadName, context: Context) -> pb.MultipartUpload:
+        self._check_upload_name(request)
+        return await self._store.get_upload(request)
+
+    @rpc
+    async def PutPart(self, request: pb.PutPartRequest, context: Context) -> pb.PutPartReply:
+        self._check_upload_name(request.upload)
+        upload = await self._store.get_upload(request.upload)
+        self._check_parts(upload.pool, [request.part])
+        if request.part.ByteSize() > self._config.record_bytes_max:
+            raise InvalidArgument(f"part record larger than {self._config.record_bytes_max} bytes")
+        replaced = await self._store.put_part(request.upload, request.part)
+        if replaced is None:
+            return pb.PutPartReply()
+        return pb.PutPartReply(replaced=replaced, has_replaced=True)
+
+    @rpc
+    async def ListParts(self, request: pb.ListPartsRequest, context: Context) -> pb.ListPartsReply:
+        self._check_upload_name(request.upload)
+        limit = min(request.max_parts or PART_NUMBER_MAX, PART_NUMBER_MAX)
+        return await self._store.list_parts(request, limit)
+
+    @rpc
+    async def CompleteMultipartUpload(
+        self, request: pb.CompleteMultipartUploadRequest, context: Context
+    ) -> pb.CompleteMultipartUploadReply:
+        self._check_upload_name(request.upload)
+        record = request.record
+        if (record.bucket, record.key) != (request.upload.bucket, request.upload.key):
+            raise InvalidArgument("the completed record names the upload's bucket and key")
+        self._check_record(record, multipart=True)
+        record.format_version = RECORD_FORMAT_VERSION
+        if not record.mtime_ns:
+            record.mtime_ns = time.time_ns()
+        replaced, discarded = await self._store.complete_upload(request.upload, record)
+        reply = pb.CompleteMultipartUploadReply(discarded=discarded)
+        if replaced is not None:
+            reply.replaced.CopyFrom(replaced)
+            reply.has_replaced = True
+        return reply
+
+    @rpc
+    async def AbortMultipartUpload(self, request: pb.UploadName, context: Context) -> pb.AbortMultipartUploadReply:
+        self._check_upload_name(request)
+        return pb.AbortMultipartUploadReply(parts=await self._store.abort_upload(request))
+
+    @rpc
+    async def ListMultipartUploads(
+        self, request: pb.ListMultipartUploadsRequest, context: Context
+    ) -> pb.ListMultipartUploadsReply:
+        limit = self._config.key_bytes_max
+        if len(request.prefix.encode()) > limit or len(request.key_marker.encode()) > limit:
+            raise InvalidArgument(f"prefix and key_marker are keys: at most {limit} bytes")
+        if len(request.delimiter.encode()) > DELIMITER_BYTES_MAX:
+            raise InvalidArgument(f"delimiter longer than {DELIMITER_BYTES_MAX} bytes")
+        max_uploads = min(request.max_uploads or self._config.list_keys_max, self._config.list_keys_max)
+        return await self._store.list_uploads(request, max_uploads)
 
     # ---- users and access keys ------------------------------------------------------------------
 

@@ -249,6 +249,7 @@ class ObjectOps:
         ObjectOps.get_bucket(conn, name)
         if conn.execute("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1", (name,)).fetchone():
             raise PreconditionFailed(f"bucket {name!r} is not empty")
+        PartRefOps.drop_bucket_uploads(conn, name)
         conn.execute("DELETE FROM buckets WHERE name = ?", (name,))
 
     @staticmethod
@@ -317,6 +318,8 @@ class ObjectOps:
                 record.SerializeToString(),
             ),
         )
+        PartRefOps.unlink(conn, replaced)
+        PartRefOps.link(conn, record)
         return replaced
 
     @staticmethod
@@ -333,6 +336,7 @@ class ObjectOps:
         record = ObjectOps._current(conn, bucket, key.encode())
         if record is not None:
             conn.execute("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key.encode()))
+            PartRefOps.unlink(conn, record)
         return record
 
     @staticmethod
@@ -381,6 +385,38 @@ class ObjectOps:
             if any(osd_id in stripe.osd_ids for stripe in record.stripes):
                 return True
         return False
+
+
+class PartRefOps:
+    """Keeps the multipart tables consistent with ``objects`` (the rest of the multipart SQL is in
+    :mod:`objectio.meta.sqlite_multipart`)."""
+
+    @staticmethod
+    def link(conn: sqlite3.Connection, record: pb.ObjectRecord) -> None:
+        """A newly stored multipart record's part ids become referenced through ``object_parts``."""
+        conn.executemany(
+            "INSERT OR REPLACE INTO object_parts (object_id, format_version, bucket, key) VALUES (?, ?, ?, ?)",
+            [
+                (p.object_id, ROW_FORMAT_VERSION, record.bucket, record.key.encode())
+                for p in record.parts
+                if p.object_id
+            ],
+        )
+
+    @staticmethod
+    def unlink(conn: sqlite3.Connection, record: pb.ObjectRecord | None) -> None:
+        """A replaced or deleted multipart record's part ids are no longer referenced."""
+        if record is not None and record.parts:
+            conn.executemany("DELETE FROM object_parts WHERE object_id = ?", [(p.object_id,) for p in record.parts])
+
+    @staticmethod
+    def drop_bucket_uploads(conn: sqlite3.Connection, bucket: str) -> None:
+        """A deleted bucket's uploads in progress go with it (their parts become garbage)."""
+        conn.execute(
+            "DELETE FROM upload_parts WHERE upload_id IN (SELECT upload_id FROM multipart_uploads WHERE bucket = ?)",
+            (bucket,),
+        )
+        conn.execute("DELETE FROM multipart_uploads WHERE bucket = ?", (bucket,))
 
 
 class UserOps:

@@ -18,7 +18,15 @@ buckets    name                          owner, pool, created_ms
 objects    (bucket, key BLOB)            listing columns, then the ``ObjectRecord`` blob last
 users      name                          is_admin, created_ms
 access_keys access_key                   user, secret_key, created_ms
+multipart_uploads (bucket, key, upload_id) initiated_ns, ``MultipartUpload`` blob
+upload_parts (upload_id, part_number)    object_id, size, etag, ``PartLayout`` blob
+object_parts object_id                   (bucket, key) of the completed multipart object using it
 ========== ============================= ===================================================
+
+Every object id that names fragments is referenced from exactly one place: ``objects.object_id``
+(a plain object), ``upload_parts.object_id`` (a part of an upload in progress) or
+``object_parts.object_id`` (a part of a completed multipart object, whose ``objects`` row carries
+a fresh id naming no fragments). FindUnreferenced looks in all three.
 
 ``objects.key`` is the key's UTF-8 bytes as a BLOB: BLOBs compare with memcmp, so index order is
 byte order (= code-point order, S3's listing order), and range bounds such as "the first key
@@ -34,7 +42,7 @@ from pathlib import Path
 
 from objectio.meta.errors import MetaStoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: multipart tables (MIGRATIONS[1] upgrades a version-1 database)
 ROW_FORMAT_VERSION = 1  # format_version column of every row written by this release
 RECORD_FORMAT_VERSION = 1  # ObjectRecord.format_version written by this release
 DB_FILE = "meta.db"
@@ -103,6 +111,40 @@ CREATE TABLE access_keys (
 CREATE INDEX access_keys_user ON access_keys (user);
 """
 
+MULTIPART_SCHEMA = """
+CREATE TABLE multipart_uploads (
+    bucket TEXT NOT NULL,
+    key BLOB NOT NULL,
+    upload_id TEXT NOT NULL,
+    format_version INTEGER NOT NULL,
+    initiated_ns INTEGER NOT NULL,
+    record BLOB NOT NULL,
+    PRIMARY KEY (bucket, key, upload_id)
+);
+CREATE INDEX multipart_uploads_initiated ON multipart_uploads (initiated_ns);
+CREATE TABLE upload_parts (
+    upload_id TEXT NOT NULL,
+    part_number INTEGER NOT NULL,
+    format_version INTEGER NOT NULL,
+    object_id BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    record BLOB NOT NULL,
+    PRIMARY KEY (upload_id, part_number)
+);
+CREATE INDEX upload_parts_object_id ON upload_parts (object_id);
+CREATE TABLE object_parts (
+    object_id BLOB PRIMARY KEY,
+    format_version INTEGER NOT NULL,
+    bucket TEXT NOT NULL,
+    key BLOB NOT NULL
+);
+CREATE INDEX object_parts_key ON object_parts (bucket, key);
+"""
+
+# MIGRATIONS[v]: the statements that take a version-v database to version v + 1.
+MIGRATIONS: dict[int, str] = {1: MULTIPART_SCHEMA}
+
 
 class SchemaError(MetaStoreError):
     """The database was written by an unknown (newer) release or is not ours."""
@@ -130,14 +172,32 @@ def ensure_schema(conn: sqlite3.Connection, initialize: Callable[[sqlite3.Connec
         return False
     if version > SCHEMA_VERSION:
         raise SchemaError(f"database schema version {version} is newer than this release ({SCHEMA_VERSION})")
+    if version in MIGRATIONS:
+        _migrate(conn, version)
+        return False
     tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
     if version != 0 or tables:
         raise SchemaError(f"database has schema version {version} and {tables} tables: not an ObjectIO meta.db")
     conn.execute("BEGIN IMMEDIATE")
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            conn.execute(statement)
+    _execute_script(conn, SCHEMA + MULTIPART_SCHEMA)
     initialize(conn)
     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     conn.execute("COMMIT")
     return True
+
+
+def _execute_script(conn: sqlite3.Connection, script: str) -> None:
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _migrate(conn: sqlite3.Connection, version: int) -> None:
+    """Upgrade from ``version`` to SCHEMA_VERSION, one transaction per step (a crash between steps
+    leaves a database of an intermediate, still upgradable version)."""
+    while version < SCHEMA_VERSION:
+        conn.execute("BEGIN IMMEDIATE")
+        _execute_script(conn, MIGRATIONS[version])
+        version += 1
+        conn.execute(f"PRAGMA user_version={version}")
+        conn.execute("COMMIT")

@@ -26,6 +26,7 @@ from typing import TypeVar
 from objectio.meta import sqlite_schema as schema
 from objectio.meta.errors import StoreClosed, Unavailable
 from objectio.meta.listing import list_page
+from objectio.meta.sqlite_multipart import MultipartOps
 from objectio.meta.sqlite_ops import ClusterOps, ObjectOps, UserOps
 from objectio.meta.store import MetaStore, OsdHeartbeat, StoreCounts, WriterStats
 from objectio.meta.writer import GroupCommitWriter
@@ -164,7 +165,9 @@ class SqliteMetaStore(MetaStore):
         return await self._write(lambda c: ClusterOps.set_state(c, osd_id, set_in, set_out, remove))
 
     async def osd_is_referenced(self, osd_id: int) -> bool:
-        return await self._read(lambda c: ObjectOps.osd_is_referenced(c, osd_id))
+        return await self._read(
+            lambda c: ObjectOps.osd_is_referenced(c, osd_id) or MultipartOps.osd_is_referenced(c, osd_id)
+        )
 
     async def create_pool(self, pool: pb.Pool) -> pb.ClusterMap:
         return await self._write(lambda c: ClusterOps.create_pool(c, pool))
@@ -226,9 +229,38 @@ class SqliteMetaStore(MetaStore):
                 marks = ",".join("?" * len(chunk))
                 sql = f"SELECT DISTINCT object_id FROM objects WHERE object_id IN ({marks})"
                 referenced.update(row[0] for row in conn.execute(sql, chunk))
+                referenced.update(MultipartOps.referenced(conn, chunk))
             return [oid for oid in object_ids if oid not in referenced]
 
         return await self._read(run)
+
+    # ---- multipart uploads ----------------------------------------------------------------------
+
+    async def create_upload(self, upload: pb.MultipartUpload) -> pb.MultipartUpload:
+        return await self._write(lambda c: MultipartOps.create_upload(c, upload))
+
+    async def get_upload(self, name: pb.UploadName) -> pb.MultipartUpload:
+        return await self._read(lambda c: MultipartOps.get_upload(c, name))
+
+    async def put_part(self, name: pb.UploadName, part: pb.PartLayout) -> pb.PartLayout | None:
+        return await self._write(lambda c: MultipartOps.put_part(c, name, part))
+
+    async def list_parts(self, request: pb.ListPartsRequest, limit: int) -> pb.ListPartsReply:
+        return await self._read(lambda c: MultipartOps.list_parts(c, request, limit))
+
+    async def complete_upload(
+        self, name: pb.UploadName, record: pb.ObjectRecord
+    ) -> tuple[pb.ObjectRecord | None, list[pb.PartLayout]]:
+        return await self._write(lambda c: MultipartOps.complete(c, name, record))
+
+    async def abort_upload(self, name: pb.UploadName) -> list[pb.PartLayout]:
+        return await self._write(lambda c: MultipartOps.abort_upload(c, name))
+
+    async def list_uploads(self, request: pb.ListMultipartUploadsRequest, limit: int) -> pb.ListMultipartUploadsReply:
+        return await self._read(lambda c: MultipartOps.list_uploads(c, request, limit))
+
+    async def expire_uploads(self, initiated_before_ns: int) -> int:
+        return await self._write(lambda c: MultipartOps.expire_uploads(c, initiated_before_ns))
 
     # ---- users and access keys ------------------------------------------------------------------
 

@@ -127,6 +127,45 @@ class MetaStore(abc.ABC):
     @abc.abstractmethod
     async def find_unreferenced(self, object_ids: list[bytes]) -> list[bytes]: ...
 
+    # ---- multipart uploads ----------------------------------------------------------------------
+    # Parts are erasure-coded under their own object ids; every id a part row names counts as
+    # referenced for find_unreferenced until the part is replaced, discarded or expired.
+
+    @abc.abstractmethod
+    async def create_upload(self, upload: pb.MultipartUpload) -> pb.MultipartUpload:
+        """Store a new upload (bucket must exist); assigns upload_id and the bucket's pool."""
+
+    @abc.abstractmethod
+    async def get_upload(self, name: pb.UploadName) -> pb.MultipartUpload:
+        """NotFound("upload") unless that upload of that bucket and key is in progress."""
+
+    @abc.abstractmethod
+    async def put_part(self, name: pb.UploadName, part: pb.PartLayout) -> pb.PartLayout | None:
+        """Store or replace one part; returns the part it replaced."""
+
+    @abc.abstractmethod
+    async def list_parts(self, request: pb.ListPartsRequest, limit: int) -> pb.ListPartsReply: ...
+
+    @abc.abstractmethod
+    async def complete_upload(
+        self, name: pb.UploadName, record: pb.ObjectRecord
+    ) -> tuple[pb.ObjectRecord | None, list[pb.PartLayout]]:
+        """Atomically replace the upload by ``record`` (PreconditionFailed unless each of its
+        parts is the stored one); returns the replaced record and the unused parts."""
+
+    @abc.abstractmethod
+    async def abort_upload(self, name: pb.UploadName) -> list[pb.PartLayout]:
+        """Forget the upload; returns its parts (garbage now)."""
+
+    @abc.abstractmethod
+    async def list_uploads(
+        self, request: pb.ListMultipartUploadsRequest, limit: int
+    ) -> pb.ListMultipartUploadsReply: ...
+
+    @abc.abstractmethod
+    async def expire_uploads(self, initiated_before_ns: int) -> int:
+        """Forget some uploads initiated before the limit (a bounded batch); how many."""
+
     # ---- users and access keys ------------------------------------------------------------------
     @abc.abstractmethod
     async def create_user(self, user: pb.User) -> pb.User: ...

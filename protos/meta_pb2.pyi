@@ -208,7 +208,7 @@ class StripePlacement(_message.Message):
     def __init__(self, osd_ids: _Optional[_Iterable[int]] = ..., length: _Optional[int] = ...) -> None: ...
 
 class ObjectRecord(_message.Message):
-    __slots__ = ("format_version", "bucket", "key", "size", "etag", "content_type", "user_meta", "headers", "mtime_ns", "version_id", "object_id", "pool", "stripes", "inline_data", "is_inline")
+    __slots__ = ("format_version", "bucket", "key", "size", "etag", "content_type", "user_meta", "headers", "mtime_ns", "version_id", "object_id", "pool", "stripes", "inline_data", "is_inline", "parts")
     class UserMetaEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -238,6 +238,7 @@ class ObjectRecord(_message.Message):
     STRIPES_FIELD_NUMBER: _ClassVar[int]
     INLINE_DATA_FIELD_NUMBER: _ClassVar[int]
     IS_INLINE_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
     format_version: int
     bucket: str
     key: str
@@ -253,7 +254,33 @@ class ObjectRecord(_message.Message):
     stripes: _containers.RepeatedCompositeFieldContainer[StripePlacement]
     inline_data: bytes
     is_inline: bool
-    def __init__(self, format_version: _Optional[int] = ..., bucket: _Optional[str] = ..., key: _Optional[str] = ..., size: _Optional[int] = ..., etag: _Optional[str] = ..., content_type: _Optional[str] = ..., user_meta: _Optional[_Mapping[str, str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., mtime_ns: _Optional[int] = ..., version_id: _Optional[str] = ..., object_id: _Optional[bytes] = ..., pool: _Optional[str] = ..., stripes: _Optional[_Iterable[_Union[StripePlacement, _Mapping]]] = ..., inline_data: _Optional[bytes] = ..., is_inline: _Optional[bool] = ...) -> None: ...
+    parts: _containers.RepeatedCompositeFieldContainer[PartLayout]
+    def __init__(self, format_version: _Optional[int] = ..., bucket: _Optional[str] = ..., key: _Optional[str] = ..., size: _Optional[int] = ..., etag: _Optional[str] = ..., content_type: _Optional[str] = ..., user_meta: _Optional[_Mapping[str, str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., mtime_ns: _Optional[int] = ..., version_id: _Optional[str] = ..., object_id: _Optional[bytes] = ..., pool: _Optional[str] = ..., stripes: _Optional[_Iterable[_Union[StripePlacement, _Mapping]]] = ..., inline_data: _Optional[bytes] = ..., is_inline: _Optional[bool] = ..., parts: _Optional[_Iterable[_Union[PartLayout, _Mapping]]] = ...) -> None: ...
+
+class PartLayout(_message.Message):
+    __slots__ = ("part_number", "object_id", "size", "etag", "stripes", "mtime_ns", "headers")
+    class HeadersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    PART_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    STRIPES_FIELD_NUMBER: _ClassVar[int]
+    MTIME_NS_FIELD_NUMBER: _ClassVar[int]
+    HEADERS_FIELD_NUMBER: _ClassVar[int]
+    part_number: int
+    object_id: bytes
+    size: int
+    etag: str
+    stripes: _containers.RepeatedCompositeFieldContainer[StripePlacement]
+    mtime_ns: int
+    headers: _containers.ScalarMap[str, str]
+    def __init__(self, part_number: _Optional[int] = ..., object_id: _Optional[bytes] = ..., size: _Optional[int] = ..., etag: _Optional[str] = ..., stripes: _Optional[_Iterable[_Union[StripePlacement, _Mapping]]] = ..., mtime_ns: _Optional[int] = ..., headers: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class ObjectName(_message.Message):
     __slots__ = ("bucket", "key")
@@ -324,6 +351,144 @@ class FindUnreferencedReply(_message.Message):
     OBJECT_IDS_FIELD_NUMBER: _ClassVar[int]
     object_ids: _containers.RepeatedScalarFieldContainer[bytes]
     def __init__(self, object_ids: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class MultipartUpload(_message.Message):
+    __slots__ = ("format_version", "bucket", "key", "upload_id", "owner", "initiated_ns", "content_type", "user_meta", "headers", "pool")
+    class UserMetaEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class HeadersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    FORMAT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    UPLOAD_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    INITIATED_NS_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    USER_META_FIELD_NUMBER: _ClassVar[int]
+    HEADERS_FIELD_NUMBER: _ClassVar[int]
+    POOL_FIELD_NUMBER: _ClassVar[int]
+    format_version: int
+    bucket: str
+    key: str
+    upload_id: str
+    owner: str
+    initiated_ns: int
+    content_type: str
+    user_meta: _containers.ScalarMap[str, str]
+    headers: _containers.ScalarMap[str, str]
+    pool: str
+    def __init__(self, format_version: _Optional[int] = ..., bucket: _Optional[str] = ..., key: _Optional[str] = ..., upload_id: _Optional[str] = ..., owner: _Optional[str] = ..., initiated_ns: _Optional[int] = ..., content_type: _Optional[str] = ..., user_meta: _Optional[_Mapping[str, str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., pool: _Optional[str] = ...) -> None: ...
+
+class UploadName(_message.Message):
+    __slots__ = ("bucket", "key", "upload_id")
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    UPLOAD_ID_FIELD_NUMBER: _ClassVar[int]
+    bucket: str
+    key: str
+    upload_id: str
+    def __init__(self, bucket: _Optional[str] = ..., key: _Optional[str] = ..., upload_id: _Optional[str] = ...) -> None: ...
+
+class PutPartRequest(_message.Message):
+    __slots__ = ("upload", "part")
+    UPLOAD_FIELD_NUMBER: _ClassVar[int]
+    PART_FIELD_NUMBER: _ClassVar[int]
+    upload: UploadName
+    part: PartLayout
+    def __init__(self, upload: _Optional[_Union[UploadName, _Mapping]] = ..., part: _Optional[_Union[PartLayout, _Mapping]] = ...) -> None: ...
+
+class PutPartReply(_message.Message):
+    __slots__ = ("replaced", "has_replaced")
+    REPLACED_FIELD_NUMBER: _ClassVar[int]
+    HAS_REPLACED_FIELD_NUMBER: _ClassVar[int]
+    replaced: PartLayout
+    has_replaced: bool
+    def __init__(self, replaced: _Optional[_Union[PartLayout, _Mapping]] = ..., has_replaced: _Optional[bool] = ...) -> None: ...
+
+class ListPartsRequest(_message.Message):
+    __slots__ = ("upload", "part_number_marker", "max_parts")
+    UPLOAD_FIELD_NUMBER: _ClassVar[int]
+    PART_NUMBER_MARKER_FIELD_NUMBER: _ClassVar[int]
+    MAX_PARTS_FIELD_NUMBER: _ClassVar[int]
+    upload: UploadName
+    part_number_marker: int
+    max_parts: int
+    def __init__(self, upload: _Optional[_Union[UploadName, _Mapping]] = ..., part_number_marker: _Optional[int] = ..., max_parts: _Optional[int] = ...) -> None: ...
+
+class ListPartsReply(_message.Message):
+    __slots__ = ("upload", "parts", "is_truncated")
+    UPLOAD_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    IS_TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    upload: MultipartUpload
+    parts: _containers.RepeatedCompositeFieldContainer[PartLayout]
+    is_truncated: bool
+    def __init__(self, upload: _Optional[_Union[MultipartUpload, _Mapping]] = ..., parts: _Optional[_Iterable[_Union[PartLayout, _Mapping]]] = ..., is_truncated: _Optional[bool] = ...) -> None: ...
+
+class CompleteMultipartUploadRequest(_message.Message):
+    __slots__ = ("upload", "record")
+    UPLOAD_FIELD_NUMBER: _ClassVar[int]
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    upload: UploadName
+    record: ObjectRecord
+    def __init__(self, upload: _Optional[_Union[UploadName, _Mapping]] = ..., record: _Optional[_Union[ObjectRecord, _Mapping]] = ...) -> None: ...
+
+class CompleteMultipartUploadReply(_message.Message):
+    __slots__ = ("replaced", "has_replaced", "discarded")
+    REPLACED_FIELD_NUMBER: _ClassVar[int]
+    HAS_REPLACED_FIELD_NUMBER: _ClassVar[int]
+    DISCARDED_FIELD_NUMBER: _ClassVar[int]
+    replaced: ObjectRecord
+    has_replaced: bool
+    discarded: _containers.RepeatedCompositeFieldContainer[PartLayout]
+    def __init__(self, replaced: _Optional[_Union[ObjectRecord, _Mapping]] = ..., has_replaced: _Optional[bool] = ..., discarded: _Optional[_Iterable[_Union[PartLayout, _Mapping]]] = ...) -> None: ...
+
+class AbortMultipartUploadReply(_message.Message):
+    __slots__ = ("parts",)
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    parts: _containers.RepeatedCompositeFieldContainer[PartLayout]
+    def __init__(self, parts: _Optional[_Iterable[_Union[PartLayout, _Mapping]]] = ...) -> None: ...
+
+class ListMultipartUploadsRequest(_message.Message):
+    __slots__ = ("bucket", "prefix", "delimiter", "key_marker", "upload_id_marker", "max_uploads")
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    DELIMITER_FIELD_NUMBER: _ClassVar[int]
+    KEY_MARKER_FIELD_NUMBER: _ClassVar[int]
+    UPLOAD_ID_MARKER_FIELD_NUMBER: _ClassVar[int]
+    MAX_UPLOADS_FIELD_NUMBER: _ClassVar[int]
+    bucket: str
+    prefix: str
+    delimiter: str
+    key_marker: str
+    upload_id_marker: str
+    max_uploads: int
+    def __init__(self, bucket: _Optional[str] = ..., prefix: _Optional[str] = ..., delimiter: _Optional[str] = ..., key_marker: _Optional[str] = ..., upload_id_marker: _Optional[str] = ..., max_uploads: _Optional[int] = ...) -> None: ...
+
+class ListMultipartUploadsReply(_message.Message):
+    __slots__ = ("uploads", "common_prefixes", "is_truncated", "next_key_marker", "next_upload_id_marker")
+    UPLOADS_FIELD_NUMBER: _ClassVar[int]
+    COMMON_PREFIXES_FIELD_NUMBER: _ClassVar[int]
+    IS_TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    NEXT_KEY_MARKER_FIELD_NUMBER: _ClassVar[int]
+    NEXT_UPLOAD_ID_MARKER_FIELD_NUMBER: _ClassVar[int]
+    uploads: _containers.RepeatedCompositeFieldContainer[MultipartUpload]
+    common_prefixes: _containers.RepeatedScalarFieldContainer[str]
+    is_truncated: bool
+    next_key_marker: str
+    next_upload_id_marker: str
+    def __init__(self, uploads: _Optional[_Iterable[_Union[MultipartUpload, _Mapping]]] = ..., common_prefixes: _Optional[_Iterable[str]] = ..., is_truncated: _Optional[bool] = ..., next_key_marker: _Optional[str] = ..., next_upload_id_marker: _Optional[str] = ...) -> None: ...
 
 class User(_message.Message):
     __slots__ = ("name", "created_ms", "is_admin")

@@ -109,6 +109,41 @@ class MetaServiceStub:
                 request_serializer=objectio_dot_protos_dot_meta__pb2.FindUnreferencedRequest.SerializeToString,
                 response_deserializer=objectio_dot_protos_dot_meta__pb2.FindUnreferencedReply.FromString,
                 _registered_method=True)
+        self.CreateMultipartUpload = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/CreateMultipartUpload',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.MultipartUpload.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.MultipartUpload.FromString,
+                _registered_method=True)
+        self.GetMultipartUpload = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/GetMultipartUpload',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.UploadName.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.MultipartUpload.FromString,
+                _registered_method=True)
+        self.PutPart = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/PutPart',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.PutPartRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.PutPartReply.FromString,
+                _registered_method=True)
+        self.ListParts = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/ListParts',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.ListPartsRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.ListPartsReply.FromString,
+                _registered_method=True)
+        self.CompleteMultipartUpload = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/CompleteMultipartUpload',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.CompleteMultipartUploadRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.CompleteMultipartUploadReply.FromString,
+                _registered_method=True)
+        self.AbortMultipartUpload = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/AbortMultipartUpload',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.UploadName.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.AbortMultipartUploadReply.FromString,
+                _registered_method=True)
+        self.ListMultipartUploads = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/ListMultipartUploads',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.ListMultipartUploadsRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.ListMultipartUploadsReply.FromString,
+                _registered_method=True)
         self.CreateUser = channel.unary_unary(
                 '/objectio.meta.v1.MetaService/CreateUser',
                 request_serializer=objectio_dot_protos_dot_meta__pb2.CreateUserRequest.SerializeToString,
@@ -248,6 +283,49 @@ class MetaServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateMultipartUpload(self, request, context):
+        """Multipart uploads (parts are erasure-coded like objects, each under its own object id)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMultipartUpload(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutPart(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListParts(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteMultipartUpload(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AbortMultipartUpload(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMultipartUploads(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateUser(self, request, context):
         """Users and access keys
         """
@@ -375,6 +453,41 @@ def add_MetaServiceServicer_to_server(servicer, server):
                     servicer.FindUnreferenced,
                     request_deserializer=objectio_dot_protos_dot_meta__pb2.FindUnreferencedRequest.FromString,
                     response_serializer=objectio_dot_protos_dot_meta__pb2.FindUnreferencedReply.SerializeToString,
+            ),
+            'CreateMultipartUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateMultipartUpload,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.MultipartUpload.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.MultipartUpload.SerializeToString,
+            ),
+            'GetMultipartUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMultipartUpload,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.UploadName.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.MultipartUpload.SerializeToString,
+            ),
+            'PutPart': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutPart,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.PutPartRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.PutPartReply.SerializeToString,
+            ),
+            'ListParts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListParts,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.ListPartsRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.ListPartsReply.SerializeToString,
+            ),
+            'CompleteMultipartUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteMultipartUpload,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.CompleteMultipartUploadRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.CompleteMultipartUploadReply.SerializeToString,
+            ),
+            'AbortMultipartUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.AbortMultipartUpload,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.UploadName.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.AbortMultipartUploadReply.SerializeToString,
+            ),
+            'ListMultipartUploads': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMultipartUploads,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.ListMultipartUploadsRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.ListMultipartUploadsReply.SerializeToString,
             ),
             'CreateUser': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateUser,
@@ -822,6 +935,195 @@ class MetaService:
             '/objectio.meta.v1.MetaService/FindUnreferenced',
             objectio_dot_protos_dot_meta__pb2.FindUnreferencedRequest.SerializeToString,
             objectio_dot_protos_dot_meta__pb2.FindUnreferencedReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateMultipartUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/CreateMultipartUpload',
+            objectio_dot_protos_dot_meta__pb2.MultipartUpload.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.MultipartUpload.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMultipartUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/GetMultipartUpload',
+            objectio_dot_protos_dot_meta__pb2.UploadName.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.MultipartUpload.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutPart(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/PutPart',
+            objectio_dot_protos_dot_meta__pb2.PutPartRequest.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.PutPartReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListParts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/ListParts',
+            objectio_dot_protos_dot_meta__pb2.ListPartsRequest.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.ListPartsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteMultipartUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/CompleteMultipartUpload',
+            objectio_dot_protos_dot_meta__pb2.CompleteMultipartUploadRequest.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.CompleteMultipartUploadReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AbortMultipartUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/AbortMultipartUpload',
+            objectio_dot_protos_dot_meta__pb2.UploadName.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.AbortMultipartUploadReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMultipartUploads(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/ListMultipartUploads',
+            objectio_dot_protos_dot_meta__pb2.ListMultipartUploadsRequest.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.ListMultipartUploadsReply.FromString,
             options,
             channel_credentials,
             insecure,
