@@ -197,6 +197,10 @@ class PartListing:
 class UploadListing:
     uploads: list[MultipartUpload]  # ordered by (key, upload_id)
     is_truncated: bool
+    common_prefixes: list[str] = field(default_factory=list)  # with a delimiter
+    # Where a truncated listing resumes (None: after the last upload returned).
+    next_key_marker: str | None = None
+    next_upload_id_marker: str | None = None
 
 
 class NoSuchUpload(BackendError):
@@ -246,9 +250,11 @@ class MultipartBackend(Backend, Protocol):
         bucket: str,
         *,
         prefix: str = "",
+        delimiter: str = "",
         key_marker: str = "",
         upload_id_marker: str = "",
         max_uploads: int = 1000,
     ) -> UploadListing:
-        """Uploads with key > key_marker, or key == key_marker and upload_id > upload_id_marker."""
+        """Uploads with key > key_marker, or key == key_marker and upload_id > upload_id_marker;
+        with a delimiter, keys with a common prefix up to it roll up into ``common_prefixes``."""
         ...

@@ -39,10 +39,12 @@ from objectio.gateway.backend import (
     PutRequest,
     ServiceUnavailable,
 )
+from objectio.gateway.cluster_multipart import ClusterMultipart
 from objectio.gateway.config import GatewayConfig
 from objectio.gateway.storage.batcher import OsdBatcher
 from objectio.gateway.storage.cluster_map import ClusterView
 from objectio.gateway.storage.config import DataPathConfig
+from objectio.gateway.storage.parts import stream_parts
 from objectio.gateway.storage.reader import StripeReader, StripeUnreadable
 from objectio.gateway.storage.writer import QuorumLost, StripeWriter, read_exactly, write_one_stripe
 from objectio.meta.client import (
@@ -99,6 +101,14 @@ class ClusterBackend:
         self._deletes = asyncio.Semaphore(config.background_deletes_max)
         self._background: set[asyncio.Task[None]] = set()
         self.batcher = OsdBatcher(view.stub, config.cluster_token, config.osd_call_timeout_seconds)
+        self.multipart = ClusterMultipart(self)
+        # MultipartBackend: the multipart operations live in cluster_multipart.
+        self.create_multipart_upload = self.multipart.create_multipart_upload
+        self.upload_part = self.multipart.upload_part
+        self.complete_multipart_upload = self.multipart.complete_multipart_upload
+        self.abort_multipart_upload = self.multipart.abort_multipart_upload
+        self.list_parts = self.multipart.list_parts
+        self.list_multipart_uploads = self.multipart.list_multipart_uploads
 
     # ---- users and buckets -----------------------------------------------------------------------
 
@@ -166,6 +176,10 @@ class ClusterBackend:
         except MetaError as exc:
             raise ServiceUnavailable(f"metadata service: {exc}") from exc
         return [_bucket_info(b) for b in reply.buckets]
+
+    @staticmethod
+    def object_info(record: meta_pb2.ObjectRecord) -> ObjectInfo:
+        return _info(record)
 
     # ---- objects ---------------------------------------------------------------------------------
 
@@ -377,16 +391,22 @@ class ClusterBackend:
         first, last = byte_range if byte_range is not None else (0, record.size - 1)
         if record.is_inline or record.size == 0:
             return info, _single(record.inline_data[first : last + 1])
-        pool = self.view.pool(record.pool)
-        reader = StripeReader(
-            pool=pool,
-            record=record,
-            stubs=self.view.stub,
-            batcher=self.batcher,
-            token=self.config.cluster_token,
-            timeout_seconds=self.config.osd_call_timeout_seconds,
-        )
-        stream = reader.stream(first, last)
+        pool = await self._pool(record.pool)
+
+        def reader_for(one: meta_pb2.ObjectRecord) -> StripeReader:
+            return StripeReader(
+                pool=pool,
+                record=one,
+                stubs=self.view.stub,
+                batcher=self.batcher,
+                token=self.config.cluster_token,
+                timeout_seconds=self.config.osd_call_timeout_seconds,
+            )
+
+        if record.parts:
+            stream = stream_parts(record, first, last, reader_for)
+        else:
+            stream = reader_for(record).stream(first, last)
         try:
             head = await anext(stream)  # fail with 503 before any header is sent
         except StripeUnreadable as exc:
@@ -432,7 +452,11 @@ class ClusterBackend:
     # ---- garbage ---------------------------------------------------------------------------------
 
     def _forget_record(self, record: meta_pb2.ObjectRecord) -> None:
-        if record.is_inline or not record.object_id:
+        for part in record.parts:  # a multipart object: its parts hold the fragments
+            if part.object_id:
+                osds = {osd_id for stripe in part.stripes for osd_id in stripe.osd_ids if osd_id}
+                self._delete_fragments_later(part.object_id, osds)
+        if record.is_inline or not record.object_id or record.parts:
             return
         osds = {osd_id for stripe in record.stripes for osd_id in stripe.osd_ids if osd_id}
         self._delete_fragments_later(record.object_id, osds)

@@ -11,7 +11,7 @@ import itertools
 from typing import cast
 
 from objectio.gateway import checksums, errors
-from objectio.gateway.backend import MultipartBackend, MultipartUpload, PartRequest
+from objectio.gateway.backend import MultipartBackend, MultipartUpload, PartRequest, UploadListing
 from objectio.gateway.context import Context
 from objectio.gateway.handlers.bucket import owner_xml
 from objectio.gateway.handlers.copy import check_copy_conditions, parse_copy_source
@@ -191,22 +191,38 @@ async def list_multipart_uploads(ctx: Context) -> Response:
     backend = multipart_backend(ctx)
     await ctx.authorize_bucket()
     query = ctx.req.query
-    if query.get("delimiter"):
-        raise errors.NotImplemented("ListMultipartUploads with a delimiter is not supported.")
-    prefix, key_marker, id_marker = (
+    prefix, delimiter, key_marker, id_marker = (
         query.get("prefix", ""),
+        query.get("delimiter", ""),
         query.get("key-marker", ""),
         query.get("upload-id-marker", ""),
     )
     max_uploads = _int_param(query, "max-uploads", ctx.config.list_keys_max, ctx.config.list_keys_max)
     listing = await backend.list_multipart_uploads(
-        ctx.req.bucket, prefix=prefix, key_marker=key_marker, upload_id_marker=id_marker, max_uploads=max_uploads
+        ctx.req.bucket,
+        prefix=prefix,
+        delimiter=delimiter,
+        key_marker=key_marker,
+        upload_id_marker=id_marker,
+        max_uploads=max_uploads,
     )
-    last = listing.uploads[-1] if listing.uploads and listing.is_truncated else None
+    next_key, next_id = _next_upload_markers(listing)
+    prefixes = "".join(f"<CommonPrefixes>{el('Prefix', p)}</CommonPrefixes>" for p in listing.common_prefixes)
     return xml_response(
         f'<ListMultipartUploadsResult xmlns="{XML_NS}">{el("Bucket", ctx.req.bucket)}'
         f"{el('KeyMarker', key_marker)}{el('UploadIdMarker', id_marker)}"
-        f"{el('NextKeyMarker', last.key if last else None)}{el('NextUploadIdMarker', last.upload_id if last else None)}"
+        f"{el('NextKeyMarker', next_key)}{el('NextUploadIdMarker', next_id)}"
+        f"{el('Delimiter', delimiter or None)}"
         f"{el('Prefix', prefix)}{el('MaxUploads', max_uploads)}{el('IsTruncated', listing.is_truncated)}"
-        f"{''.join(_upload_xml(u) for u in listing.uploads)}</ListMultipartUploadsResult>"
+        f"{''.join(_upload_xml(u) for u in listing.uploads)}{prefixes}</ListMultipartUploadsResult>"
     )
+
+
+def _next_upload_markers(listing: UploadListing) -> tuple[str | None, str | None]:
+    """Where a truncated listing resumes: the backend's markers, else after the last upload."""
+    if not listing.is_truncated:
+        return None, None
+    if listing.next_key_marker is not None:
+        return listing.next_key_marker, listing.next_upload_id_marker
+    last = listing.uploads[-1] if listing.uploads else None
+    return (last.key, last.upload_id) if last else (None, None)

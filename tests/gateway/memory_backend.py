@@ -237,6 +237,7 @@ class MemoryBackend:
         bucket: str,
         *,
         prefix: str = "",
+        delimiter: str = "",
         key_marker: str = "",
         upload_id_marker: str = "",
         max_uploads: int = 1000,
@@ -252,4 +253,23 @@ class MemoryBackend:
             return u.key > key_marker or same_key_later
 
         found = [u for u in found if after_markers(u)]
-        return be.UploadListing(found[:max_uploads], len(found) > max_uploads)
+        if not delimiter:
+            return be.UploadListing(found[:max_uploads], len(found) > max_uploads)
+        entries: list[tuple[str, be.MultipartUpload | None]] = []  # (key or common prefix, upload)
+        for u in found:
+            cut = u.key.find(delimiter, len(prefix))
+            if cut < 0:
+                entries.append((u.key, u))
+                continue
+            common = u.key[: cut + len(delimiter)]
+            if not key_marker.startswith(common) and not (entries and entries[-1][0] == common):
+                entries.append((common, None))
+        page, truncated = entries[:max_uploads], len(entries) > max_uploads
+        last = page[-1] if truncated and page else None
+        return be.UploadListing(
+            [u for _, u in page if u is not None],
+            truncated,
+            [name for name, u in page if u is None],
+            next_key_marker=last[0] if last else None,
+            next_upload_id_marker=(last[1].upload_id if last[1] else "") if last else None,
+        )
