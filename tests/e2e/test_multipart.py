@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -133,7 +133,7 @@ def test_abort_and_unknown_upload_ids(s3: Any) -> None:
     upload = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
     s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=1, Body=b"x" * 70_000)
     s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=upload)
-    calls = [
+    calls: list[Callable[[], object]] = [
         lambda: s3.upload_part(Bucket=bucket, Key="k", UploadId=upload, PartNumber=1, Body=b"y"),
         lambda: s3.list_parts(Bucket=bucket, Key="k", UploadId=upload),
         lambda: s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=upload),
