@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from grpc import aio
 
 from objectio.cli.aio import AllInOne, free_port
 from objectio.common.grpcutil import call_metadata
 from objectio.common.shardkey import new_object_id
-from objectio.protos import osd_pb2, osd_pb2_grpc
+from objectio.meta.client import MetaClient
+from objectio.protos import meta_pb2, osd_pb2, osd_pb2_grpc
 from tests.e2e.conftest import DISK_SIZE_BYTES, s3_client
 
 pytestmark = pytest.mark.e2e
@@ -53,5 +55,63 @@ def test_orphans_are_collected_and_live_fragments_kept(tmp_path: Path) -> None:
         assert orphan_count() == 0, "orphan fragment was not collected"
         time.sleep(3)  # the live object's fragments are now older than the grace period too
         assert s3.get_object(Bucket="gc-test", Key="live")["Body"].read() == body
+    finally:
+        cluster.stop()
+
+
+async def _shard_count(cluster: AllInOne, object_id: bytes) -> int:
+    total = 0
+    for index in range(len(cluster.osd_ports)):
+        reply = await _osd_call(cluster, index, "ListShards", osd_pb2.ListShardsRequest(prefix=object_id))
+        total += len(reply.shards)
+    return total
+
+
+async def _part_ids(cluster: AllInOne, bucket: str, key: str, upload_id: str) -> list[bytes]:
+    meta = await MetaClient.connect(cluster.meta_address, cluster.credentials.cluster_token)
+    try:
+        reply = await meta.list_parts(meta_pb2.UploadName(bucket=bucket, key=key, upload_id=upload_id))
+        return [p.object_id for p in reply.parts]
+    finally:
+        await meta.close()
+
+
+def test_multipart_parts_survive_gc_until_their_upload_expires(tmp_path: Path) -> None:
+    env = {
+        "OBJECTIO_OSD_GC_GRACE_MS": "2000",
+        "OBJECTIO_OSD_GC_INTERVAL_MS": "500",
+        "OBJECTIO_META_MULTIPART_UPLOAD_EXPIRY_SECONDS": "12",
+        "OBJECTIO_META_MULTIPART_EXPIRY_INTERVAL_SECONDS": "1",
+    }
+    cluster = AllInOne(tmp_path / "aio", port=free_port(), osds=6, disk_size_bytes=DISK_SIZE_BYTES, extra_env=env)
+    cluster.start()
+    try:
+        s3: Any = s3_client(cluster)
+        s3.create_bucket(Bucket="gc-mp")
+        rng = random.Random(2)
+        pending = s3.create_multipart_upload(Bucket="gc-mp", Key="pending")["UploadId"]
+        s3.upload_part(Bucket="gc-mp", Key="pending", UploadId=pending, PartNumber=1, Body=rng.randbytes(3 << 20))
+        (pending_id,) = asyncio.run(_part_ids(cluster, "gc-mp", "pending", pending))
+        parts = [rng.randbytes(5 << 20), rng.randbytes(1000)]
+        done = s3.create_multipart_upload(Bucket="gc-mp", Key="done")["UploadId"]
+        etags = [
+            s3.upload_part(Bucket="gc-mp", Key="done", UploadId=done, PartNumber=n + 1, Body=body)["ETag"]
+            for n, body in enumerate(parts)
+        ]
+        s3.complete_multipart_upload(
+            Bucket="gc-mp", Key="done", UploadId=done,
+            MultipartUpload={"Parts": [{"PartNumber": n + 1, "ETag": e} for n, e in enumerate(etags)]},
+        )  # fmt: skip
+        time.sleep(5)  # every fragment is past the collector's grace; it ran several times
+        assert asyncio.run(_shard_count(cluster, pending_id)) == 6
+        assert s3.get_object(Bucket="gc-mp", Key="done")["Body"].read() == b"".join(parts)
+        deadline = time.monotonic() + 30  # the upload expires; its part becomes an orphan
+        while asyncio.run(_shard_count(cluster, pending_id)) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert asyncio.run(_shard_count(cluster, pending_id)) == 0, "the expired upload's part was not collected"
+        with pytest.raises(ClientError) as excinfo:
+            s3.list_parts(Bucket="gc-mp", Key="pending", UploadId=pending)
+        assert excinfo.value.response["Error"]["Code"] == "NoSuchUpload"
+        assert s3.get_object(Bucket="gc-mp", Key="done")["Body"].read() == b"".join(parts)
     finally:
         cluster.stop()
