@@ -215,6 +215,10 @@ class EntityTooSmall(BackendError):
     """A part other than the last is smaller than MULTIPART_PART_BYTES_MIN."""
 
 
+class EntityTooLarge(BackendError):
+    """The object would exceed what the backend can store (e.g. too many parts for one record)."""
+
+
 class MultipartBackend(Backend, Protocol):
     async def create_multipart_upload(
         self,

@@ -21,6 +21,7 @@ from objectio.gateway.backend import (
     MULTIPART_PART_BYTES_MIN,
     BucketNotFound,
     DigestMismatch,
+    EntityTooLarge,
     EntityTooSmall,
     IncompleteBody,
     InvalidPart,
@@ -34,7 +35,7 @@ from objectio.gateway.backend import (
     UploadListing,
 )
 from objectio.gateway.storage.writer import read_exactly
-from objectio.meta.client import MetaError, MetaNotFound, MetaPreconditionFailed
+from objectio.meta.client import MetaError, MetaInvalidArgument, MetaNotFound, MetaPreconditionFailed
 from objectio.protos import meta_pb2, osd_pb2
 
 if TYPE_CHECKING:
@@ -208,6 +209,8 @@ class ClusterMultipart:
             reply = await self.meta.complete_multipart_upload(name, record)
         except MetaPreconditionFailed as exc:
             raise InvalidPart(f"a part of {bucket}/{key} was replaced while completing; retry") from exc
+        except MetaInvalidArgument as exc:  # the record is over meta.record_bytes_max: too many parts
+            raise EntityTooLarge(f"{bucket}/{key}: {len(chosen)} parts do not fit one object record") from exc
         except MetaError as exc:
             _raise_meta(exc, name)
         if reply.has_replaced:

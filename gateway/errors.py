@@ -150,4 +150,5 @@ _BACKEND_ERRORS: tuple[tuple[type[be.BackendError], type[S3Error]], ...] = (
     (be.NoSuchUpload, NoSuchUpload),
     (be.InvalidPart, InvalidPart),
     (be.EntityTooSmall, EntityTooSmall),
+    (be.EntityTooLarge, EntityTooLarge),
 )
