@@ -297,7 +297,8 @@ class ObjectOps:
         replaced = ObjectOps._current(conn, record.bucket, key)
         if replaced is not None and if_none_match:
             raise PreconditionFailed(f"object {record.bucket}/{record.key} exists (if_none_match)")
-        degraded = sum(1 for stripe in record.stripes if 0 in stripe.osd_ids)
+        stripes = [*record.stripes, *(stripe for part in record.parts for stripe in part.stripes)]
+        degraded = sum(1 for stripe in stripes if 0 in stripe.osd_ids)
         conn.execute(
             "INSERT OR REPLACE INTO objects (bucket, key, format_version, size, etag, content_type, mtime_ns,"
             " version_id, object_id, pool, is_inline, degraded_stripes, record)"

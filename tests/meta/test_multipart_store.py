@@ -62,6 +62,7 @@ async def test_parts_replace_complete_and_references(store: SqliteMetaStore) -> 
     assert replaced_record is None and [p.object_id for p in discarded] == [oid(4)]
     got = await store.get_object("photos", "big")
     assert [p.object_id for p in got.parts] == [oid(2), oid(3)]
+    assert (await store.counts()).degraded_stripes == 0
     assert await store.find_unreferenced([oid(2), oid(3), oid(4)]) == [oid(4)]
     with pytest.raises(NotFound) as exc:
         await store.get_upload(name)
@@ -75,8 +76,11 @@ async def test_parts_replace_complete_and_references(store: SqliteMetaStore) -> 
 
 async def test_delete_of_multipart_object_releases_parts(store: SqliteMetaStore) -> None:
     name = await new_upload(store, "d")
-    await store.put_part(name, part(1, oid(7)))
-    await store.complete_upload(name, final_record(name, [part(1, oid(7))], oid(8)))
+    degraded = part(1, oid(7))
+    degraded.stripes[0].osd_ids[2] = 0  # a fragment that was not written: counted for repair
+    await store.put_part(name, degraded)
+    await store.complete_upload(name, final_record(name, [degraded], oid(8)))
+    assert (await store.counts()).degraded_stripes == 1
     assert await store.find_unreferenced([oid(7)]) == []
     await store.delete_object("photos", "d")
     assert await store.find_unreferenced([oid(7)]) == [oid(7)]
