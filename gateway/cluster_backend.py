@@ -5,7 +5,9 @@ per PUT or GET, made durable by meta's group commit. Larger bodies are erasure-c
 stripe (``storage.writer``) and the record is committed only after every surviving fragment
 stream reports durability; a failed PUT deletes what it wrote, and fragments of replaced or
 deleted objects are deleted in the background (anything missed is found later by GC through
-meta's FindUnreferenced). Reads go through ``storage.reader``.
+meta's FindUnreferenced). Reads go through ``storage.reader`` (``storage.parts`` for multipart
+objects, whose record references the layouts of their parts). The multipart operations live in
+``cluster_multipart``, which writes each part with :meth:`ClusterBackend.write_erasure_coded`.
 """
 
 from __future__ import annotations

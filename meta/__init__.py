@@ -6,6 +6,8 @@ Reading order:
 * ``errors``       the domain errors, mapped onto gRPC codes in ``service`` and back in ``client``.
 * ``store``        MetaStore, the persistence contract (another backend can replace SQLite).
 * ``sqlite_schema``, ``sqlite_ops``, ``sqlite_store``  the SQLite implementation (WAL, FULL sync).
+* ``sqlite_multipart``  uploads in progress and their parts; what FindUnreferenced must keep.
+* ``expiry``       forgets abandoned multipart uploads (their parts become garbage for OSD GC).
 * ``writer``       group commit: many concurrent writes, one transaction, one fsync.
 * ``listing``      ListObjects as range reads, common prefixes skipped by seeking.
 * ``cluster``      the live cluster map, its watchers, and OSD down detection.
