@@ -165,6 +165,8 @@ class ClusterMultipart:
                 content_type=upload.content_type,
                 mtime_ns=mtime_ns,
                 object_size=request.content_length or 0,
+                part_number=request.part_number,
+                upload_id=request.upload_id,
             )
             written = await self.backend.write_erasure_coded(pool, request.body, head, pending, shard_meta, check)
             part.object_id, part.size, part.etag = written.object_id, written.size, written.md5.hex()

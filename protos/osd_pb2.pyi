@@ -29,7 +29,7 @@ class ShardAddress(_message.Message):
     def __init__(self, object_id: _Optional[bytes] = ..., stripe_index: _Optional[int] = ..., fragment_index: _Optional[int] = ...) -> None: ...
 
 class ShardMeta(_message.Message):
-    __slots__ = ("format_version", "bucket", "key", "version_id", "object_size", "pool", "stripe_count", "etag", "content_type", "user_meta", "mtime_ns", "stripe_length")
+    __slots__ = ("format_version", "bucket", "key", "version_id", "object_size", "pool", "stripe_count", "etag", "content_type", "user_meta", "mtime_ns", "stripe_length", "part_number", "upload_id")
     class UserMetaEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -49,6 +49,8 @@ class ShardMeta(_message.Message):
     USER_META_FIELD_NUMBER: _ClassVar[int]
     MTIME_NS_FIELD_NUMBER: _ClassVar[int]
     STRIPE_LENGTH_FIELD_NUMBER: _ClassVar[int]
+    PART_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    UPLOAD_ID_FIELD_NUMBER: _ClassVar[int]
     format_version: int
     bucket: str
     key: str
@@ -61,7 +63,9 @@ class ShardMeta(_message.Message):
     user_meta: _containers.ScalarMap[str, str]
     mtime_ns: int
     stripe_length: int
-    def __init__(self, format_version: _Optional[int] = ..., bucket: _Optional[str] = ..., key: _Optional[str] = ..., version_id: _Optional[str] = ..., object_size: _Optional[int] = ..., pool: _Optional[str] = ..., stripe_count: _Optional[int] = ..., etag: _Optional[str] = ..., content_type: _Optional[str] = ..., user_meta: _Optional[_Mapping[str, str]] = ..., mtime_ns: _Optional[int] = ..., stripe_length: _Optional[int] = ...) -> None: ...
+    part_number: int
+    upload_id: str
+    def __init__(self, format_version: _Optional[int] = ..., bucket: _Optional[str] = ..., key: _Optional[str] = ..., version_id: _Optional[str] = ..., object_size: _Optional[int] = ..., pool: _Optional[str] = ..., stripe_count: _Optional[int] = ..., etag: _Optional[str] = ..., content_type: _Optional[str] = ..., user_meta: _Optional[_Mapping[str, str]] = ..., mtime_ns: _Optional[int] = ..., stripe_length: _Optional[int] = ..., part_number: _Optional[int] = ..., upload_id: _Optional[str] = ...) -> None: ...
 
 class WriteShardHeader(_message.Message):
     __slots__ = ("object_id", "fragment_index", "meta")
