@@ -115,3 +115,46 @@ def test_multipart_parts_survive_gc_until_their_upload_expires(tmp_path: Path) -
         assert s3.get_object(Bucket="gc-mp", Key="done")["Body"].read() == b"".join(parts)
     finally:
         cluster.stop()
+
+
+def _wait_gone(cluster: AllInOne, object_id: bytes, timeout_seconds: float = 15) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while asyncio.run(_shard_count(cluster, object_id)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert asyncio.run(_shard_count(cluster, object_id)) == 0, f"fragments of {object_id.hex()} left behind"
+
+
+def test_parts_that_stop_being_used_are_deleted_at_once(cluster: AllInOne) -> None:
+    """Replaced, unlisted, aborted parts and the parts of a replaced multipart object: deleted in
+    the background by the gateway, without waiting for the orphan collector."""
+    s3: Any = s3_client(cluster)
+    s3.create_bucket(Bucket="mp-garbage")
+    rng = random.Random(4)
+    upload = s3.create_multipart_upload(Bucket="mp-garbage", Key="k")["UploadId"]
+
+    def put(number: int) -> str:
+        reply = s3.upload_part(
+            Bucket="mp-garbage", Key="k", UploadId=upload, PartNumber=number, Body=rng.randbytes(1 << 20)
+        )
+        etag: str = reply["ETag"]
+        return etag
+
+    put(1)
+    (first,) = asyncio.run(_part_ids(cluster, "mp-garbage", "k", upload))
+    etag = put(1)
+    _wait_gone(cluster, first)
+    put(2)
+    kept, unlisted = asyncio.run(_part_ids(cluster, "mp-garbage", "k", upload))
+    assert asyncio.run(_shard_count(cluster, kept)) == 6
+    s3.complete_multipart_upload(
+        Bucket="mp-garbage", Key="k", UploadId=upload, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    )
+    _wait_gone(cluster, unlisted)
+    assert asyncio.run(_shard_count(cluster, kept)) == 6
+    s3.put_object(Bucket="mp-garbage", Key="k", Body=b"plain")
+    _wait_gone(cluster, kept)
+    upload = s3.create_multipart_upload(Bucket="mp-garbage", Key="k")["UploadId"]
+    put(1)
+    (aborted,) = asyncio.run(_part_ids(cluster, "mp-garbage", "k", upload))
+    s3.abort_multipart_upload(Bucket="mp-garbage", Key="k", UploadId=upload)
+    _wait_gone(cluster, aborted)
