@@ -42,6 +42,7 @@ class ObjectInfo:
     # cache-control, expires; and x-amz-checksum-* values.
     headers: dict[str, str] = field(default_factory=dict)
     version_id: str | None = None
+    part_sizes: tuple[int, ...] = ()  # a completed multipart upload: the size of each part, in order
 
 
 @dataclass(frozen=True)

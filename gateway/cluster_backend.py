@@ -75,6 +75,7 @@ def _info(record: meta_pb2.ObjectRecord) -> ObjectInfo:
         user_meta=dict(record.user_meta),
         headers=dict(record.headers),
         version_id=record.version_id or None,
+        part_sizes=tuple(part.size for part in record.parts),
     )
 
 

@@ -157,8 +157,8 @@ def _multipart_op(method: str, query: dict[str, str], headers: dict[str, str]) -
     if "uploadId" not in query:
         if method == "POST" and "uploads" in query:
             return S3Op.CREATE_MULTIPART_UPLOAD
-        if method in ("GET", "HEAD") and "partNumber" in query:
-            raise errors.NotImplemented("Reading one part of an object (partNumber) is not supported.")
+        if method in ("GET", "HEAD") and "partNumber" in query:  # one part of a (multipart) object
+            return S3Op.GET_OBJECT if method == "GET" else S3Op.HEAD_OBJECT
         raise errors.MethodNotAllowed()
     if method == "PUT" and "partNumber" in query:
         return S3Op.UPLOAD_PART_COPY if "x-amz-copy-source" in headers else S3Op.UPLOAD_PART

@@ -1,8 +1,9 @@
-"""GetObject and HeadObject: conditionals, ranges, stored headers and response overrides."""
+"""GetObject and HeadObject: conditionals, ranges (or one part: ``partNumber``), stored headers
+and response overrides."""
 
 from __future__ import annotations
 
-from objectio.gateway import checksums, conditionals, ranges
+from objectio.gateway import checksums, conditionals, errors, ranges
 from objectio.gateway.backend import ObjectInfo
 from objectio.gateway.context import Context
 from objectio.gateway.http import Response, http_date, quote_etag
@@ -33,6 +34,41 @@ def object_headers(info: ObjectInfo, *, with_checksums: bool) -> dict[str, str]:
     return headers
 
 
+PART_NUMBER_MAX = 10000
+PARTS_COUNT_HEADER = "x-amz-mp-parts-count"
+
+
+def part_range(query: dict[str, str], headers: dict[str, str], info: ObjectInfo) -> tuple[int, int] | None:
+    """The bytes of ``?partNumber=N``: part N of a multipart object; part 1 of any other object is
+    all of it (None: the whole object, as a plain GET). InvalidPart beyond the last part."""
+    text = query["partNumber"]
+    if not text.isdigit() or not 1 <= int(text) <= PART_NUMBER_MAX:
+        raise errors.InvalidArgument(
+            f"Part number must be an integer between 1 and {PART_NUMBER_MAX}, inclusive",
+            fields={"ArgumentName": "partNumber", "ArgumentValue": text},
+        )
+    if "range" in headers:
+        raise errors.InvalidRequest("Cannot specify both Range header and partNumber query parameter")
+    number = int(text)
+    if not info.part_sizes:
+        if number != 1:
+            raise errors.InvalidPart(f"The object has one part; part {number} does not exist.")
+        return None
+    if number > len(info.part_sizes):
+        raise errors.InvalidPart(f"The object has {len(info.part_sizes)} parts; part {number} does not exist.")
+    first = sum(info.part_sizes[: number - 1])
+    size = info.part_sizes[number - 1]
+    if size == 0:
+        raise errors.InvalidPart(f"Part {number} is empty.")
+    return first, first + size - 1
+
+
+def _byte_range(ctx: Context, info: ObjectInfo) -> tuple[int, int] | None:
+    if "partNumber" in ctx.req.query:
+        return part_range(ctx.req.query, ctx.req.headers, info)
+    return ranges.parse_range(ctx.req.headers.get("range"), info.size)
+
+
 def _response(ctx: Context, info: ObjectInfo, byte_range: tuple[int, int] | None) -> Response:
     checksum_mode = ctx.req.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED"
     headers = object_headers(info, with_checksums=checksum_mode and byte_range is None)
@@ -46,6 +82,8 @@ def _response(ctx: Context, info: ObjectInfo, byte_range: tuple[int, int] | None
         response.status = 206
         response.content_length = last - first + 1
         response.header("content-range", ranges.content_range(first, last, info.size))
+    if "partNumber" in ctx.req.query and info.part_sizes:
+        response.header(PARTS_COUNT_HEADER, str(len(info.part_sizes)))
     return response
 
 
@@ -53,19 +91,18 @@ async def head_object(ctx: Context) -> Response:
     await ctx.authorize_bucket()
     info = await ctx.backend.head_object(ctx.req.bucket, ctx.req.key)
     conditionals.check_preconditions(ctx.req.headers, info)
-    byte_range = ranges.parse_range(ctx.req.headers.get("range"), info.size)
-    return _response(ctx, info, byte_range)
+    return _response(ctx, info, _byte_range(ctx, info))
 
 
 async def get_object(ctx: Context) -> Response:
     await ctx.authorize_bucket()
     headers = ctx.req.headers
     byte_range = None
-    if "range" in headers or conditionals.has_preconditions(headers):
+    if "range" in headers or "partNumber" in ctx.req.query or conditionals.has_preconditions(headers):
         # The size (for the range) and the validators must be known before the body is opened.
         head = await ctx.backend.head_object(ctx.req.bucket, ctx.req.key)
         conditionals.check_preconditions(headers, head)
-        byte_range = ranges.parse_range(headers.get("range"), head.size)
+        byte_range = _byte_range(ctx, head)
     info, stream = await ctx.backend.get_object(ctx.req.bucket, ctx.req.key, byte_range)
     response = _response(ctx, info, byte_range)
     response.stream = stream

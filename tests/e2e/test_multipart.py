@@ -222,3 +222,15 @@ def test_upload_part_copy_with_range(s3: Any) -> None:
     parts = [{"PartNumber": 1, "ETag": copied["ETag"]}, {"PartNumber": 2, "ETag": whole["ETag"]}]
     s3.complete_multipart_upload(Bucket=bucket, Key="dst", UploadId=upload, MultipartUpload={"Parts": parts})
     assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == source[100 : 100 + PART_BYTES] + source
+
+
+def test_get_and_head_by_part_number(uploaded: tuple[Any, str, str, list[bytes]]) -> None:
+    s3, bucket, key, parts = uploaded
+    for number in (1, 2, 4):
+        got = s3.get_object(Bucket=bucket, Key=key, PartNumber=number)
+        assert got["PartsCount"] == 4 and got["Body"].read() == parts[number - 1]
+    head = s3.head_object(Bucket=bucket, Key=key, PartNumber=4)
+    assert head["ContentLength"] == len(parts[3]) and head["PartsCount"] == 4
+    with pytest.raises(ClientError) as excinfo:
+        s3.get_object(Bucket=bucket, Key=key, PartNumber=5)
+    assert _code(excinfo) == ("InvalidPart", 400)

@@ -216,7 +216,7 @@ class MemoryBackend:
         data = b"".join(piece for _, piece in chosen)
         info = be.ObjectInfo(
             bucket, key, len(data), f"{digest}-{len(chosen)}", time.time(), upload.content_type,
-            dict(upload.user_meta), dict(upload.headers),
+            dict(upload.user_meta), dict(upload.headers), part_sizes=tuple(i.size for i, _ in chosen),
         )  # fmt: skip
         self.objects[bucket][key] = (info, data)
         return info

@@ -97,8 +97,8 @@ def test_invalid_bucket_names(name: str) -> None:
 def test_method_not_allowed() -> None:
     with pytest.raises(errors.MethodNotAllowed):
         parse("PATCH", "/bkt/k")
-    with pytest.raises(errors.NotImplemented):
-        parse("GET", "/bkt/k", "partNumber=2")
+    assert parse("GET", "/bkt/k", "partNumber=2").op is S3Op.GET_OBJECT  # one part of an object
+    assert parse("HEAD", "/bkt/k", "partNumber=2").op is S3Op.HEAD_OBJECT
     assert parse("PUT", "/bkt/k", "partNumber=1&uploadId=x", x_amz_copy_source="/a/b").op is S3Op.UPLOAD_PART_COPY
     with pytest.raises(errors.NotImplemented):
         parse("POST", "/bkt/k")

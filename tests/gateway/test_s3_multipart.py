@@ -107,3 +107,33 @@ def test_multipart_over_tls_with_trailer_checksums(tls_server: Server) -> None:
     config = TransferConfig(multipart_threshold=5 * MIB, multipart_chunksize=5 * MIB)
     s3.upload_fileobj(io.BytesIO(data), "tls-mpu", "obj", Config=config)
     assert s3.get_object(Bucket="tls-mpu", Key="obj")["Body"].read() == data
+
+
+def test_get_and_head_of_one_part(s3: Any, bucket: str) -> None:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="pn")["UploadId"]
+    bodies = [b"a" * (5 * MIB), b"bb"]
+    etags = [
+        s3.upload_part(Bucket=bucket, Key="pn", UploadId=upload, PartNumber=n + 1, Body=body)["ETag"]
+        for n, body in enumerate(bodies)
+    ]
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="pn", UploadId=upload,
+        MultipartUpload={"Parts": [{"PartNumber": n + 1, "ETag": e} for n, e in enumerate(etags)]},
+    )  # fmt: skip
+    second = s3.get_object(Bucket=bucket, Key="pn", PartNumber=2)
+    assert second["Body"].read() == b"bb" and second["PartsCount"] == 2
+    assert second["ContentRange"] == f"bytes {5 * MIB}-{5 * MIB + 1}/{5 * MIB + 2}"
+    head = s3.head_object(Bucket=bucket, Key="pn", PartNumber=1)
+    assert head["ContentLength"] == 5 * MIB and head["PartsCount"] == 2
+    with pytest.raises(ClientError) as exc:
+        s3.get_object(Bucket=bucket, Key="pn", PartNumber=3)
+    assert code(exc) == "InvalidPart"
+    with pytest.raises(ClientError) as exc:
+        s3.get_object(Bucket=bucket, Key="pn", PartNumber=1, Range="bytes=0-1")
+    assert code(exc) == "InvalidRequest"
+    s3.put_object(Bucket=bucket, Key="plain", Body=b"whole")
+    plain = s3.get_object(Bucket=bucket, Key="plain", PartNumber=1)
+    assert plain["Body"].read() == b"whole" and "PartsCount" not in plain
+    with pytest.raises(ClientError) as exc:
+        s3.get_object(Bucket=bucket, Key="plain", PartNumber=2)
+    assert code(exc) == "InvalidPart"
