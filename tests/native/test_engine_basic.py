@@ -82,8 +82,14 @@ def test_open_unformatted_fails(tmp_path: Path) -> None:
 
 
 def test_open_twice_is_busy(image: str) -> None:
-    with Engine.open(image), pytest.raises(DeviceBusyError):
-        Engine.open(image)
+    with Engine.open(image) as eng:
+        with pytest.raises(DeviceBusyError):
+            Engine.open(image)
+        with pytest.raises(DeviceBusyError):
+            Engine.format(image, osd_id=1, cluster_id=CLUSTER_ID, force=True)
+        # the refused opens must not have touched the open engine's descriptor
+        eng.put(b"still", b"mine")
+        assert eng.get(b"still") == b"mine"
 
 
 def test_put_get_stat(engine: Engine) -> None:
@@ -205,8 +211,8 @@ def test_scan_order_prefix_and_paging(engine: Engine) -> None:
 
 def test_scan_many_pages(engine: Engine) -> None:
     keys = sorted(b"key-%06d" % (i * 7919 % 5000) for i in range(5000))
-    for k in keys:
-        engine.put(k, b"")
+    for i in range(0, len(keys), 500):
+        engine.put_many([(k, b"", b"") for k in keys[i : i + 500]])
     seen: list[bytes] = []
     after = b""
     while True:
