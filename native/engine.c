@@ -544,6 +544,7 @@ static int format_write(oio_io *io, oio_sb *sb) {
     uint64_t wipe = 128u << 10;
     uint8_t *zero = oio_buf_alloc(wipe);
     if (zero == NULL) return OIO_NOMEM;
+    memset(zero, 0, wipe);
     int rc = io->pwrite(io, zero, wipe, 2 * OIO_BLOCK_BYTES);
     oio_buf_free(zero);
     for (uint64_t seq = 0; rc == OIO_OK && seq < 2; seq++) {

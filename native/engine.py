@@ -36,6 +36,7 @@ FORMAT_VERSION: int = lib.OIO_FORMAT_VERSION
 FLAG_META_UNREADABLE: int = lib.OIO_FLAG_META_UNREADABLE
 
 _LENGTH_TO_END = (1 << 64) - 1
+_new_uncleared = ffi.new_allocator(should_clear_after_alloc=False)  # get buffers are overwritten
 _GET_GUESS_BYTES = 64 << 10  # first buffer for get(length=None); larger records cost one retry
 
 
@@ -289,7 +290,7 @@ class Engine:
         size = _GET_GUESS_BYTES if length is None else min(length, EXTENT_BYTES_MAX)
         n = ffi.new("uint64_t *")
         while True:
-            buf = ffi.new("uint8_t[]", max(size, 1))
+            buf = _new_uncleared("uint8_t[]", max(size, 1))
             rc = lib.oio_get(self._h("get"), key, len(key), offset, want, buf, size, n)
             if rc != lib.OIO_RANGE:
                 break

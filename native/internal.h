@@ -32,6 +32,11 @@ static inline uint16_t get_u16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2);
 static inline uint32_t get_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static inline uint64_t get_u64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
+/* crc32c of A||B from crc32c(A), crc32c(B) and len(B). */
+uint32_t oio_crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b);
+/* Same for len(B) == OIO_CHUNK_BYTES, with a precomputed operator (fast). */
+uint32_t oio_crc32c_combine_chunk(uint32_t crc_a, uint32_t crc_b);
+
 /* Checksum of a block whose own crc field sits at crc_off (taken as zero). */
 uint32_t oio_block_crc(const uint8_t *block, size_t len, size_t crc_off);
 
@@ -43,7 +48,7 @@ struct oio_io {
     int (*flush)(oio_io *io);
     void (*destroy)(oio_io *io);
 };
-void *oio_buf_alloc(size_t len);   /* 4 KiB aligned, zeroed; NULL on ENOMEM */
+void *oio_buf_alloc(size_t len);   /* 4 KiB aligned, NOT zeroed; NULL on ENOMEM */
 void oio_buf_free(void *buf);
 int io_posix_create(int fd, oio_io **out);
 int io_fault_create(oio_io *inner, uint64_t seed, uint64_t cut_after_ops, oio_io **out);

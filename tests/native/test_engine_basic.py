@@ -115,10 +115,11 @@ def test_buffer_types(engine: Engine) -> None:
     assert engine.get(b"mv") == data[100:200]
 
 
-@pytest.mark.parametrize("size", [1, 4096, 65536, 65537, 300000, 3 << 20])
+@pytest.mark.parametrize("size", [1, 4096, 65536, 65537, 131072, 300000, 3 << 20])
 def test_ranged_get(engine: Engine, size: int) -> None:
     data = os.urandom(size)
-    engine.put(b"r", data)
+    info = engine.put(b"r", data)
+    assert info.crc32c == E.crc32c_software(data) == engine.stat(b"r").crc32c
     assert engine.get(b"r") == data
     for off, length in [(0, 1), (size // 3, 5000), (size - 1, 1), (size, 10), (0, size + 100)]:
         assert engine.get(b"r", off, length) == data[off : off + length]
