@@ -21,7 +21,7 @@ lint:
 	$(PY) -m ruff format --check .
 
 typecheck:
-	$(PY) -m mypy common gateway meta osd cli installer native tests
+	PY=$(PY) scripts/typecheck.sh
 
 test:
 	$(PY) -m pytest -q

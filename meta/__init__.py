@@ -1,1 +1,19 @@
-"""objectio.meta."""
+"""objectio.meta: the metadata service — the cluster's source of truth.
+
+Reading order:
+
+* ``config``       MetaConfig: every option and limit, with units and relations checked.
+* ``errors``       the domain errors, mapped onto gRPC codes in ``service`` and back in ``client``.
+* ``store``        MetaStore, the persistence contract (another backend can replace SQLite).
+* ``sqlite_schema``, ``sqlite_ops``, ``sqlite_store``  the SQLite implementation (WAL, FULL sync).
+* ``writer``       group commit: many concurrent writes, one transaction, one fsync.
+* ``listing``      ListObjects as range reads, common prefixes skipped by seeking.
+* ``cluster``      the live cluster map, its watchers, and OSD down detection.
+* ``names``        light validation of bucket/user/key names; generated credentials.
+* ``service``      the MetaService gRPC servicer.
+* ``server``       wiring: store + first-start bootstrap + servicer + auth + health.
+* ``main``         the ``objectio-meta`` daemon.
+* ``client``       MetaClient, the typed async client used by gateways, OSDs and the CLI.
+
+See ``docs/meta.md``.
+"""

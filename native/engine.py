@@ -147,8 +147,10 @@ def _check_key(key: bytes, op: str) -> None:
     if not isinstance(key, bytes | bytearray):
         raise TypeError(f"{op}: key must be bytes, not {type(key).__name__}")
     if not 0 < len(key) <= KEY_BYTES_MAX:
-        raise EngineError(lib.OIO_TOO_BIG if key else lib.OIO_INVALID,
-                          f"{op} {bytes(key)[:64]!r}: key must be 1..{KEY_BYTES_MAX} bytes, got {len(key)}")
+        raise EngineError(
+            lib.OIO_TOO_BIG if key else lib.OIO_INVALID,
+            f"{op} {bytes(key)[:64]!r}: key must be 1..{KEY_BYTES_MAX} bytes, got {len(key)}",
+        )
 
 
 def _check_item(key: bytes, data: Any, meta: bytes, op: str) -> None:
@@ -156,8 +158,9 @@ def _check_item(key: bytes, data: Any, meta: bytes, op: str) -> None:
     if len(meta) > META_BYTES_MAX:
         raise EngineError(lib.OIO_TOO_BIG, f"{op} {key!r}: meta is {len(meta)} bytes, max {META_BYTES_MAX}")
     if memoryview(data).nbytes > EXTENT_BYTES_MAX:
-        raise EngineError(lib.OIO_TOO_BIG,
-                          f"{op} {key!r}: data is {memoryview(data).nbytes} bytes, max {EXTENT_BYTES_MAX}")
+        raise EngineError(
+            lib.OIO_TOO_BIG, f"{op} {key!r}: data is {memoryview(data).nbytes} bytes, max {EXTENT_BYTES_MAX}"
+        )
 
 
 def _uuid_str(raw: Any) -> str:
@@ -235,8 +238,9 @@ class Engine:
     def __enter__(self) -> Engine:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def _h(self, op: str) -> Any:

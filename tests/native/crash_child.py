@@ -16,6 +16,7 @@ import sys
 import threading
 
 from enginetest import value_for
+
 from objectio.native.engine import Engine, NotFoundError
 
 KEYS_PER_THREAD = 50

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from enginetest import CLUSTER_ID, make_image
+
 from objectio.native import engine as E
 from objectio.native.engine import (
     CorruptionError,
@@ -94,8 +95,9 @@ def test_open_twice_is_busy(image: str) -> None:
 
 def test_put_get_stat(engine: Engine) -> None:
     info = engine.put(b"shard/1", b"hello world", b"meta!")
-    assert info == ShardInfo(key=b"shard/1", length=11, crc32c=E.crc32c(b"hello world"),
-                             generation=info.generation, flags=0, meta=b"meta!")
+    assert info == ShardInfo(
+        key=b"shard/1", length=11, crc32c=E.crc32c(b"hello world"), generation=info.generation, flags=0, meta=b"meta!"
+    )
     assert engine.get(b"shard/1") == b"hello world"
     assert engine.stat(b"shard/1") == info
 

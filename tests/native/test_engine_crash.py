@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from enginetest import check_value, make_image
+
 from objectio.native.engine import Engine, NotFoundError
 
 CHILD = Path(__file__).with_name("crash_child.py")
@@ -27,8 +28,9 @@ State = int | None  # the seq of the value a key holds, None when absent
 
 def run_child_until_kill(image: str, seed: int, first_seq: int, run_s: float) -> list[bytes]:
     env = dict(os.environ, PYTHONPATH=str(CHILD.parent) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen([sys.executable, str(CHILD), image, str(seed), str(first_seq)],
-                            stdout=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, str(CHILD), image, str(seed), str(first_seq)], stdout=subprocess.PIPE, env=env
+    )
     assert proc.stdout is not None
     out = b""
     deadline = None

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from enginetest import check_value, make_image, value_for
+
 from objectio.native.engine import Engine, EngineError, NotFoundError
 
 State = int | None
@@ -55,14 +56,14 @@ def one_cut(template: str, work: Path, seed: int) -> None:
     acked: dict[bytes, State] = {}
     pending: dict[bytes, State] = {}
     # a first session without faults gives the cut something old to damage
-    with Engine.open(image, cache_bytes=1 << 20) as eng:
+    with Engine.open(image, cache_bytes=1 << 20) as first:
         for i in range(rng.randrange(0, 30)):
             key = b"pc/%02d" % rng.randrange(40)
-            eng.put(key, value_for(key, 1_000_000 + i, rng.choice([10, 5000])))
+            first.put(key, value_for(key, 1_000_000 + i, rng.choice([10, 5000])))
             acked[key] = 1_000_000 + i
     cut_after = rng.randrange(1, 120)
     try:
-        eng = Engine.open(image, cache_bytes=1 << 20, fault_seed=seed, fault_cut_after_ops=cut_after)
+        eng: Engine | None = Engine.open(image, cache_bytes=1 << 20, fault_seed=seed, fault_cut_after_ops=cut_after)
     except EngineError:
         eng = None  # the cut landed inside recovery
     if eng is not None:

@@ -1,0 +1,81 @@
+"""Which cluster the CLI talks to, and with which credentials.
+
+The metadata service address comes from ``--meta HOST:PORT``, else ``OBJECTIO_META``, else the
+all-in-one data directory (``--data-dir``, default ``./data``: its ``ports.json``). Secrets are
+never taken from flags (they would show in ``ps``): the cluster token comes from
+``OBJECTIO_CLUSTER_TOKEN``, the S3 keys from ``OBJECTIO_ACCESS_KEY`` / ``OBJECTIO_SECRET_KEY``,
+each falling back to the data directory's ``credentials.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from objectio.cli.errors import EXIT_USAGE, CliError
+
+DEFAULT_DATA_DIR = "./data"
+AIO_HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Target:
+    meta_address: str
+    cluster_token: str
+    access_key: str
+    secret_key: str
+    endpoint: str  # "" when unknown
+    source: str  # where the address came from, for error messages
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot read {path}: {exc}", EXIT_USAGE) from None
+    if not isinstance(data, dict):
+        raise CliError(f"{path}: expected a JSON object", EXIT_USAGE)
+    return data
+
+
+def check_address(address: str, what: str) -> str:
+    host, sep, port = address.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise CliError(f"{what} {address!r} is not HOST:PORT", EXIT_USAGE)
+    return address
+
+
+def resolve(*, meta: str | None, data_dir: str | None, endpoint: str | None, env: Mapping[str, str]) -> Target:
+    """Find the cluster (see module docstring); raises CliError(exit 2) when nothing names one."""
+    directory = Path(data_dir or env.get("OBJECTIO_DATA_DIR") or DEFAULT_DATA_DIR)
+    ports = _read_json(directory / "ports.json")
+    creds = _read_json(directory / "credentials.json")
+    address = meta or env.get("OBJECTIO_META") or ""
+    if address:
+        source = "--meta" if meta else "OBJECTIO_META"
+        check_address(address, source)
+    elif isinstance(ports.get("meta"), int):
+        address = f"{AIO_HOST}:{ports['meta']}"
+        source = str(directory / "ports.json")
+    else:
+        raise CliError(
+            f"no cluster given: use --meta HOST:PORT or OBJECTIO_META, or --data-dir of an all-in-one "
+            f"cluster ({directory / 'ports.json'} not found)",
+            EXIT_USAGE,
+        )
+    gateway = endpoint or env.get("OBJECTIO_ENDPOINT") or ""
+    if not gateway and isinstance(ports.get("gateway"), int):
+        gateway = f"http://{AIO_HOST}:{ports['gateway']}"
+    return Target(
+        meta_address=address,
+        cluster_token=env.get("OBJECTIO_CLUSTER_TOKEN") or str(creds.get("cluster_token", "")),
+        access_key=env.get("OBJECTIO_ACCESS_KEY") or str(creds.get("access_key", "")),
+        secret_key=env.get("OBJECTIO_SECRET_KEY") or str(creds.get("secret_key", "")),
+        endpoint=gateway,
+        source=source,
+    )

@@ -1,0 +1,420 @@
+"""The production Backend: S3 semantics over the metadata service and the OSDs.
+
+Small objects (up to ``inline_object_bytes_max``) live inside their metadata record: one meta RPC
+per PUT or GET, made durable by meta's group commit. Larger bodies are erasure-coded stripe by
+stripe (``storage.writer``) and the record is committed only after every surviving fragment
+stream reports durability; a failed PUT deletes what it wrote, and fragments of replaced or
+deleted objects are deleted in the background (anything missed is found later by GC through
+meta's FindUnreferenced). Reads go through ``storage.reader``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import AsyncIterator
+
+from objectio.common.config import load_config
+from objectio.common.grpcutil import call_metadata
+from objectio.common.placement import PlacementError, place
+from objectio.common.shardkey import new_object_id
+from objectio.gateway.backend import (
+    AccessKey,
+    Backend,
+    BucketAlreadyExists,
+    BucketInfo,
+    BucketNotEmpty,
+    BucketNotFound,
+    DigestMismatch,
+    IncompleteBody,
+    InsufficientStorage,
+    ListResult,
+    ObjectInfo,
+    ObjectNotFound,
+    PreconditionFailed,
+    PutRequest,
+    ServiceUnavailable,
+)
+from objectio.gateway.config import GatewayConfig
+from objectio.gateway.storage.cluster_map import ClusterView
+from objectio.gateway.storage.config import DataPathConfig
+from objectio.gateway.storage.reader import StripeReader, StripeUnreadable
+from objectio.gateway.storage.writer import QuorumLost, StripeWriter, read_exactly
+from objectio.meta.client import (
+    MetaAlreadyExists,
+    MetaClient,
+    MetaError,
+    MetaNotFound,
+    MetaPreconditionFailed,
+    MetaUnavailable,
+)
+from objectio.protos import meta_pb2, osd_pb2
+
+log = logging.getLogger("objectio.gateway.backend")
+
+RECORD_FORMAT_VERSION = 1
+
+
+def _info(record: meta_pb2.ObjectRecord) -> ObjectInfo:
+    return ObjectInfo(
+        bucket=record.bucket,
+        key=record.key,
+        size=record.size,
+        etag=record.etag,
+        last_modified=record.mtime_ns / 1e9,
+        content_type=record.content_type or "binary/octet-stream",
+        user_meta=dict(record.user_meta),
+        headers=dict(record.headers),
+        version_id=record.version_id or None,
+    )
+
+
+def _bucket_info(bucket: meta_pb2.Bucket) -> BucketInfo:
+    return BucketInfo(name=bucket.name, owner=bucket.owner, created=bucket.created_ms / 1000, pool=bucket.pool)
+
+
+class ClusterBackend:
+    def __init__(self, meta: MetaClient, view: ClusterView, config: DataPathConfig) -> None:
+        self.meta = meta
+        self.view = view
+        self.config = config
+        self._keys: dict[str, tuple[float, AccessKey | None]] = {}
+        self._buckets: dict[str, tuple[float, BucketInfo]] = {}
+        self._deletes = asyncio.Semaphore(config.background_deletes_max)
+        self._background: set[asyncio.Task[None]] = set()
+
+    # ---- users and buckets -----------------------------------------------------------------------
+
+    async def lookup_key(self, access_key: str) -> AccessKey | None:
+        now = time.monotonic()
+        cached = self._keys.get(access_key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            pb = await self.meta.lookup_access_key(access_key)
+            key: AccessKey | None = AccessKey(pb.access_key, pb.secret_key, pb.user, pb.is_admin)
+        except MetaNotFound:
+            key = None
+        except MetaError as exc:
+            raise ServiceUnavailable(f"metadata service: {exc}") from exc
+        if len(self._keys) > 10_000:
+            self._keys.clear()
+        self._keys[access_key] = (now + self.config.access_key_cache_seconds, key)
+        return key
+
+    async def create_bucket(self, name: str, owner: str, pool: str | None = None) -> BucketInfo:
+        try:
+            bucket = await self.meta.create_bucket(name, owner, pool or "")
+        except MetaAlreadyExists as exc:
+            raise BucketAlreadyExists(f"bucket {name} exists", owned_by_you=exc.owned_by_you) from exc
+        except MetaNotFound as exc:
+            raise ServiceUnavailable(f"pool {pool!r} does not exist") from exc
+        except MetaError as exc:
+            raise ServiceUnavailable(f"metadata service: {exc}") from exc
+        info = _bucket_info(bucket)
+        self._buckets[name] = (time.monotonic() + self.config.bucket_cache_seconds, info)
+        return info
+
+    async def delete_bucket(self, name: str) -> None:
+        self._buckets.pop(name, None)
+        try:
+            await self.meta.delete_bucket(name)
+        except MetaNotFound as exc:
+            raise BucketNotFound(f"bucket {name}") from exc
+        except MetaPreconditionFailed as exc:
+            raise BucketNotEmpty(f"bucket {name} is not empty") from exc
+        except MetaError as exc:
+            raise ServiceUnavailable(f"metadata service: {exc}") from exc
+
+    async def head_bucket(self, name: str) -> BucketInfo:
+        now = time.monotonic()
+        cached = self._buckets.get(name)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            info = _bucket_info(await self.meta.get_bucket(name))
+        except MetaNotFound as exc:
+            self._buckets.pop(name, None)
+            raise BucketNotFound(f"bucket {name}") from exc
+        except MetaError as exc:
+            raise ServiceUnavailable(f"metadata service: {exc}") from exc
+        if len(self._buckets) > 10_000:
+            self._buckets.clear()
+        self._buckets[name] = (now + self.config.bucket_cache_seconds, info)
+        return info
+
+    async def list_buckets(self, owner: str) -> list[BucketInfo]:
+        try:
+            reply = await self.meta.list_buckets(owner)
+        except MetaError as exc:
+            raise ServiceUnavailable(f"metadata service: {exc}") from exc
+        return [_bucket_info(b) for b in reply.buckets]
+
+    # ---- objects ---------------------------------------------------------------------------------
+
+    def _record(self, request: PutRequest, size: int, etag: str) -> meta_pb2.ObjectRecord:
+        return meta_pb2.ObjectRecord(
+            format_version=RECORD_FORMAT_VERSION,
+            bucket=request.bucket,
+            key=request.key,
+            size=size,
+            etag=etag,
+            content_type=request.content_type,
+            user_meta=request.user_meta,
+            headers=request.headers,
+            mtime_ns=time.time_ns(),
+        )
+
+    async def put_object(self, request: PutRequest) -> ObjectInfo:
+        bucket = await self.head_bucket(request.bucket)
+        body = request.body
+        pending: list[bytes] = []
+        head = bytearray()
+        inline_max = self.config.inline_object_bytes_max
+        more = await read_exactly(body, head, inline_max + 1, pending)
+        if not more:
+            data = bytes(head)
+            digest = hashlib.md5(data, usedforsecurity=False).digest()
+            self._check_body(request, len(data), digest)
+            record = self._record(request, len(data), digest.hex())
+            record.is_inline = True
+            record.inline_data = data
+            record.pool = bucket.pool
+            return await self._commit(request, record, written_osds=set())
+        return await self._put_erasure_coded(request, bucket, head, pending)
+
+    def _check_body(self, request: PutRequest, size: int, digest: bytes) -> None:
+        if request.content_length is not None and size != request.content_length:
+            raise IncompleteBody(f"received {size} of {request.content_length} bytes")
+        if request.expected_md5 is not None and digest != request.expected_md5:
+            raise DigestMismatch(f"Content-MD5 {request.expected_md5.hex()} != body MD5 {digest.hex()}")
+
+    async def _put_erasure_coded(
+        self, request: PutRequest, bucket: BucketInfo, head: bytearray, pending: list[bytes]
+    ) -> ObjectInfo:
+        try:
+            pool = self.view.pool(bucket.pool)
+        except KeyError:
+            await self.view.refresh()
+            pool = self.view.pool(bucket.pool)
+        object_id = new_object_id()
+        try:
+            osd_ids = place(object_id, pool.fragments, self.view.candidates())
+        except PlacementError as exc:
+            raise InsufficientStorage(f"no OSD can take new data: {exc}") from exc
+        mtime_ns = time.time_ns()
+        shard_meta = osd_pb2.ShardMeta(
+            format_version=RECORD_FORMAT_VERSION,
+            bucket=request.bucket,
+            key=request.key,
+            pool=pool.name,
+            content_type=request.content_type,
+            mtime_ns=mtime_ns,
+        )
+        writer = StripeWriter(
+            pool=pool,
+            object_id=object_id,
+            osd_ids=osd_ids,
+            stubs={osd_id: self.view.stub(osd_id) for osd_id in set(osd_ids)},
+            meta=shard_meta,
+            token=self.config.cluster_token,
+            timeout_seconds=self.config.osd_call_timeout_seconds,
+        )
+        md5 = hashlib.md5(usedforsecurity=False)
+        lengths: list[int] = []
+        try:
+            await writer.open()
+            buffer = head
+            sending: asyncio.Task[None] | None = None
+            while True:
+                more = await read_exactly(request.body, buffer, pool.stripe_data_bytes, pending)
+                if buffer or not lengths:
+                    data = bytes(buffer)
+                    md5.update(data)
+                    if sending is not None:
+                        await sending
+                    sending = asyncio.create_task(writer.write_stripe(len(lengths), data))
+                    lengths.append(len(data))
+                if not more:
+                    break
+                buffer = bytearray()
+            if sending is not None:
+                await sending
+            size = sum(lengths)
+            digest = md5.digest()
+            self._check_body(request, size, digest)
+            final_ids = await writer.finish()
+        except QuorumLost as exc:
+            writer.abort()
+            self._delete_fragments_later(object_id, set(osd_ids))
+            raise ServiceUnavailable(f"PUT {request.bucket}/{request.key}: {exc}") from exc
+        except BaseException:
+            writer.abort()
+            self._delete_fragments_later(object_id, set(osd_ids))
+            raise
+        record = self._record(request, size, digest.hex())
+        record.mtime_ns = mtime_ns
+        record.object_id = object_id
+        record.pool = pool.name
+        record.stripes.extend(meta_pb2.StripePlacement(osd_ids=final_ids, length=n) for n in lengths)
+        try:
+            return await self._commit(request, record, written_osds=set(osd_ids))
+        except BaseException:
+            self._delete_fragments_later(object_id, set(osd_ids))
+            raise
+
+    async def _commit(self, request: PutRequest, record: meta_pb2.ObjectRecord, written_osds: set[int]) -> ObjectInfo:
+        try:
+            reply = await self.meta.put_object(record, if_none_match=request.if_none_match_star)
+        except MetaPreconditionFailed as exc:
+            raise PreconditionFailed(f"{request.bucket}/{request.key} exists") from exc
+        except MetaNotFound as exc:
+            self._buckets.pop(request.bucket, None)
+            raise BucketNotFound(f"bucket {request.bucket}") from exc
+        except MetaError as exc:
+            raise ServiceUnavailable(f"metadata service: {exc}") from exc
+        if reply.has_replaced:
+            self._forget_record(reply.replaced)
+        return _info(record)
+
+    async def _get_record(self, bucket: str, key: str) -> meta_pb2.ObjectRecord:
+        try:
+            return await self.meta.get_object(bucket, key)
+        except MetaNotFound as exc:
+            await self.head_bucket(bucket)  # raises BucketNotFound when that is what is missing
+            raise ObjectNotFound(f"{bucket}/{key}") from exc
+        except MetaError as exc:
+            raise ServiceUnavailable(f"metadata service: {exc}") from exc
+
+    async def head_object(self, bucket: str, key: str) -> ObjectInfo:
+        return _info(await self._get_record(bucket, key))
+
+    async def get_object(
+        self, bucket: str, key: str, byte_range: tuple[int, int] | None = None
+    ) -> tuple[ObjectInfo, AsyncIterator[bytes]]:
+        record = await self._get_record(bucket, key)
+        info = _info(record)
+        first, last = byte_range if byte_range is not None else (0, record.size - 1)
+        if record.is_inline or record.size == 0:
+            return info, _single(record.inline_data[first : last + 1])
+        pool = self.view.pool(record.pool)
+        reader = StripeReader(
+            pool=pool,
+            record=record,
+            stubs=self.view.stub,
+            token=self.config.cluster_token,
+            timeout_seconds=self.config.osd_call_timeout_seconds,
+        )
+        stream = reader.stream(first, last)
+        try:
+            head = await anext(stream)  # fail with 503 before any header is sent
+        except StripeUnreadable as exc:
+            raise ServiceUnavailable(str(exc)) from exc
+        return info, _prepend(head, stream)
+
+    async def delete_object(self, bucket: str, key: str) -> None:
+        try:
+            reply = await self.meta.delete_object(bucket, key)
+        except MetaNotFound:
+            await self.head_bucket(bucket)
+            return
+        except MetaError as exc:
+            raise ServiceUnavailable(f"metadata service: {exc}") from exc
+        if reply.existed:
+            self._forget_record(reply.deleted)
+
+    async def list_objects(
+        self, bucket: str, *, prefix: str = "", delimiter: str = "", start_after: str = "", max_keys: int = 1000
+    ) -> ListResult:
+        try:
+            reply = await self.meta.list_objects(bucket, prefix, delimiter, start_after, max_keys)
+        except MetaNotFound as exc:
+            raise BucketNotFound(f"bucket {bucket}") from exc
+        except MetaError as exc:
+            raise ServiceUnavailable(f"metadata service: {exc}") from exc
+        return ListResult(
+            objects=[_info(r) for r in reply.objects],
+            common_prefixes=list(reply.common_prefixes),
+            is_truncated=reply.is_truncated,
+            next_marker=reply.next_marker or None,
+        )
+
+    async def ready(self) -> bool:
+        try:
+            await self.view.refresh()
+        except MetaError:
+            return False
+        default = self.view.pools.get(self.view.map.default_pool)
+        needed = default.write_quorum if default is not None else 1
+        return self.view.up_count() >= needed
+
+    # ---- garbage ---------------------------------------------------------------------------------
+
+    def _forget_record(self, record: meta_pb2.ObjectRecord) -> None:
+        if record.is_inline or not record.object_id:
+            return
+        osds = {osd_id for stripe in record.stripes for osd_id in stripe.osd_ids if osd_id}
+        self._delete_fragments_later(record.object_id, osds)
+
+    def _delete_fragments_later(self, object_id: bytes, osd_ids: set[int]) -> None:
+        task = asyncio.create_task(self._delete_fragments(object_id, osd_ids))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _delete_fragments(self, object_id: bytes, osd_ids: set[int]) -> None:
+        async with self._deletes:
+            for osd_id in osd_ids:
+                stub = self.view.stub(osd_id)
+                if stub is None:
+                    continue
+                try:
+                    await stub.DeleteShards(
+                        osd_pb2.DeleteShardsRequest(object_ids=[object_id]),
+                        metadata=call_metadata(self.config.cluster_token),
+                        timeout=self.config.osd_call_timeout_seconds,
+                    )
+                except Exception as exc:  # left for GC to find through FindUnreferenced
+                    log.info("deferred fragment delete on osd %d: %s", osd_id, exc)
+
+    async def close(self) -> None:
+        if self._background:
+            await asyncio.wait(self._background, timeout=5)
+        await self.view.close()
+        await self.meta.close()
+
+
+async def _single(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+async def _prepend(head: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    yield head
+    try:
+        async for chunk in rest:
+            yield chunk
+    except StripeUnreadable as exc:
+        log.error("GET aborted mid-body: %s", exc)
+        raise
+
+
+async def create_backend(config: GatewayConfig) -> Backend:
+    data_config = load_config(DataPathConfig, "datapath")
+    meta = await MetaClient.connect(config.meta_address, data_config.cluster_token)
+    view = ClusterView(meta.get_cluster_map)
+    for attempt in range(100):
+        try:
+            await view.refresh()
+            break
+        except MetaUnavailable:
+            if attempt == 99:
+                raise
+            await asyncio.sleep(0.2)
+    view.start_following(meta.watch_cluster_map)  # type: ignore[arg-type]
+    return ClusterBackend(meta, view, data_config)
+
+
+async def close_backend(backend: Backend) -> None:
+    if isinstance(backend, ClusterBackend):
+        await backend.close()

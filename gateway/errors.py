@@ -1,0 +1,123 @@
+"""S3 errors: one class per AWS error code, each with its HTTP status and default message.
+
+Handlers raise these; the app renders them as the S3 XML error body. Backend domain exceptions
+are translated in exactly one place, :func:`from_backend`. Anything else becomes InternalError.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+from xml.sax.saxutils import escape
+
+from objectio.gateway import backend as be
+
+
+class S3Error(Exception):
+    code: ClassVar[str] = "InternalError"
+    status: ClassVar[int] = 500
+    default_message: ClassVar[str] = "We encountered an internal error. Please try again."
+    has_body: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        super().__init__(f"{self.code}: {self.message}")
+        self.headers = headers or {}  # extra response headers (Content-Range, Allow, ...)
+        self.fields = fields or {}  # extra XML elements (RequestTime, BucketName, ...)
+
+    def to_xml(self, resource: str, request_id: str) -> bytes:
+        extra = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in self.fields.items())
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<Error><Code>{self.code}</Code><Message>{escape(self.message)}</Message>{extra}"
+            f"<Resource>{escape(resource)}</Resource><RequestId>{request_id}</RequestId></Error>"
+        ).encode()
+
+
+def _error(code: str, status: int, message: str, *, has_body: bool = True) -> type[S3Error]:
+    return type(code, (S3Error,), {"code": code, "status": status, "default_message": message, "has_body": has_body})
+
+
+# fmt: off
+AccessDenied = _error("AccessDenied", 403, "Access Denied")
+SignatureDoesNotMatch = _error("SignatureDoesNotMatch", 403,
+    "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+InvalidAccessKeyId = _error("InvalidAccessKeyId", 403,
+    "The AWS Access Key Id you provided does not exist in our records.")
+RequestTimeTooSkewed = _error("RequestTimeTooSkewed", 403,
+    "The difference between the request time and the current time is too large.")
+AuthorizationHeaderMalformed = _error("AuthorizationHeaderMalformed", 400,
+    "The authorization header is malformed.")
+AuthorizationQueryParametersError = _error("AuthorizationQueryParametersError", 400,
+    "Error parsing the X-Amz-Credential parameter.")
+ExpiredToken = _error("ExpiredToken", 400, "The provided token has expired.")
+NoSuchBucket = _error("NoSuchBucket", 404, "The specified bucket does not exist")
+NoSuchKey = _error("NoSuchKey", 404, "The specified key does not exist.")
+BucketNotEmpty = _error("BucketNotEmpty", 409, "The bucket you tried to delete is not empty")
+BucketAlreadyOwnedByYou = _error("BucketAlreadyOwnedByYou", 409,
+    "Your previous request to create the named bucket succeeded and you already own it.")
+BucketAlreadyExists = _error("BucketAlreadyExists", 409,
+    "The requested bucket name is not available. The bucket namespace is shared by all users of the system.")
+InvalidBucketName = _error("InvalidBucketName", 400, "The specified bucket is not valid.")
+KeyTooLongError = _error("KeyTooLongError", 400, "Your key is too long")
+InvalidArgument = _error("InvalidArgument", 400, "Invalid Argument")
+InvalidRange = _error("InvalidRange", 416, "The requested range is not satisfiable")
+BadDigest = _error("BadDigest", 400, "The Content-MD5 or checksum you specified did not match what we received.")
+InvalidDigest = _error("InvalidDigest", 400, "The Content-MD5 or checksum you specified is not valid.")
+XAmzContentSHA256Mismatch = _error("XAmzContentSHA256Mismatch", 400,
+    "The provided 'x-amz-content-sha256' header does not match what was computed.")
+IncompleteBody = _error("IncompleteBody", 400,
+    "You did not provide the number of bytes specified by the Content-Length HTTP header.")
+EntityTooLarge = _error("EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed object size.")
+MalformedXML = _error("MalformedXML", 400,
+    "The XML you provided was not well-formed or did not validate against our published schema.")
+MissingContentLength = _error("MissingContentLength", 411, "You must provide the Content-Length HTTP header.")
+PreconditionFailed = _error("PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold")
+NotModified = _error("NotModified", 304, "Not Modified", has_body=False)
+MethodNotAllowed = _error("MethodNotAllowed", 405, "The specified method is not allowed against this resource.")
+NotImplemented = _error("NotImplemented", 501,
+    "A header or query you provided implies functionality that is not implemented.")
+InternalError = S3Error
+ServiceUnavailable = _error("ServiceUnavailable", 503, "Please reduce your request rate.")
+SlowDown = _error("SlowDown", 503, "Please reduce your request rate.")
+InsufficientStorage = _error("InsufficientStorage", 507,
+    "Your request could not be completed because the cluster is out of space.")
+RequestHeaderSectionTooLarge = _error("RequestHeaderSectionTooLarge", 400,
+    "Your request header section exceeds the maximum allowed size.")
+InvalidRequest = _error("InvalidRequest", 400, "Invalid Request")
+MissingSecurityHeader = _error("MissingSecurityHeader", 400, "Your request is missing a required header.")
+MetadataTooLarge = _error("MetadataTooLarge", 400,
+    "Your metadata headers exceed the maximum allowed metadata size.")
+# fmt: on
+
+
+def request_expired() -> S3Error:
+    """A presigned URL used after X-Amz-Date + X-Amz-Expires (AWS answers AccessDenied)."""
+    return AccessDenied("Request has expired")
+
+
+def from_backend(exc: be.BackendError) -> S3Error:
+    """The one mapping from backend domain exceptions to S3 errors."""
+    if isinstance(exc, be.BucketAlreadyExists):
+        return BucketAlreadyOwnedByYou() if exc.owned_by_you else BucketAlreadyExists()
+    for cls, error in _BACKEND_ERRORS:
+        if isinstance(exc, cls):
+            return error()
+    return InternalError()
+
+
+_BACKEND_ERRORS: tuple[tuple[type[be.BackendError], type[S3Error]], ...] = (
+    (be.BucketNotFound, NoSuchBucket),
+    (be.ObjectNotFound, NoSuchKey),
+    (be.BucketNotEmpty, BucketNotEmpty),
+    (be.DigestMismatch, BadDigest),
+    (be.IncompleteBody, IncompleteBody),
+    (be.PreconditionFailed, PreconditionFailed),
+    (be.ServiceUnavailable, ServiceUnavailable),
+    (be.InsufficientStorage, InsufficientStorage),
+)

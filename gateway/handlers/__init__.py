@@ -1,0 +1,1 @@
+"""One module per S3 operation family; each handler is ``async (Context) -> Response``."""

@@ -1,0 +1,128 @@
+"""ListObjectsV2 and ListObjects (v1)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from objectio.gateway import errors
+from objectio.gateway.backend import ListResult, ObjectInfo
+from objectio.gateway.context import Context
+from objectio.gateway.handlers.bucket import owner_xml
+from objectio.gateway.http import XML_NS, Response, iso8601, quote_etag, xml_response
+from objectio.gateway.xmlio import el
+
+TOKEN_VERSION = "1:"  # continuation tokens are opaque to clients: base64 of version + resume-after key
+
+
+def encode_token(marker: str) -> str:
+    return base64.urlsafe_b64encode((TOKEN_VERSION + marker).encode()).decode()
+
+
+def decode_token(token: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(token.encode("ascii")).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError):
+        text = ""
+    if not text.startswith(TOKEN_VERSION):
+        raise errors.InvalidArgument(
+            "The continuation token provided is incorrect", fields={"ArgumentName": "continuation-token"}
+        )
+    return text[len(TOKEN_VERSION) :]
+
+
+@dataclass(frozen=True, slots=True)
+class ListParams:
+    prefix: str
+    delimiter: str
+    max_keys: int
+    url_encode: bool
+
+
+def list_params(query: dict[str, str], keys_max: int) -> ListParams:
+    text = query.get("max-keys", str(keys_max))
+    if not text.isdigit():
+        raise errors.InvalidArgument(
+            "Provided max-keys not an integer or within integer range",
+            fields={"ArgumentName": "max-keys", "ArgumentValue": text},
+        )
+    encoding = query.get("encoding-type")
+    if encoding not in (None, "url"):
+        raise errors.InvalidArgument(
+            "Invalid Encoding Method specified in Request", fields={"ArgumentName": "encoding-type"}
+        )
+    return ListParams(query.get("prefix", ""), query.get("delimiter", ""), min(int(text), keys_max), encoding == "url")
+
+
+async def _list(ctx: Context, params: ListParams, start_after: str) -> ListResult:
+    await ctx.authorize_bucket()
+    if params.max_keys == 0:
+        return ListResult([], [], False, None)
+    return await ctx.backend.list_objects(
+        ctx.req.bucket,
+        prefix=params.prefix,
+        delimiter=params.delimiter,
+        start_after=start_after,
+        max_keys=params.max_keys,
+    )
+
+
+def _enc(value: str, params: ListParams) -> str:
+    return quote(value, safe="/") if params.url_encode else value
+
+
+def _contents(objects: list[ObjectInfo], params: ListParams, owner: str | None) -> str:
+    return "".join(
+        f"<Contents>{el('Key', _enc(o.key, params))}{el('LastModified', iso8601(o.last_modified))}"
+        f"{el('ETag', quote_etag(o.etag))}{el('Size', o.size)}"
+        f"{owner_xml(owner) if owner is not None else ''}<StorageClass>STANDARD</StorageClass></Contents>"
+        for o in objects
+    )
+
+
+def _common(result: ListResult, params: ListParams) -> str:
+    return "".join(f"<CommonPrefixes>{el('Prefix', _enc(p, params))}</CommonPrefixes>" for p in result.common_prefixes)
+
+
+def _head(ctx: Context, params: ListParams) -> str:
+    return (
+        f"{el('Name', ctx.req.bucket)}{el('Prefix', _enc(params.prefix, params))}"
+        f"{el('Delimiter', _enc(params.delimiter, params) if params.delimiter else None)}"
+        f"{el('MaxKeys', params.max_keys)}{el('EncodingType', 'url' if params.url_encode else None)}"
+    )
+
+
+async def list_objects_v2(ctx: Context) -> Response:
+    query = ctx.req.query
+    params = list_params(query, ctx.config.list_keys_max)
+    token = query.get("continuation-token")
+    start_after = query.get("start-after", "")
+    resume = decode_token(token) if token is not None else start_after
+    result = await _list(ctx, params, resume)
+    owner = ctx.identity.user if query.get("fetch-owner", "").lower() == "true" else None
+    next_token = encode_token(result.next_marker) if result.is_truncated and result.next_marker else None
+    key_count = len(result.objects) + len(result.common_prefixes)
+    return xml_response(
+        f'<ListBucketResult xmlns="{XML_NS}">{_head(ctx, params)}'
+        f"{el('StartAfter', _enc(start_after, params) if 'start-after' in query else None)}"
+        f"{el('ContinuationToken', token)}{el('NextContinuationToken', next_token)}"
+        f"{el('KeyCount', key_count)}{el('IsTruncated', result.is_truncated)}"
+        f"{_contents(result.objects, params, owner)}{_common(result, params)}</ListBucketResult>"
+    )
+
+
+async def list_objects(ctx: Context) -> Response:
+    query = ctx.req.query
+    params = list_params(query, ctx.config.list_keys_max)
+    marker = query.get("marker", "")
+    result = await _list(ctx, params, marker)
+    # As AWS: NextMarker only when a delimiter was given; otherwise clients resume at the last key.
+    next_marker = result.next_marker if result.is_truncated and params.delimiter else None
+    return xml_response(
+        f'<ListBucketResult xmlns="{XML_NS}">{_head(ctx, params)}{el("Marker", _enc(marker, params))}'
+        f"{el('NextMarker', _enc(next_marker, params) if next_marker else None)}"
+        f"{el('IsTruncated', result.is_truncated)}"
+        f"{_contents(result.objects, params, ctx.identity.user)}{_common(result, params)}</ListBucketResult>"
+    )

@@ -1,0 +1,124 @@
+"""``objectio-gateway``: load the config, build the cluster backend and serve S3 with Hypercorn.
+
+With ``workers > 1`` the listening socket is made once and inherited by forked worker processes,
+each with its own event loop and backend. SIGTERM/SIGINT stop accepting, let in-flight requests
+finish (bounded by the Hypercorn grace period) and close the backend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ctypes
+import logging
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from objectio.common.config import ConfigError, add_config_flags, load_from_args
+from objectio.common.logs import setup_logging
+from objectio.gateway.app import create_app
+from objectio.gateway.config import SECTION, GatewayConfig
+from objectio.gateway.server import listen_socket, new_event_loop, serve_app
+
+PROCESS_NAME = "objectio-gateway"
+log = logging.getLogger("objectio.gateway")
+
+
+def set_process_name(name: str) -> None:
+    try:
+        import setproctitle
+    except ImportError:
+        try:  # Linux: the name shown by ps -o comm / top (15 characters kept)
+            libc = ctypes.CDLL(None)
+            libc.prctl(15, name.encode()[:15] + b"\0", 0, 0, 0)  # PR_SET_NAME
+        except (OSError, AttributeError):
+            pass
+        return
+    setproctitle.setproctitle(name)
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+_stop_signals_received: list[int] = []
+
+
+def _remember_stop(signum: int, _frame: object) -> None:
+    """Until the event loop takes over signals, a stop request is only remembered."""
+    _stop_signals_received.append(signum)
+
+
+async def run_worker(config: GatewayConfig, sock: socket.socket) -> None:
+    from objectio.gateway.cluster_backend import close_backend, create_backend  # lazy: tests need not have it
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
+    if _stop_signals_received:
+        stop.set()
+    backend = await create_backend(config)
+    try:
+        await serve_app(create_app(backend, config), config, sock, stop.wait)
+    finally:
+        await close_backend(backend)
+
+
+def _fork_workers(count: int) -> list[int]:
+    children = []
+    for _ in range(count):
+        pid = os.fork()
+        if pid == 0:
+            return []
+        children.append(pid)
+    return children
+
+
+def _supervise(children: list[int]) -> int:
+    def forward(signum: int, _frame: object) -> None:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, forward)
+    for signum in _stop_signals_received:
+        forward(signum, None)
+    status = 0
+    for pid in children:
+        _, code = os.waitpid(pid, 0)
+        status = status or os.waitstatus_to_exitcode(code)
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=PROCESS_NAME, description="ObjectIO S3 gateway")
+    add_config_flags(parser, GatewayConfig)
+    parser.add_argument("--ready-file", default=None, help="write this file once the socket is listening")
+    args = parser.parse_args(argv)
+    try:
+        config = load_from_args(GatewayConfig, SECTION, args)
+    except ConfigError as exc:
+        print(f"{PROCESS_NAME}: {exc}", file=sys.stderr)
+        return 2
+    setup_logging("gateway", config.log_level)
+    set_process_name(PROCESS_NAME)
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, _remember_stop)
+    sock = listen_socket(config.listen_host, config.listen_port)
+    log.info("listening", extra={"fields": {"host": config.listen_host, "port": sock.getsockname()[1]}})
+    if args.ready_file:
+        Path(args.ready_file).write_text(f"{os.getpid()}\n")
+    children = _fork_workers(config.workers) if config.workers > 1 else []
+    if children:
+        sock.close()
+        return _supervise(children)
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        runner.run(run_worker(config, sock))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,175 @@
+"""Parse an HTTP request into one :class:`S3Request` naming the S3 operation.
+
+Pure protocol logic: it reads the ASGI scope (method, raw path, query, headers) and decides
+path- or virtual-host style, the bucket, the key and the operation. The key is the
+percent-decoded path remainder, kept as an opaque string: ``..``, ``//`` or ``\\0`` in a key are
+ordinary characters and are never interpreted as a file-system path anywhere in the gateway.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote_plus, unquote_to_bytes
+
+from objectio.gateway import errors
+
+KEY_BYTES_MAX = 1024
+BUCKET_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+class S3Op(enum.Enum):
+    LIST_BUCKETS = "ListBuckets"
+    CREATE_BUCKET = "CreateBucket"
+    DELETE_BUCKET = "DeleteBucket"
+    HEAD_BUCKET = "HeadBucket"
+    GET_BUCKET_LOCATION = "GetBucketLocation"
+    LIST_OBJECTS = "ListObjects"
+    LIST_OBJECTS_V2 = "ListObjectsV2"
+    DELETE_OBJECTS = "DeleteObjects"
+    PUT_OBJECT = "PutObject"
+    GET_OBJECT = "GetObject"
+    HEAD_OBJECT = "HeadObject"
+    DELETE_OBJECT = "DeleteObject"
+    UNSUPPORTED = "Unsupported"  # a recognised S3 feature this gateway does not implement
+
+
+# Sub-resources and request features that select an S3 operation we do not implement: answering
+# them as if they were plain object/bucket requests would be a silent wrong answer.
+UNSUPPORTED_SUBRESOURCES = frozenset(
+    """accelerate acl analytics attributes cors encryption intelligent-tiering inventory legal-hold
+    lifecycle logging metrics notification object-lock ownershipControls partNumber policy
+    policyStatus publicAccessBlock replication requestPayment restore retention select session
+    tagging torrent uploadId uploads versionId versioning versions website""".split()  # noqa: SIM905
+)
+UNSUPPORTED_HEADERS = {
+    "x-amz-copy-source": "CopyObject",
+    "x-amz-server-side-encryption-customer-algorithm": "SSE-C",
+    "x-amz-object-lock-mode": "ObjectLock",
+    "x-amz-tagging": "Tagging",
+    "x-amz-website-redirect-location": "WebsiteRedirect",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class S3Request:
+    op: S3Op
+    method: str
+    bucket: str  # "" for service-level requests
+    key: str  # "" for bucket-level requests
+    query: dict[str, str]  # decoded; first value of each parameter
+    headers: dict[str, str]  # lower-case names; repeated headers joined with ","
+    raw_path: str
+    raw_query: str
+    unsupported: str = ""  # the feature named when op is UNSUPPORTED
+
+    @property
+    def resource(self) -> str:
+        """The ``<Resource>`` of an error body."""
+        if not self.bucket:
+            return "/"
+        return f"/{self.bucket}/{self.key}" if self.key else f"/{self.bucket}"
+
+
+def headers_from_scope(scope: dict[str, Any]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    return headers
+
+
+def parse_query(raw_query: str) -> dict[str, str]:
+    query: dict[str, str] = {}
+    if not raw_query:
+        return query
+    for part in raw_query.split("&"):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        query.setdefault(unquote_plus(name), unquote_plus(value))
+    return query
+
+
+def decode_path(raw_path: bytes) -> str:
+    try:
+        return unquote_to_bytes(raw_path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise errors.InvalidArgument("The request path is not valid UTF-8.") from None
+
+
+def split_bucket_key(host: str, path: str, domain: str) -> tuple[str, str]:
+    """Virtual-host style when ``host`` is ``<bucket>.<domain>``; path style otherwise."""
+    if domain:
+        hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        hostname = hostname.lower()
+        if hostname.endswith("." + domain):
+            return hostname[: -len(domain) - 1], path[1:]
+    bucket, _, key = path[1:].partition("/")
+    return bucket, key
+
+
+def validate_bucket_name(name: str) -> None:
+    if not BUCKET_NAME_RE.match(name) or ".." in name or ".-" in name or "-." in name:
+        raise errors.InvalidBucketName(fields={"BucketName": name})
+    try:
+        ipaddress.IPv4Address(name)
+    except ValueError:
+        return
+    raise errors.InvalidBucketName(fields={"BucketName": name})
+
+
+def validate_key(key: str) -> None:
+    """S3 keys are any UTF-8 up to 1024 bytes; ``..`` and NUL are stored verbatim, never as paths."""
+    if len(key.encode("utf-8")) > KEY_BYTES_MAX:
+        raise errors.KeyTooLongError()
+
+
+def _choose_op(method: str, bucket: str, key: str, query: dict[str, str]) -> S3Op:
+    if not bucket:
+        if method == "GET":
+            return S3Op.LIST_BUCKETS
+        raise errors.MethodNotAllowed()
+    if not key:
+        if method == "GET":
+            if "location" in query:
+                return S3Op.GET_BUCKET_LOCATION
+            return S3Op.LIST_OBJECTS_V2 if query.get("list-type") == "2" else S3Op.LIST_OBJECTS
+        if method == "POST" and "delete" in query:
+            return S3Op.DELETE_OBJECTS
+        op = {"PUT": S3Op.CREATE_BUCKET, "DELETE": S3Op.DELETE_BUCKET, "HEAD": S3Op.HEAD_BUCKET}.get(method)
+    else:
+        op = {
+            "PUT": S3Op.PUT_OBJECT,
+            "GET": S3Op.GET_OBJECT,
+            "HEAD": S3Op.HEAD_OBJECT,
+            "DELETE": S3Op.DELETE_OBJECT,
+        }.get(method)
+    if op is None:
+        raise errors.MethodNotAllowed() if method not in ("POST",) else errors.NotImplemented()
+    return op
+
+
+def parse_request(scope: dict[str, Any], headers: dict[str, str], domain: str) -> S3Request:
+    method: str = scope["method"]
+    raw_path_bytes: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+    raw_path = raw_path_bytes.decode("latin-1")
+    raw_query = scope["query_string"].decode("latin-1")
+    if not raw_path.startswith("/"):
+        raise errors.InvalidRequest("The request path must start with '/'.")
+    query = parse_query(raw_query)
+    host = headers.get("host") or headers.get(":authority", "")
+    bucket, key = split_bucket_key(host, decode_path(raw_path_bytes), domain)
+    if bucket:
+        validate_bucket_name(bucket)
+    if key:
+        validate_key(key)
+    unsupported = next((name for name in query if name in UNSUPPORTED_SUBRESOURCES), "")
+    if not unsupported:
+        unsupported = next((feature for h, feature in UNSUPPORTED_HEADERS.items() if h in headers), "")
+    op = S3Op.UNSUPPORTED if unsupported else _choose_op(method, bucket, key, query)
+    return S3Request(op, method, bucket, key, query, headers, raw_path, raw_query, unsupported)

@@ -1,0 +1,115 @@
+"""The gateway's view of the cluster map: OSDs, pools, and one shared gRPC channel per OSD.
+
+A background task follows meta's WatchClusterMap stream and reconnects with backoff; callers read
+the latest map without waiting. Placement candidates are OSDs that are up, in, and not near full.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from grpc import aio
+
+from objectio.common.grpcutil import channel_options
+from objectio.common.placement import Candidate
+from objectio.common.pools import PoolError, PoolSpec
+from objectio.protos import meta_pb2, osd_pb2_grpc
+
+log = logging.getLogger("objectio.gateway.cluster_map")
+
+NEAR_FULL_RATIO = 0.95  # an OSD above this share of used capacity takes no new placements
+
+
+class ClusterView:
+    def __init__(self, fetch: Callable[[], Awaitable[meta_pb2.ClusterMap]]) -> None:
+        self._fetch = fetch
+        self.map = meta_pb2.ClusterMap()
+        self.pools: dict[str, PoolSpec] = {}
+        self._channels: dict[str, aio.Channel] = {}
+        self._stubs: dict[int, osd_pb2_grpc.OsdServiceStub] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._updated = asyncio.Event()
+
+    def apply(self, cluster_map: meta_pb2.ClusterMap) -> None:
+        if cluster_map.epoch < self.map.epoch:
+            return
+        pools = {}
+        for pb in cluster_map.pools:
+            try:
+                pools[pb.name] = self.pools[pb.name] if pb.name in self.pools else PoolSpec.from_proto(pb)
+            except PoolError as exc:
+                log.error("ignoring invalid pool in cluster map: %s", exc)
+        self.map = cluster_map
+        self.pools = pools
+        self._stubs = {}
+        self._updated.set()
+
+    async def refresh(self) -> None:
+        self.apply(await self._fetch())
+
+    def start_following(self, watch: Callable[[int], aio.UnaryStreamCall]) -> None:  # type: ignore[type-arg]
+        async def follow() -> None:
+            backoff = 0.1
+            while True:
+                try:
+                    call = watch(self.map.epoch)
+                    async for cluster_map in call:
+                        self.apply(cluster_map)
+                        backoff = 0.1
+                except aio.AioRpcError as exc:
+                    log.debug("cluster map watch ended: %s", exc.code().name)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                with contextlib.suppress(aio.AioRpcError):
+                    await self.refresh()
+
+        self._task = asyncio.create_task(follow())
+
+    def pool(self, name: str) -> PoolSpec:
+        return self.pools[name]
+
+    def osd(self, osd_id: int) -> meta_pb2.Osd | None:
+        for osd in self.map.osds:
+            if osd.id == osd_id:
+                found: meta_pb2.Osd = osd
+                return found
+        return None
+
+    def candidates(self) -> list[Candidate]:
+        out = []
+        for osd in self.map.osds:
+            if osd.up != meta_pb2.OSD_UP or getattr(osd, "in") != meta_pb2.OSD_IN:
+                continue
+            if osd.capacity_bytes and osd.used_bytes > NEAR_FULL_RATIO * osd.capacity_bytes:
+                continue
+            out.append(Candidate(osd.id, osd.host or osd.address, osd.weight or 1.0))
+        return out
+
+    def up_count(self) -> int:
+        return sum(1 for osd in self.map.osds if osd.up == meta_pb2.OSD_UP)
+
+    def stub(self, osd_id: int) -> osd_pb2_grpc.OsdServiceStub | None:
+        stub = self._stubs.get(osd_id)
+        if stub is not None:
+            return stub
+        osd = self.osd(osd_id)
+        if osd is None or not osd.address:
+            return None
+        channel = self._channels.get(osd.address)
+        if channel is None:
+            channel = aio.insecure_channel(osd.address, options=channel_options())
+            self._channels[osd.address] = channel
+        stub = osd_pb2_grpc.OsdServiceStub(channel)
+        self._stubs[osd_id] = stub
+        return stub
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for channel in self._channels.values():
+            await channel.close(None)

@@ -1,0 +1,29 @@
+"""Data-path options of the gateway (section ``datapath``), every limit with its unit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from objectio.common.config import ConfigError, option
+
+
+@dataclass(frozen=True)
+class DataPathConfig:
+    cluster_token: str = option("", "shared secret every cluster RPC carries (empty: no auth, dev only)")
+    inline_object_bytes_max: int = option(
+        16 << 10,
+        "objects up to this size live inside their metadata record (one RPC per PUT/GET instead of k+m)",
+    )
+    osd_call_timeout_seconds: float = option(30.0, "deadline of one OSD call (a stripe or a batch)")
+    meta_call_timeout_seconds: float = option(10.0, "deadline of one metadata call")
+    access_key_cache_seconds: float = option(10.0, "how long a looked-up access key is trusted (revocation delay)")
+    bucket_cache_seconds: float = option(5.0, "how long a bucket's pool/owner is cached")
+    background_deletes_max: int = option(64, "fragment deletions of replaced/deleted objects in flight")
+
+    def validate(self) -> None:
+        if not 0 <= self.inline_object_bytes_max <= 1 << 20:
+            raise ConfigError("datapath.inline_object_bytes_max must be in [0, 1 MiB]")
+        if self.osd_call_timeout_seconds <= 0 or self.meta_call_timeout_seconds <= 0:
+            raise ConfigError("datapath call timeouts must be positive")
+        if self.background_deletes_max < 1:
+            raise ConfigError("datapath.background_deletes_max must be at least 1")

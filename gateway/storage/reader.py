@@ -1,0 +1,149 @@
+"""Reading an object's stripes back, healthy or degraded.
+
+Healthy path: one server-streaming ReadShard per data fragment (the codes are systematic, so the
+k data fragments' payloads concatenated are the stripe: no decode). When any of those streams
+fails, or the stripes do not share one placement, the reader falls back to per-stripe batched
+reads that try data fragments first and parity next, and decodes from any k that arrive.
+Memory is bounded by a few stripes: streams advance in lockstep, one stripe at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+
+from grpc import aio
+
+from objectio.common.erasure import DecodeError, decode_stripe, join_data_fragments
+from objectio.common.grpcutil import call_metadata
+from objectio.common.pools import PoolSpec
+from objectio.protos import meta_pb2, osd_pb2
+from objectio.protos import osd_pb2_grpc as osd_grpc
+
+log = logging.getLogger("objectio.gateway.reader")
+
+
+class StripeUnreadable(Exception):
+    """Fewer than k fragments of a stripe could be read."""
+
+
+StubLookup = Callable[[int], osd_grpc.OsdServiceStub | None]
+
+
+class StripeReader:
+    def __init__(
+        self, *, pool: PoolSpec, record: meta_pb2.ObjectRecord, stubs: StubLookup, token: str, timeout_seconds: float
+    ) -> None:
+        self.pool = pool
+        self.record = record
+        self.stubs = stubs
+        self.token = token
+        self.timeout_seconds = timeout_seconds
+        self.stripe_bytes = pool.stripe_data_bytes
+
+    def stripe_span(self, first_byte: int, last_byte: int) -> tuple[int, int]:
+        return first_byte // self.stripe_bytes, last_byte // self.stripe_bytes
+
+    async def read_stripe(self, stripe_index: int) -> bytes:
+        """One stripe through batched unary reads (degraded-capable)."""
+        placement = self.record.stripes[stripe_index]
+        order = [i for i in range(self.pool.fragments) if placement.osd_ids[i]]
+        got: dict[int, bytes] = {}
+        cursor = 0
+        while len(got) < self.pool.k and cursor < len(order):
+            batch = order[cursor : cursor + self.pool.k - len(got)]
+            cursor += len(batch)
+            results = await asyncio.gather(*(self._fetch(stripe_index, i, placement.osd_ids[i]) for i in batch))
+            got.update({i: data for i, data in zip(batch, results, strict=True) if data is not None})
+        if len(got) < self.pool.k:
+            raise StripeUnreadable(
+                f"object {self.record.bucket}/{self.record.key} stripe {stripe_index}: "
+                f"only {len(got)} of {self.pool.k} needed fragments readable"
+            )
+        try:
+            return await asyncio.to_thread(decode_stripe, self.pool, got, placement.length)
+        except DecodeError as exc:
+            raise StripeUnreadable(str(exc)) from exc
+
+    async def _fetch(self, stripe_index: int, fragment_index: int, osd_id: int) -> bytes | None:
+        stub = self.stubs(osd_id)
+        if stub is None:
+            return None
+        address = osd_pb2.ShardAddress(
+            object_id=self.record.object_id, stripe_index=stripe_index, fragment_index=fragment_index
+        )
+        try:
+            reply = await stub.ReadShards(
+                osd_pb2.ReadShardsRequest(reads=[osd_pb2.ShardRead(address=address)]),
+                metadata=call_metadata(self.token),
+                timeout=self.timeout_seconds,
+            )
+        except aio.AioRpcError as exc:
+            log.warning("read of fragment %d from osd %d failed: %s", fragment_index, osd_id, exc.code().name)
+            return None
+        result = reply.results[0]
+        if result.status != osd_pb2.SHARD_OK:
+            log.warning("fragment %d on osd %d: status %d", fragment_index, osd_id, result.status)
+            return None
+        data: bytes = result.data
+        return data
+
+    def _uniform_placement(self, first: int, last: int) -> list[int] | None:
+        osd_ids = list(self.record.stripes[first].osd_ids)
+        if any(not osd_ids[i] for i in range(self.pool.k)):
+            return None
+        for s in range(first + 1, last + 1):
+            if list(self.record.stripes[s].osd_ids) != osd_ids:
+                return None
+        return osd_ids
+
+    async def stream(self, first_byte: int, last_byte: int) -> AsyncIterator[bytes]:
+        """Yield the object's bytes [first_byte, last_byte]."""
+        first, last = self.stripe_span(first_byte, last_byte)
+        stripe = first
+        osd_ids = self._uniform_placement(first, last) if last > first else None
+        if osd_ids is not None:
+            async for index, data in self._stream_healthy(first, last, osd_ids):
+                yield _slice(data, index, self.stripe_bytes, first_byte, last_byte)
+                stripe = index + 1
+        for index in range(stripe, last + 1):
+            data = await self.read_stripe(index)
+            yield _slice(data, index, self.stripe_bytes, first_byte, last_byte)
+
+    async def _stream_healthy(self, first: int, last: int, osd_ids: list[int]) -> AsyncIterator[tuple[int, bytes]]:
+        calls = []
+        for i in range(self.pool.k):
+            stub = self.stubs(osd_ids[i])
+            if stub is None:
+                return
+            request = osd_pb2.ReadShardRequest(
+                object_id=self.record.object_id, fragment_index=i, first_stripe=first, last_stripe=last
+            )
+            calls.append(stub.ReadShard(request, metadata=call_metadata(self.token), timeout=self.timeout_seconds))
+        try:
+            for index in range(first, last + 1):
+                try:
+                    chunks = await asyncio.gather(*(call.read() for call in calls))
+                except aio.AioRpcError as exc:
+                    log.warning("healthy read of stripe %d failed (%s); degrading", index, exc.code().name)
+                    return
+                if any(not isinstance(c, osd_pb2.ReadShardChunk) or c.stripe_index != index for c in chunks):
+                    log.warning("healthy read of stripe %d ended early; degrading", index)
+                    return
+                fragments = {i: c.data for i, c in enumerate(chunks)}
+                yield index, join_data_fragments(self.pool, fragments, self.record.stripes[index].length)
+        finally:
+            for call in calls:
+                with contextlib.suppress(Exception):
+                    call.cancel()
+
+
+def _slice(data: bytes, index: int, stripe_bytes: int, first_byte: int, last_byte: int) -> bytes:
+    start = index * stripe_bytes
+    lo = max(first_byte - start, 0)
+    hi = min(last_byte - start + 1, len(data))
+    if lo == 0 and hi == len(data):
+        return data
+    return data[lo:hi]

@@ -1,0 +1,173 @@
+"""Writing an object body as erasure-coded stripes.
+
+The body is cut into stripes of ``pool.stripe_data_bytes``; each stripe is encoded into k+m
+fragments and fragment i of every stripe goes to the same OSD over one client-streaming
+WriteShard call (gRPC flow control bounds the memory: at most a few stripes are buffered).
+An OSD that fails mid-object is dropped; the write goes on while at least ``pool.write_quorum``
+fragments per stripe remain, and the record marks the missing fragments (osd id 0) for repair.
+The fragments are durable when every surviving stream has answered; only then may the caller
+commit the object record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from grpc import aio
+
+from objectio.common.erasure import encode_stripe
+from objectio.common.grpcutil import call_metadata
+from objectio.common.pools import PoolSpec
+from objectio.protos import meta_pb2, osd_pb2
+from objectio.protos import osd_pb2_grpc as osd_grpc
+
+log = logging.getLogger("objectio.gateway.writer")
+
+ENCODE_IN_THREAD_BYTES_MIN = 256 << 10  # smaller stripes encode inline: a thread hop costs more
+
+
+class QuorumLost(Exception):
+    """Fewer than the pool's write quorum of fragments could be made durable."""
+
+
+@dataclass
+class FragmentStream:
+    index: int
+    osd_id: int
+    call: aio.StreamUnaryCall | None = None  # type: ignore[type-arg]
+    failed: bool = False
+    error: str = ""
+
+
+@dataclass
+class WrittenObject:
+    size: int
+    md5: bytes
+    stripes: list[meta_pb2.StripePlacement] = field(default_factory=list)
+    written_osds: set[int] = field(default_factory=set)
+
+
+async def encode(pool: PoolSpec, data: bytes) -> list[bytes]:
+    if len(data) >= ENCODE_IN_THREAD_BYTES_MIN:
+        return await asyncio.to_thread(encode_stripe, pool, data)
+    return encode_stripe(pool, data)
+
+
+class StripeWriter:
+    """Streams one object's fragments to the OSDs chosen for it."""
+
+    def __init__(
+        self,
+        *,
+        pool: PoolSpec,
+        object_id: bytes,
+        osd_ids: list[int],
+        stubs: dict[int, osd_grpc.OsdServiceStub | None],
+        meta: osd_pb2.ShardMeta,
+        token: str,
+        timeout_seconds: float,
+    ) -> None:
+        self.pool = pool
+        self.object_id = object_id
+        self.meta = meta
+        self.token = token
+        self.timeout_seconds = timeout_seconds
+        self.streams = [FragmentStream(i, osd_id) for i, osd_id in enumerate(osd_ids)]
+        self.stubs = stubs
+
+    def _alive(self) -> list[FragmentStream]:
+        return [s for s in self.streams if not s.failed]
+
+    def _fail(self, stream: FragmentStream, error: str) -> None:
+        if not stream.failed:
+            log.warning("fragment %d to osd %d failed: %s", stream.index, stream.osd_id, error)
+        stream.failed = True
+        stream.error = error
+        if stream.call is not None:
+            stream.call.cancel()
+        if len(self._alive()) < self.pool.write_quorum:
+            errors = "; ".join(f"osd {s.osd_id}: {s.error}" for s in self.streams if s.failed)
+            raise QuorumLost(f"only {len(self._alive())} of {self.pool.fragments} fragments writable ({errors})")
+
+    async def _open(self, stream: FragmentStream) -> None:
+        stub = self.stubs.get(stream.osd_id)
+        if stub is None:
+            self._fail(stream, "osd unknown or down")
+            return
+        stream.call = stub.WriteShard(metadata=call_metadata(self.token), timeout=self.timeout_seconds)
+        header = osd_pb2.WriteShardHeader(object_id=self.object_id, fragment_index=stream.index, meta=self.meta)
+        await self._send(stream, osd_pb2.WriteShardMessage(header=header))
+
+    async def _send(self, stream: FragmentStream, message: osd_pb2.WriteShardMessage) -> None:
+        if stream.failed or stream.call is None:
+            return
+        try:
+            await stream.call.write(message)
+        except (aio.AioRpcError, asyncio.InvalidStateError) as exc:
+            self._fail(stream, _describe(exc))
+
+    async def open(self) -> None:
+        await asyncio.gather(*(self._open(s) for s in self.streams))
+
+    async def write_stripe(self, stripe_index: int, data: bytes) -> None:
+        fragments = await encode(self.pool, data)
+        sends = []
+        for stream in self._alive():
+            chunk = osd_pb2.WriteShardChunk(
+                stripe_index=stripe_index, data=fragments[stream.index], stripe_length=len(data)
+            )
+            sends.append(self._send(stream, osd_pb2.WriteShardMessage(chunk=chunk)))
+        await asyncio.gather(*sends)
+
+    async def finish(self) -> list[int]:
+        """Close every stream and wait for durability; the OSD id per fragment (0 = failed)."""
+
+        async def close(stream: FragmentStream) -> None:
+            if stream.failed or stream.call is None:
+                return
+            try:
+                await stream.call.done_writing()
+                await stream.call
+            except (aio.AioRpcError, asyncio.InvalidStateError) as exc:
+                self._fail(stream, _describe(exc))
+
+        await asyncio.gather(*(close(s) for s in self.streams), return_exceptions=False)
+        return [0 if s.failed else s.osd_id for s in self.streams]
+
+    def abort(self) -> None:
+        for stream in self.streams:
+            if stream.call is not None and not stream.call.done():
+                stream.call.cancel()
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, aio.AioRpcError):
+        return f"{exc.code().name}: {exc.details()}"
+    return type(exc).__name__
+
+
+async def read_exactly(body: AsyncIterator[bytes], buffer: bytearray, want: int, pending: list[bytes]) -> bool:
+    """Fill ``buffer`` up to ``want`` bytes from ``pending`` leftovers then ``body``; False at EOF."""
+    while len(buffer) < want:
+        if pending:
+            piece = pending.pop()
+        else:
+            try:
+                piece = await anext(body)
+            except StopAsyncIteration:
+                return False
+        room = want - len(buffer)
+        if len(piece) > room:
+            buffer += piece[:room]
+            pending.append(piece[room:])
+        else:
+            buffer += piece
+    return True
+
+
+def md5_of(data: bytes) -> bytes:
+    return hashlib.md5(data, usedforsecurity=False).digest()

@@ -1,0 +1,278 @@
+"""MetaClient: the typed async client of the metadata service (gateways, OSDs, objectio-cli).
+
+One method per RPC of ``meta.proto``, each returning exactly the RPC's reply message (``None``
+for ``Empty``). Every call carries the cluster token and the current request id in its
+metadata and a default deadline from :class:`MetaClientConfig`. gRPC failures become the typed
+exceptions below in exactly one place, :func:`translate_error`:
+
+=============================== ===========================================================
+exception                       gRPC status
+=============================== ===========================================================
+MetaNotFound (``what``)         NOT_FOUND — ``what``: bucket, object, osd, pool, user, access_key
+MetaAlreadyExists               ALREADY_EXISTS — ``owned_by_you`` for buckets
+MetaPreconditionFailed          FAILED_PRECONDITION (bucket not empty, if_none_match, ...)
+MetaInvalidArgument             INVALID_ARGUMENT
+MetaUnauthenticated             UNAUTHENTICATED (wrong or missing cluster token)
+MetaOverloaded                  RESOURCE_EXHAUSTED (a MetaUnavailable: back off and retry)
+MetaUnavailable                 UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED
+MetaError                       anything else (base of all of the above)
+=============================== ===========================================================
+
+Calls are never retried here: a retried PutObject could report the record it just wrote as
+"replaced", and its fragments would be collected as garbage. Callers retry what is safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import grpc
+from google.protobuf.message import Message
+from grpc import aio
+
+from objectio.common.config import option
+from objectio.common.grpcutil import call_metadata, channel_options
+from objectio.meta.errors import NOT_FOUND_METADATA_KEY, OWNED_BY_YOU_METADATA_KEY
+from objectio.protos import meta_pb2 as pb
+from objectio.protos import meta_pb2_grpc
+
+R = TypeVar("R", bound=Message)
+
+
+@dataclass(frozen=True)
+class MetaClientConfig:
+    """Section ``[meta_client]`` of any service that talks to the metadata service."""
+
+    call_timeout_ms: int = option(10_000, "deadline of an ordinary metadata call")
+    admin_call_timeout_ms: int = option(120_000, "deadline of scans: FindUnreferenced, GetStatus, SetOsdState")
+    connect_timeout_ms: int = option(10_000, "wait_ready(): how long to wait for the channel")
+
+
+class MetaError(Exception):
+    def __init__(self, code: grpc.StatusCode | None, detail: str) -> None:
+        super().__init__(f"{code.name if code else 'ERROR'}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
+class MetaNotFound(MetaError):
+    def __init__(self, code: grpc.StatusCode | None, detail: str, what: str) -> None:
+        super().__init__(code, detail)
+        self.what = what  # bucket, object, osd, pool, user, access_key ("" if unknown)
+
+
+class MetaAlreadyExists(MetaError):
+    def __init__(self, code: grpc.StatusCode | None, detail: str, owned_by_you: bool) -> None:
+        super().__init__(code, detail)
+        self.owned_by_you = owned_by_you
+
+
+class MetaPreconditionFailed(MetaError):
+    pass
+
+
+class MetaInvalidArgument(MetaError):
+    pass
+
+
+class MetaUnauthenticated(MetaError):
+    pass
+
+
+class MetaUnavailable(MetaError):
+    pass
+
+
+class MetaOverloaded(MetaUnavailable):
+    pass
+
+
+_SIMPLE: dict[grpc.StatusCode, type[MetaError]] = {
+    grpc.StatusCode.FAILED_PRECONDITION: MetaPreconditionFailed,
+    grpc.StatusCode.INVALID_ARGUMENT: MetaInvalidArgument,
+    grpc.StatusCode.UNAUTHENTICATED: MetaUnauthenticated,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: MetaOverloaded,
+    grpc.StatusCode.UNAVAILABLE: MetaUnavailable,
+    grpc.StatusCode.DEADLINE_EXCEEDED: MetaUnavailable,
+    grpc.StatusCode.CANCELLED: MetaUnavailable,
+}
+
+
+def translate_error(exc: aio.AioRpcError) -> MetaError:
+    """The one mapping from a failed call onto the typed exceptions."""
+    code, detail = exc.code(), exc.details() or ""
+    metadata: Any = exc.trailing_metadata() or ()
+    trailing = {str(key): value for key, value in metadata if isinstance(value, str)}
+    if code == grpc.StatusCode.NOT_FOUND:
+        return MetaNotFound(code, detail, trailing.get(NOT_FOUND_METADATA_KEY, ""))
+    if code == grpc.StatusCode.ALREADY_EXISTS:
+        return MetaAlreadyExists(code, detail, trailing.get(OWNED_BY_YOU_METADATA_KEY) == "1")
+    return _SIMPLE.get(code, MetaError)(code, detail)
+
+
+class MetaClient:
+    """``client = await MetaClient.connect(address, token)``; ``await client.close()`` at the end."""
+
+    def __init__(self, channel: aio.Channel, token: str, config: MetaClientConfig) -> None:
+        self._channel = channel
+        self._stub = meta_pb2_grpc.MetaServiceStub(channel)
+        self._token = token
+        self._timeout_s = config.call_timeout_ms / 1000
+        self._admin_timeout_s = config.admin_call_timeout_ms / 1000
+        self._connect_timeout_s = config.connect_timeout_ms / 1000
+
+    @classmethod
+    async def connect(cls, address: str, token: str, config: MetaClientConfig | None = None) -> MetaClient:
+        """One shared channel (keepalive, 64 MiB messages); connects lazily on the first call."""
+        channel = aio.insecure_channel(address, options=channel_options())
+        return cls(channel, token, config or MetaClientConfig())
+
+    async def wait_ready(self, timeout_s: float | None = None) -> None:
+        """Wait until the channel is connected (MetaUnavailable after the timeout)."""
+        try:
+            await asyncio.wait_for(self._channel.channel_ready(), timeout_s or self._connect_timeout_s)
+        except TimeoutError:
+            raise MetaUnavailable(grpc.StatusCode.UNAVAILABLE, "metadata service unreachable") from None
+
+    async def close(self) -> None:
+        await self._channel.close(None)
+
+    async def _call(self, method: str, request: Message, reply_type: type[R], *, admin: bool = False) -> R:
+        timeout = self._admin_timeout_s if admin else self._timeout_s
+        try:
+            reply = await getattr(self._stub, method)(request, timeout=timeout, metadata=call_metadata(self._token))
+        except aio.AioRpcError as exc:
+            raise translate_error(exc) from None
+        assert isinstance(reply, reply_type), f"{method} returned {type(reply).__name__}"
+        return reply
+
+    # ---- cluster map ----------------------------------------------------------------------------
+
+    async def register_osd(
+        self,
+        *,
+        address: str,
+        host: str = "",
+        disk: str = "",
+        disk_uuid: str = "",
+        capacity_bytes: int = 0,
+        used_bytes: int = 0,
+        osd_id: int = 0,
+        cluster_id: str = "",
+    ) -> pb.RegisterOsdReply:
+        request = pb.RegisterOsdRequest(
+            osd_id=osd_id,
+            address=address,
+            host=host,
+            disk=disk,
+            disk_uuid=disk_uuid,
+            capacity_bytes=capacity_bytes,
+            used_bytes=used_bytes,
+            cluster_id=cluster_id,
+        )
+        return await self._call("RegisterOsd", request, pb.RegisterOsdReply)
+
+    async def heartbeat(
+        self, osd_id: int, *, capacity_bytes: int, used_bytes: int, shard_count: int = 0
+    ) -> pb.HeartbeatReply:
+        request = pb.HeartbeatRequest(
+            osd_id=osd_id, capacity_bytes=capacity_bytes, used_bytes=used_bytes, shard_count=shard_count
+        )
+        return await self._call("Heartbeat", request, pb.HeartbeatReply)
+
+    async def get_cluster_map(self) -> pb.ClusterMap:
+        return await self._call("GetClusterMap", pb.GetClusterMapRequest(), pb.ClusterMap)
+
+    async def watch_cluster_map(self, known_epoch: int = 0) -> AsyncIterator[pb.ClusterMap]:
+        """Every map newer than ``known_epoch``, as it changes; runs until the caller stops or the
+        stream breaks (MetaUnavailable: reconnect with the last epoch seen)."""
+        call = self._stub.WatchClusterMap(
+            pb.GetClusterMapRequest(known_epoch=known_epoch), metadata=call_metadata(self._token)
+        )
+        try:
+            async for cmap in call:
+                assert isinstance(cmap, pb.ClusterMap)
+                yield cmap
+        except aio.AioRpcError as exc:
+            raise translate_error(exc) from None
+        finally:
+            call.cancel()
+
+    async def set_osd_state(
+        self, osd_id: int, *, set_in: bool = False, set_out: bool = False, remove: bool = False
+    ) -> pb.ClusterMap:
+        request = pb.SetOsdStateRequest(osd_id=osd_id, set_in=set_in, set_out=set_out, remove=remove)
+        return await self._call("SetOsdState", request, pb.ClusterMap, admin=True)
+
+    async def create_pool(self, pool: pb.Pool) -> pb.Pool:
+        return await self._call("CreatePool", pool, pb.Pool)
+
+    # ---- buckets --------------------------------------------------------------------------------
+
+    async def create_bucket(self, name: str, owner: str, pool: str = "") -> pb.Bucket:
+        return await self._call("CreateBucket", pb.CreateBucketRequest(name=name, owner=owner, pool=pool), pb.Bucket)
+
+    async def delete_bucket(self, name: str) -> None:
+        await self._call("DeleteBucket", pb.BucketName(name=name), pb.Empty)
+
+    async def get_bucket(self, name: str) -> pb.Bucket:
+        return await self._call("GetBucket", pb.BucketName(name=name), pb.Bucket)
+
+    async def list_buckets(self, owner: str = "") -> pb.ListBucketsReply:
+        return await self._call("ListBuckets", pb.ListBucketsRequest(owner=owner), pb.ListBucketsReply)
+
+    # ---- objects --------------------------------------------------------------------------------
+
+    async def put_object(self, record: pb.ObjectRecord, if_none_match: bool = False) -> pb.PutObjectReply:
+        request = pb.PutObjectRequest(record=record, if_none_match=if_none_match)
+        return await self._call("PutObject", request, pb.PutObjectReply)
+
+    async def get_object(self, bucket: str, key: str) -> pb.ObjectRecord:
+        return await self._call("GetObject", pb.ObjectName(bucket=bucket, key=key), pb.ObjectRecord)
+
+    async def delete_object(self, bucket: str, key: str) -> pb.DeleteObjectReply:
+        return await self._call("DeleteObject", pb.ObjectName(bucket=bucket, key=key), pb.DeleteObjectReply)
+
+    async def list_objects(
+        self, bucket: str, prefix: str = "", delimiter: str = "", start_after: str = "", max_keys: int = 1000
+    ) -> pb.ListObjectsReply:
+        request = pb.ListObjectsRequest(
+            bucket=bucket, prefix=prefix, delimiter=delimiter, start_after=start_after, max_keys=max_keys
+        )
+        return await self._call("ListObjects", request, pb.ListObjectsReply)
+
+    async def find_unreferenced(self, object_ids: Iterable[bytes]) -> pb.FindUnreferencedReply:
+        request = pb.FindUnreferencedRequest(object_ids=list(object_ids))
+        return await self._call("FindUnreferenced", request, pb.FindUnreferencedReply, admin=True)
+
+    # ---- users and access keys ------------------------------------------------------------------
+
+    async def create_user(self, name: str, is_admin: bool = False) -> pb.User:
+        return await self._call("CreateUser", pb.CreateUserRequest(name=name, is_admin=is_admin), pb.User)
+
+    async def delete_user(self, name: str) -> None:
+        await self._call("DeleteUser", pb.UserName(name=name), pb.Empty)
+
+    async def list_users(self) -> pb.ListUsersReply:
+        return await self._call("ListUsers", pb.Empty(), pb.ListUsersReply)
+
+    async def create_access_key(self, user: str, access_key: str = "", secret_key: str = "") -> pb.AccessKey:
+        request = pb.CreateAccessKeyRequest(user=user, access_key=access_key, secret_key=secret_key)
+        return await self._call("CreateAccessKey", request, pb.AccessKey)
+
+    async def revoke_access_key(self, access_key: str) -> None:
+        await self._call("RevokeAccessKey", pb.AccessKeyId(access_key=access_key), pb.Empty)
+
+    async def list_access_keys(self, user: str) -> pb.ListAccessKeysReply:
+        return await self._call("ListAccessKeys", pb.UserName(name=user), pb.ListAccessKeysReply)
+
+    async def lookup_access_key(self, access_key: str) -> pb.AccessKey:
+        return await self._call("LookupAccessKey", pb.AccessKeyId(access_key=access_key), pb.AccessKey)
+
+    # ---- status ---------------------------------------------------------------------------------
+
+    async def get_status(self) -> pb.ClusterStatus:
+        return await self._call("GetStatus", pb.Empty(), pb.ClusterStatus, admin=True)

@@ -1,0 +1,83 @@
+"""MetaConfig: every option of objectio-meta, with its unit, default and why.
+
+Loaded by :func:`objectio.common.config.load_config` from section ``[meta]``
+(flags > ``OBJECTIO_META_*`` environment > config file > defaults). ``validate()`` checks the
+relations between limits at start-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from objectio.common.config import ConfigError, option
+from objectio.common.grpcutil import MESSAGE_BYTES_MAX
+
+SECTION = "meta"
+
+
+@dataclass(frozen=True)
+class MetaConfig:
+    listen_host: str = option("0.0.0.0", "address the gRPC server binds")
+    listen_port: int = option(9100, "gRPC port (0: pick a free port; the ready file names it)")
+    data_dir: str = option("/var/lib/objectio/meta", "directory of the SQLite database (meta.db + WAL)")
+    cluster_token: str = option("", "shared secret every client sends as x-objectio-token; empty disables auth (dev)")
+    root_access_key: str = option("", "access key of the root (admin) user, ensured at start-up")
+    root_secret_key: str = option("", "secret key of the root user (never logged)")
+    root_user: str = option("admin", "name of the root user created at first start")
+    default_pool: str = option("rs-4-2", "pool of buckets created without one; must exist")
+    osd_down_grace_ms: int = option(10_000, "an OSD silent this long is marked down (epoch bumps)")
+    heartbeat_interval_ms: int = option(2_000, "how often OSDs are told to heartbeat")
+    write_queue_depth_max: int = option(
+        20_000, "writes waiting for the group-commit writer; beyond it calls fail RESOURCE_EXHAUSTED"
+    )
+    write_batch_records_max: int = option(2_000, "writes committed in one transaction (one fsync) at most")
+    read_threads: int = option(4, "reader threads, each with its own SQLite connection (WAL: never blocked)")
+    inline_data_bytes_max: int = option(1 << 20, "largest inline_data an object record may carry")
+    record_bytes_max: int = option(2 << 20, "largest serialized object record (inline data included)")
+    key_bytes_max: int = option(1024, "longest object key in UTF-8 bytes (S3's limit)")
+    list_keys_max: int = option(1000, "most keys + common prefixes one ListObjects returns")
+    find_unreferenced_ids_max: int = option(100_000, "most object ids one FindUnreferenced call may ask about")
+    sqlite_cache_bytes: int = option(64 << 20, "page cache of each SQLite connection")
+    shutdown_grace_ms: int = option(5_000, "how long in-flight calls may finish on SIGTERM")
+    uvloop: bool = option(True, "run on uvloop (about a third more calls per second than asyncio's loop)")
+    log_level: str = option("info", "debug, info, warning or error")
+
+    def __repr__(self) -> str:  # the token and the root secret never reach a log line
+        hidden = {"cluster_token", "root_secret_key"}
+        shown = (f"{f.name}={'***' if f.name in hidden else repr(getattr(self, f.name))}" for f in fields(self))
+        return f"MetaConfig({', '.join(shown)})"
+
+    def validate(self) -> None:
+        positive = (
+            "osd_down_grace_ms",
+            "heartbeat_interval_ms",
+            "write_queue_depth_max",
+            "write_batch_records_max",
+            "read_threads",
+            "record_bytes_max",
+            "key_bytes_max",
+            "list_keys_max",
+            "find_unreferenced_ids_max",
+        )
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"meta.{name} must be positive, got {getattr(self, name)}")
+        if not 0 <= self.listen_port <= 65535:
+            raise ConfigError(f"meta.listen_port {self.listen_port} is not a TCP port")
+        if self.heartbeat_interval_ms * 2 > self.osd_down_grace_ms:
+            raise ConfigError(
+                f"meta.osd_down_grace_ms ({self.osd_down_grace_ms}) must allow at least two heartbeats "
+                f"(heartbeat_interval_ms={self.heartbeat_interval_ms})"
+            )
+        if self.write_batch_records_max > self.write_queue_depth_max:
+            raise ConfigError("meta.write_batch_records_max cannot exceed meta.write_queue_depth_max")
+        if self.inline_data_bytes_max >= self.record_bytes_max:
+            raise ConfigError("meta.inline_data_bytes_max must leave room below meta.record_bytes_max")
+        if self.record_bytes_max > MESSAGE_BYTES_MAX // 2:
+            raise ConfigError(
+                f"meta.record_bytes_max must stay under half the gRPC message limit ({MESSAGE_BYTES_MAX})"
+            )
+        if bool(self.root_access_key) != bool(self.root_secret_key):
+            raise ConfigError("meta.root_access_key and meta.root_secret_key are given together or not at all")
+        if not self.default_pool:
+            raise ConfigError("meta.default_pool must name a pool")

@@ -1,0 +1,118 @@
+"""Assembling a running metadata server: store, first-start bootstrap, servicer, gRPC server.
+
+Used by ``objectio-meta`` (:mod:`objectio.meta.main`) and by the in-process tests, so both run
+exactly the same wiring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from grpc import aio
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
+
+from objectio.common.config import ConfigError
+from objectio.common.grpcutil import ClusterAuthInterceptor, server_options
+from objectio.common.logs import log_fields
+from objectio.common.pools import DEFAULT_POOLS
+from objectio.meta.cluster import ClusterState, run_down_detector
+from objectio.meta.config import MetaConfig
+from objectio.meta.errors import AlreadyExists, NotFound
+from objectio.meta.service import MetaService
+from objectio.meta.sqlite_store import SqliteMetaStore
+from objectio.meta.store import MetaStore
+from objectio.protos import meta_pb2 as pb
+from objectio.protos import meta_pb2_grpc
+
+log = logging.getLogger("objectio.meta.server")
+SERVICE_NAME = "objectio.meta.v1.MetaService"
+
+
+async def bootstrap(store: MetaStore, config: MetaConfig, now_ms: int) -> pb.ClusterMap:
+    """First start: the default pools. Every start: the configured default pool, the root user
+    and its configured access key (the configuration is the truth for the root key)."""
+    if not (await store.cluster_map()).pools:
+        for spec in DEFAULT_POOLS:
+            await store.create_pool(spec.to_proto())
+    try:
+        await store.set_default_pool(config.default_pool)
+    except NotFound:
+        raise ConfigError(f"meta.default_pool {config.default_pool!r} is not a pool of this cluster") from None
+    with contextlib.suppress(AlreadyExists):
+        await store.create_user(pb.User(name=config.root_user, is_admin=True, created_ms=now_ms))
+    if config.root_access_key:
+        key = pb.AccessKey(
+            access_key=config.root_access_key,
+            secret_key=config.root_secret_key,
+            user=config.root_user,
+            created_ms=now_ms,
+        )
+        try:
+            await store.create_access_key(key, replace_secret=True)
+        except AlreadyExists:
+            raise ConfigError("meta.root_access_key belongs to another user") from None
+    else:
+        log.warning("no root access key configured (meta.root_access_key): S3 needs a key made with objectio-cli")
+    return await store.cluster_map()
+
+
+@dataclass
+class MetaServer:
+    server: aio.Server
+    store: MetaStore
+    state: ClusterState
+    port: int
+    _detector: asyncio.Task[None]
+    _health: health_aio.HealthServicer
+
+    async def stop(self, grace_s: float) -> None:
+        """Refuse new calls, let in-flight ones finish for ``grace_s``, then close the store."""
+        await self._health.enter_graceful_shutdown()
+        self.state.close()
+        self._detector.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._detector
+        await self.server.stop(grace_s)
+        await self.store.close()
+
+    async def wait(self) -> None:
+        await self.server.wait_for_termination()
+
+
+async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
+    """Open the store, bootstrap it, and serve on ``listen_host:listen_port`` (0: any free port)."""
+    store = SqliteMetaStore(
+        Path(config.data_dir),
+        write_queue_depth_max=config.write_queue_depth_max,
+        write_batch_records_max=config.write_batch_records_max,
+        read_threads=config.read_threads,
+        cache_bytes=config.sqlite_cache_bytes,
+    )
+    await store.open()
+    try:
+        cmap = await bootstrap(store, config, now_ms)
+        state = ClusterState(cmap)
+        server = aio.server(interceptors=[ClusterAuthInterceptor(config.cluster_token)], options=server_options())
+        meta_pb2_grpc.add_MetaServiceServicer_to_server(MetaService(config, store, state), server)
+        health = health_aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(health, server)
+        port = server.add_insecure_port(f"{config.listen_host}:{config.listen_port}")
+        if port == 0:
+            raise OSError(f"cannot listen on {config.listen_host}:{config.listen_port}")
+        await server.start()
+    except BaseException:
+        await store.close()
+        raise
+    for name in ("", SERVICE_NAME):
+        await health.set(name, health_pb2.HealthCheckResponse.SERVING)
+    detector = asyncio.create_task(run_down_detector(state, store, config.osd_down_grace_ms), name="osd-down-detector")
+    log.info(
+        "serving",
+        extra=log_fields(port=port, cluster_id=cmap.cluster_id, epoch=cmap.epoch, auth=bool(config.cluster_token)),
+    )
+    return MetaServer(server=server, store=store, state=state, port=port, _detector=detector, _health=health)

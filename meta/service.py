@@ -1,0 +1,321 @@
+"""MetaService: the gRPC servicer of ``meta.proto``.
+
+Each RPC validates its request, calls the store, keeps the live cluster map current, and returns
+the reply. Errors are domain exceptions (:mod:`objectio.meta.errors`) turned into gRPC status
+codes in exactly one place, :func:`_status_of`; details that clients need to tell cases apart
+travel as trailing metadata (which thing was not found; whether an existing bucket is the
+caller's).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+import grpc
+from grpc import aio
+
+from objectio.common.logs import log_fields
+from objectio.common.pools import PoolError, PoolSpec
+from objectio.meta import names
+from objectio.meta.cluster import ClusterState
+from objectio.meta.config import MetaConfig
+from objectio.meta.errors import (
+    NOT_FOUND_METADATA_KEY,
+    OWNED_BY_YOU_METADATA_KEY,
+    AlreadyExists,
+    CorruptRecord,
+    InvalidArgument,
+    MetaStoreError,
+    NotFound,
+    Overloaded,
+    PreconditionFailed,
+    Unavailable,
+)
+from objectio.meta.sqlite_schema import RECORD_FORMAT_VERSION
+from objectio.meta.store import MetaStore, OsdHeartbeat
+from objectio.protos import meta_pb2 as pb
+from objectio.protos import meta_pb2_grpc
+
+log = logging.getLogger("objectio.meta.service")
+Req = TypeVar("Req")
+Rep = TypeVar("Rep")
+Context = aio.ServicerContext[Any, Any]
+OBJECT_ID_BYTES = 16
+DELIMITER_BYTES_MAX = 64
+
+_CODES: list[tuple[type[MetaStoreError], grpc.StatusCode]] = [
+    (NotFound, grpc.StatusCode.NOT_FOUND),
+    (AlreadyExists, grpc.StatusCode.ALREADY_EXISTS),
+    (PreconditionFailed, grpc.StatusCode.FAILED_PRECONDITION),
+    (InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT),
+    (Overloaded, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (Unavailable, grpc.StatusCode.UNAVAILABLE),
+    (CorruptRecord, grpc.StatusCode.DATA_LOSS),
+]
+
+
+def _status_of(exc: MetaStoreError) -> tuple[grpc.StatusCode, tuple[tuple[str, str], ...]]:
+    code = next((c for cls, c in _CODES if isinstance(exc, cls)), grpc.StatusCode.INTERNAL)
+    trailing: tuple[tuple[str, str], ...] = ()
+    if isinstance(exc, NotFound):
+        trailing = ((NOT_FOUND_METADATA_KEY, exc.what),)
+    elif isinstance(exc, AlreadyExists) and exc.owned_by_you is not None:
+        trailing = ((OWNED_BY_YOU_METADATA_KEY, "1" if exc.owned_by_you else "0"),)
+    return code, trailing
+
+
+def rpc(
+    handler: Callable[[MetaService, Req, Context], Awaitable[Rep]],
+) -> Callable[[MetaService, Req, Context], Awaitable[Rep]]:
+    """Turn the domain errors of one unary RPC into its gRPC status (the only such place)."""
+
+    @functools.wraps(handler)
+    async def wrapper(self: MetaService, request: Req, context: Context) -> Rep:
+        try:
+            return await handler(self, request, context)
+        except MetaStoreError as exc:
+            code, trailing = _status_of(exc)
+            if code in (grpc.StatusCode.DATA_LOSS, grpc.StatusCode.UNAVAILABLE):
+                log.error("%s failed: %s", handler.__name__, exc)
+            await context.abort(code, str(exc), trailing)
+        except aio.AbortError:
+            raise
+        except Exception:
+            log.exception("%s failed unexpectedly", handler.__name__)
+            await context.abort(grpc.StatusCode.INTERNAL, f"{handler.__name__}: internal error (see the meta log)")
+
+    return wrapper
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class MetaService(meta_pb2_grpc.MetaServiceServicer):
+    def __init__(self, config: MetaConfig, store: MetaStore, state: ClusterState) -> None:
+        self._config = config
+        self._store = store
+        self._state = state
+
+    # ---- cluster map ----------------------------------------------------------------------------
+
+    @rpc
+    async def RegisterOsd(self, request: pb.RegisterOsdRequest, context: Context) -> pb.RegisterOsdReply:
+        if not request.address:
+            raise InvalidArgument("an OSD registers with the address of its OsdService")
+        osd, cmap = await self._store.register_osd(request, _now_ms())
+        self._state.publish(cmap)
+        self._state.heard_from(osd)
+        log.info(
+            "osd registered",
+            extra=log_fields(osd_id=osd.id, address=osd.address, disk=osd.disk, epoch=self._state.map.epoch),
+        )
+        return pb.RegisterOsdReply(
+            osd_id=osd.id, cluster_id=cmap.cluster_id, heartbeat_interval_ms=self._config.heartbeat_interval_ms
+        )
+
+    @rpc
+    async def Heartbeat(self, request: pb.HeartbeatRequest, context: Context) -> pb.HeartbeatReply:
+        beat = OsdHeartbeat(request.osd_id, request.capacity_bytes, request.used_bytes, _now_ms())
+        osd, cmap = await self._store.heartbeat(beat)
+        if cmap is not None:
+            log.info("osd back up", extra=log_fields(osd_id=osd.id, epoch=cmap.epoch))
+            self._state.publish(cmap)
+        self._state.heard_from(osd)
+        return pb.HeartbeatReply(epoch=self._state.map.epoch)
+
+    @rpc
+    async def GetClusterMap(self, request: pb.GetClusterMapRequest, context: Context) -> pb.ClusterMap:
+        return self._state.map
+
+    async def WatchClusterMap(self, request: pb.GetClusterMapRequest, context: Context) -> AsyncIterator[pb.ClusterMap]:
+        known = request.known_epoch
+        while (cmap := await self._state.newer_than(known)) is not None:
+            yield cmap
+            known = cmap.epoch
+
+    @rpc
+    async def SetOsdState(self, request: pb.SetOsdStateRequest, context: Context) -> pb.ClusterMap:
+        if [request.set_in, request.set_out, request.remove].count(True) != 1:
+            raise InvalidArgument("exactly one of set_in, set_out, remove")
+        if request.remove and await self._store.osd_is_referenced(request.osd_id):
+            raise PreconditionFailed(f"osd {request.osd_id} still holds fragments of objects; repair them first")
+        cmap = await self._store.set_osd_state(
+            request.osd_id, set_in=request.set_in, set_out=request.set_out, remove=request.remove
+        )
+        log.info("osd state changed", extra=log_fields(osd_id=request.osd_id, epoch=cmap.epoch))
+        self._state.publish(cmap)
+        return cmap
+
+    @rpc
+    async def CreatePool(self, request: pb.Pool, context: Context) -> pb.Pool:
+        try:
+            pool = PoolSpec.from_proto(request).to_proto()
+        except PoolError as exc:
+            raise InvalidArgument(str(exc)) from None
+        self._state.publish(await self._store.create_pool(pool))
+        log.info("pool created", extra=log_fields(pool=pool.name, k=pool.k, m=pool.m))
+        return pool
+
+    # ---- buckets --------------------------------------------------------------------------------
+
+    @rpc
+    async def CreateBucket(self, request: pb.CreateBucketRequest, context: Context) -> pb.Bucket:
+        names.check_bucket_name(request.name)
+        if not request.owner:
+            raise InvalidArgument("a bucket needs an owner")
+        bucket = pb.Bucket(name=request.name, owner=request.owner, pool=request.pool, created_ms=_now_ms())
+        try:
+            return await self._store.create_bucket(bucket)
+        except AlreadyExists as exc:
+            raise AlreadyExists(
+                "bucket", request.name, owner=exc.owner, owned_by_you=exc.owner == request.owner
+            ) from None
+
+    @rpc
+    async def DeleteBucket(self, request: pb.BucketName, context: Context) -> pb.Empty:
+        await self._store.delete_bucket(request.name)
+        return pb.Empty()
+
+    @rpc
+    async def GetBucket(self, request: pb.BucketName, context: Context) -> pb.Bucket:
+        return await self._store.get_bucket(request.name)
+
+    @rpc
+    async def ListBuckets(self, request: pb.ListBucketsRequest, context: Context) -> pb.ListBucketsReply:
+        return pb.ListBucketsReply(buckets=await self._store.list_buckets(request.owner))
+
+    # ---- objects --------------------------------------------------------------------------------
+
+    @rpc
+    async def PutObject(self, request: pb.PutObjectRequest, context: Context) -> pb.PutObjectReply:
+        record = request.record
+        self._check_record(record)
+        if not record.format_version:
+            record.format_version = RECORD_FORMAT_VERSION
+        if not record.mtime_ns:
+            record.mtime_ns = time.time_ns()
+        replaced = await self._store.put_object(record, request.if_none_match)
+        if replaced is None:
+            return pb.PutObjectReply()
+        return pb.PutObjectReply(replaced=replaced, has_replaced=True)
+
+    def _check_record(self, record: pb.ObjectRecord) -> None:
+        config = self._config
+        if not record.bucket or not record.key:
+            raise InvalidArgument("an object record names its bucket and key")
+        if len(record.key.encode()) > config.key_bytes_max:
+            raise InvalidArgument(f"object key longer than {config.key_bytes_max} bytes")
+        if record.format_version not in (0, RECORD_FORMAT_VERSION):
+            raise InvalidArgument(f"record format version {record.format_version} is unknown")
+        if len(record.inline_data) > config.inline_data_bytes_max:
+            raise InvalidArgument(f"inline data larger than {config.inline_data_bytes_max} bytes")
+        if record.ByteSize() > config.record_bytes_max:
+            raise InvalidArgument(f"object record larger than {config.record_bytes_max} bytes")
+        if record.is_inline and record.stripes:
+            raise InvalidArgument("an inline object has no stripes")
+        if not record.is_inline and record.inline_data:
+            raise InvalidArgument("inline_data given for an object that is not inline")
+        if len(record.object_id) not in ((0, OBJECT_ID_BYTES) if record.is_inline else (OBJECT_ID_BYTES,)):
+            raise InvalidArgument(f"object_id must be {OBJECT_ID_BYTES} bytes")
+        if record.pool and record.stripes:
+            pool = next((p for p in self._state.map.pools if p.name == record.pool), None)
+            if pool is None:
+                raise InvalidArgument(f"pool {record.pool!r} does not exist")
+            if any(len(stripe.osd_ids) != pool.k + pool.m for stripe in record.stripes):
+                raise InvalidArgument(f"every stripe of pool {pool.name} places {pool.k + pool.m} fragments")
+
+    @rpc
+    async def GetObject(self, request: pb.ObjectName, context: Context) -> pb.ObjectRecord:
+        return await self._store.get_object(request.bucket, request.key)
+
+    @rpc
+    async def DeleteObject(self, request: pb.ObjectName, context: Context) -> pb.DeleteObjectReply:
+        deleted = await self._store.delete_object(request.bucket, request.key)
+        if deleted is None:
+            return pb.DeleteObjectReply()
+        return pb.DeleteObjectReply(deleted=deleted, existed=True)
+
+    @rpc
+    async def ListObjects(self, request: pb.ListObjectsRequest, context: Context) -> pb.ListObjectsReply:
+        limit = self._config.key_bytes_max
+        if len(request.prefix.encode()) > limit or len(request.start_after.encode()) > limit:
+            raise InvalidArgument(f"prefix and start_after are keys: at most {limit} bytes")
+        if len(request.delimiter.encode()) > DELIMITER_BYTES_MAX:
+            raise InvalidArgument(f"delimiter longer than {DELIMITER_BYTES_MAX} bytes")
+        max_keys = min(request.max_keys or self._config.list_keys_max, self._config.list_keys_max)
+        return await self._store.list_objects(
+            request.bucket, request.prefix, request.delimiter, request.start_after, max_keys
+        )
+
+    @rpc
+    async def FindUnreferenced(self, request: pb.FindUnreferencedRequest, context: Context) -> pb.FindUnreferencedReply:
+        if len(request.object_ids) > self._config.find_unreferenced_ids_max:
+            raise InvalidArgument(f"at most {self._config.find_unreferenced_ids_max} object ids per call")
+        return pb.FindUnreferencedReply(object_ids=await self._store.find_unreferenced(list(request.object_ids)))
+
+    # ---- users and access keys ------------------------------------------------------------------
+
+    @rpc
+    async def CreateUser(self, request: pb.CreateUserRequest, context: Context) -> pb.User:
+        names.check_user_name(request.name)
+        user = await self._store.create_user(
+            pb.User(name=request.name, is_admin=request.is_admin, created_ms=_now_ms())
+        )
+        log.info("user created", extra=log_fields(user=user.name, is_admin=user.is_admin))
+        return user
+
+    @rpc
+    async def DeleteUser(self, request: pb.UserName, context: Context) -> pb.Empty:
+        await self._store.delete_user(request.name)
+        log.info("user deleted", extra=log_fields(user=request.name))
+        return pb.Empty()
+
+    @rpc
+    async def ListUsers(self, request: pb.Empty, context: Context) -> pb.ListUsersReply:
+        return pb.ListUsersReply(users=await self._store.list_users())
+
+    @rpc
+    async def CreateAccessKey(self, request: pb.CreateAccessKeyRequest, context: Context) -> pb.AccessKey:
+        access_key = request.access_key or names.new_access_key()
+        secret_key = request.secret_key or names.new_secret_key()
+        names.check_access_key(access_key)
+        names.check_secret_key(secret_key)
+        key = pb.AccessKey(access_key=access_key, secret_key=secret_key, user=request.user, created_ms=_now_ms())
+        created = await self._store.create_access_key(key)
+        log.info("access key created", extra=log_fields(user=created.user, access_key=created.access_key))
+        return created
+
+    @rpc
+    async def RevokeAccessKey(self, request: pb.AccessKeyId, context: Context) -> pb.Empty:
+        await self._store.revoke_access_key(request.access_key)
+        log.info("access key revoked", extra=log_fields(access_key=request.access_key))
+        return pb.Empty()
+
+    @rpc
+    async def ListAccessKeys(self, request: pb.UserName, context: Context) -> pb.ListAccessKeysReply:
+        return pb.ListAccessKeysReply(keys=await self._store.list_access_keys(request.name))
+
+    @rpc
+    async def LookupAccessKey(self, request: pb.AccessKeyId, context: Context) -> pb.AccessKey:
+        return await self._store.lookup_access_key(request.access_key)
+
+    # ---- status ---------------------------------------------------------------------------------
+
+    @rpc
+    async def GetStatus(self, request: pb.Empty, context: Context) -> pb.ClusterStatus:
+        cmap = self._state.map
+        counts = await self._store.counts()
+        in_osds = [osd for osd in cmap.osds if getattr(osd, "in") == pb.OSD_IN]
+        return pb.ClusterStatus(
+            map=cmap,
+            bucket_count=counts.bucket_count,
+            object_count=counts.object_count,
+            degraded_stripes=counts.degraded_stripes,
+            capacity_bytes=sum(osd.capacity_bytes for osd in in_osds),
+            used_bytes=sum(osd.used_bytes for osd in in_osds),
+        )

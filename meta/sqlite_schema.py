@@ -1,0 +1,136 @@
+"""The SQLite schema of the metadata store, its format versions, and connection setup.
+
+Database file ``<data_dir>/meta.db`` in WAL mode with ``synchronous=FULL``: a transaction is
+durable when COMMIT returns (its WAL frames and the commit frame are fsynced).
+``PRAGMA user_version`` holds :data:`SCHEMA_VERSION`; every row also carries the format version
+of its own encoding (``format_version`` column) and every protobuf blob its own
+``format_version`` field, so a later release can migrate rows one at a time.
+
+Tables (one row each):
+
+========== ============================= ===================================================
+table      key                           contents
+========== ============================= ===================================================
+cluster    id = 1 (single row)           cluster_id, epoch, default_pool, next_osd_id
+osds       id                            disk_uuid column, ``Osd`` protobuf blob
+pools      name                          ``Pool`` protobuf blob
+buckets    name                          owner, pool, created_ms
+objects    (bucket, key BLOB)            listing columns, then the ``ObjectRecord`` blob last
+users      name                          is_admin, created_ms
+access_keys access_key                   user, secret_key, created_ms
+========== ============================= ===================================================
+
+``objects.key`` is the key's UTF-8 bytes as a BLOB: BLOBs compare with memcmp, so index order is
+byte order (= code-point order, S3's listing order), and range bounds such as "the first key
+after every key starting with p" can be any byte string. The listing columns come before the
+record blob so a listing reads only the start of each row, never the blob's overflow pages.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+ROW_FORMAT_VERSION = 1  # format_version column of every row written by this release
+RECORD_FORMAT_VERSION = 1  # ObjectRecord.format_version written by this release
+DB_FILE = "meta.db"
+
+SCHEMA = """
+CREATE TABLE cluster (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    format_version INTEGER NOT NULL,
+    cluster_id TEXT NOT NULL,
+    epoch INTEGER NOT NULL,
+    default_pool TEXT NOT NULL,
+    next_osd_id INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE TABLE osds (
+    id INTEGER PRIMARY KEY,
+    format_version INTEGER NOT NULL,
+    disk_uuid TEXT NOT NULL,
+    record BLOB NOT NULL
+);
+CREATE INDEX osds_disk_uuid ON osds (disk_uuid);
+CREATE TABLE pools (
+    name TEXT PRIMARY KEY,
+    format_version INTEGER NOT NULL,
+    record BLOB NOT NULL
+);
+CREATE TABLE buckets (
+    name TEXT PRIMARY KEY,
+    format_version INTEGER NOT NULL,
+    owner TEXT NOT NULL,
+    pool TEXT NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE INDEX buckets_owner ON buckets (owner, name);
+CREATE TABLE objects (
+    bucket TEXT NOT NULL,
+    key BLOB NOT NULL,
+    format_version INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    version_id TEXT NOT NULL,
+    object_id BLOB NOT NULL,
+    pool TEXT NOT NULL,
+    is_inline INTEGER NOT NULL,
+    degraded_stripes INTEGER NOT NULL,
+    record BLOB NOT NULL,
+    PRIMARY KEY (bucket, key)
+);
+CREATE INDEX objects_object_id ON objects (object_id);
+CREATE TABLE users (
+    name TEXT PRIMARY KEY,
+    format_version INTEGER NOT NULL,
+    is_admin INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE TABLE access_keys (
+    access_key TEXT PRIMARY KEY,
+    format_version INTEGER NOT NULL,
+    user TEXT NOT NULL,
+    secret_key TEXT NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE INDEX access_keys_user ON access_keys (user);
+"""
+
+
+class SchemaError(RuntimeError):
+    """The database was written by an unknown (newer) release or is not ours."""
+
+
+def connect(path: Path, *, cache_bytes: int, readonly: bool) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit) with the durability pragmas."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute(f"PRAGMA cache_size=-{max(cache_bytes // 1024, 1024)}")
+    conn.execute("PRAGMA temp_store=MEMORY")
+    if readonly:
+        conn.execute("PRAGMA query_only=1")
+    return conn
+
+
+def ensure_schema(conn: sqlite3.Connection) -> bool:
+    """Create the tables in a fresh database; check the version of an existing one.
+    Returns True when the schema was just created (first start)."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
+        return False
+    if version > SCHEMA_VERSION:
+        raise SchemaError(f"database schema version {version} is newer than this release ({SCHEMA_VERSION})")
+    tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+    if version != 0 or tables:
+        raise SchemaError(f"database has schema version {version} and {tables} tables: not an ObjectIO meta.db")
+    conn.execute("BEGIN IMMEDIATE")
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    conn.execute("COMMIT")
+    return True

@@ -1,0 +1,260 @@
+"""SqliteMetaStore: the MetaStore on one SQLite database in WAL mode.
+
+Writes go through :class:`~objectio.meta.writer.GroupCommitWriter` (one thread, one connection,
+many writes per fsync). Reads run on a small pool of reader threads, each with its own
+connection; in WAL mode a reader sees the last committed state and never waits for the writer.
+The schema and the format versions are in :mod:`objectio.meta.sqlite_schema`.
+
+Rows are checked on both sides of the disk: write functions assert the record they store is
+complete; readers verify the format version and that a blob names the row it was read from
+(a mismatch is :class:`CorruptRecord`, never silently returned).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from objectio.meta import sqlite_schema as schema
+from objectio.meta.errors import StoreClosed, Unavailable
+from objectio.meta.listing import list_page
+from objectio.meta.sqlite_ops import ClusterOps, ObjectOps, UserOps
+from objectio.meta.store import MetaStore, OsdHeartbeat, StoreCounts, WriterStats
+from objectio.meta.writer import GroupCommitWriter
+from objectio.protos import meta_pb2 as pb
+
+T = TypeVar("T")
+LOCK_FILE = "meta.lock"
+FIND_UNREFERENCED_CHUNK = 500  # ids per IN (...) query, under SQLite's variable limit
+
+
+class SqliteMetaStore(MetaStore):
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        write_queue_depth_max: int = 20_000,
+        write_batch_records_max: int = 2_000,
+        read_threads: int = 4,
+        cache_bytes: int = 64 << 20,
+    ) -> None:
+        self._dir = Path(data_dir)
+        self._path = self._dir / schema.DB_FILE
+        self._cache_bytes = cache_bytes
+        self._read_threads = read_threads
+        self._writer = GroupCommitWriter(
+            self._connect_writer, queue_depth_max=write_queue_depth_max, batch_records_max=write_batch_records_max
+        )
+        self._readers: ThreadPoolExecutor | None = None
+        self._reader_conns: list[sqlite3.Connection] = []
+        self._reader_local = threading.local()
+        self._reader_lock = threading.Lock()
+        self._lock_fd: int | None = None
+        self.created = False  # True when open() created a fresh database
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        assert self._readers is None, "store opened twice"
+        await asyncio.to_thread(self._open_blocking)
+        self._readers = ThreadPoolExecutor(self._read_threads, thread_name_prefix="meta-read")
+
+    def _open_blocking(self) -> None:
+        self._dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StoreClosed(f"{self._dir} is in use by another objectio-meta") from None
+        self._lock_fd = fd
+        conn = schema.connect(self._path, cache_bytes=self._cache_bytes, readonly=False)
+        try:
+            self.created = schema.ensure_schema(conn)
+            if self.created:
+                ClusterOps.init_cluster(conn, uuid.uuid4().hex)
+        finally:
+            conn.close()
+        dir_fd = os.open(self._dir, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)  # the new database file's directory entry is durable too
+        finally:
+            os.close(dir_fd)
+        self._writer.start()
+
+    def _connect_writer(self) -> sqlite3.Connection:
+        return schema.connect(self._path, cache_bytes=self._cache_bytes, readonly=False)
+
+    async def close(self) -> None:
+        if self._readers is None:
+            return
+        readers, self._readers = self._readers, None
+        await asyncio.to_thread(self._writer.stop)
+        await asyncio.to_thread(readers.shutdown, True)
+        with self._reader_lock:
+            for conn in self._reader_conns:
+                conn.close()
+            self._reader_conns.clear()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    @property
+    def writer_stats(self) -> WriterStats:
+        return self._writer.stats
+
+    # ---- plumbing -------------------------------------------------------------------------------
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        result: T = await self._writer.submit(fn)
+        return result
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        readers = self._readers
+        if readers is None:
+            raise StoreClosed("the metadata store is closed")
+        return await asyncio.get_running_loop().run_in_executor(readers, self._run_read, fn)
+
+    def _run_read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn: sqlite3.Connection | None = getattr(self._reader_local, "conn", None)
+        if conn is None:
+            conn = schema.connect(self._path, cache_bytes=self._cache_bytes, readonly=True)
+            self._reader_local.conn = conn
+            with self._reader_lock:
+                self._reader_conns.append(conn)
+        try:
+            conn.execute("BEGIN")  # one snapshot for the whole read
+            try:
+                return fn(conn)
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")  # read-only: nothing to keep
+        except sqlite3.Error as exc:
+            raise Unavailable(f"metadata read failed: {exc}") from exc
+
+    # ---- cluster map ----------------------------------------------------------------------------
+
+    async def cluster_map(self) -> pb.ClusterMap:
+        return await self._read(ClusterOps.read_map)
+
+    async def register_osd(self, request: pb.RegisterOsdRequest, now_ms: int) -> tuple[pb.Osd, pb.ClusterMap]:
+        return await self._write(lambda c: ClusterOps.register_osd(c, request, now_ms))
+
+    async def heartbeat(self, beat: OsdHeartbeat) -> tuple[pb.Osd, pb.ClusterMap | None]:
+        return await self._write(lambda c: ClusterOps.heartbeat(c, beat))
+
+    async def mark_osds_down(self, osd_ids: list[int]) -> pb.ClusterMap | None:
+        return await self._write(lambda c: ClusterOps.mark_down(c, osd_ids))
+
+    async def set_osd_state(self, osd_id: int, *, set_in: bool, set_out: bool, remove: bool) -> pb.ClusterMap:
+        return await self._write(lambda c: ClusterOps.set_state(c, osd_id, set_in, set_out, remove))
+
+    async def osd_is_referenced(self, osd_id: int) -> bool:
+        return await self._read(lambda c: ObjectOps.osd_is_referenced(c, osd_id))
+
+    async def create_pool(self, pool: pb.Pool) -> pb.ClusterMap:
+        return await self._write(lambda c: ClusterOps.create_pool(c, pool))
+
+    async def set_default_pool(self, name: str) -> pb.ClusterMap:
+        return await self._write(lambda c: ClusterOps.set_default_pool(c, name))
+
+    # ---- buckets --------------------------------------------------------------------------------
+
+    async def create_bucket(self, bucket: pb.Bucket) -> pb.Bucket:
+        return await self._write(lambda c: ObjectOps.create_bucket(c, bucket))
+
+    async def delete_bucket(self, name: str) -> None:
+        await self._write(lambda c: ObjectOps.delete_bucket(c, name))
+
+    async def get_bucket(self, name: str) -> pb.Bucket:
+        return await self._read(lambda c: ObjectOps.get_bucket(c, name))
+
+    async def list_buckets(self, owner: str) -> list[pb.Bucket]:
+        return await self._read(lambda c: ObjectOps.list_buckets(c, owner))
+
+    # ---- objects --------------------------------------------------------------------------------
+
+    async def put_object(self, record: pb.ObjectRecord, if_none_match: bool) -> pb.ObjectRecord | None:
+        return await self._write(lambda c: ObjectOps.put_object(c, record, if_none_match))
+
+    async def get_object(self, bucket: str, key: str) -> pb.ObjectRecord:
+        return await self._read(lambda c: ObjectOps.get_object(c, bucket, key))
+
+    async def delete_object(self, bucket: str, key: str) -> pb.ObjectRecord | None:
+        return await self._write(lambda c: ObjectOps.delete_object(c, bucket, key))
+
+    async def list_objects(
+        self, bucket: str, prefix: str, delimiter: str, start_after: str, max_keys: int
+    ) -> pb.ListObjectsReply:
+        def run(conn: sqlite3.Connection) -> pb.ListObjectsReply:
+            ObjectOps.get_bucket(conn, bucket)  # NotFound for a missing bucket
+            page = list_page(
+                lambda lo, inclusive, hi, limit: ObjectOps.fetch_listing(conn, bucket, lo, inclusive, hi, limit),
+                prefix,
+                delimiter,
+                start_after,
+                max_keys,
+            )
+            return pb.ListObjectsReply(
+                objects=page.objects,
+                common_prefixes=page.common_prefixes,
+                is_truncated=page.is_truncated,
+                next_marker=page.next_marker,
+            )
+
+        return await self._read(run)
+
+    async def find_unreferenced(self, object_ids: list[bytes]) -> list[bytes]:
+        def run(conn: sqlite3.Connection) -> list[bytes]:
+            referenced: set[bytes] = set()
+            for start in range(0, len(object_ids), FIND_UNREFERENCED_CHUNK):
+                chunk = object_ids[start : start + FIND_UNREFERENCED_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                sql = f"SELECT DISTINCT object_id FROM objects WHERE object_id IN ({marks})"
+                referenced.update(row[0] for row in conn.execute(sql, chunk))
+            return [oid for oid in object_ids if oid not in referenced]
+
+        return await self._read(run)
+
+    # ---- users and access keys ------------------------------------------------------------------
+
+    async def create_user(self, user: pb.User) -> pb.User:
+        return await self._write(lambda c: UserOps.create_user(c, user))
+
+    async def delete_user(self, name: str) -> None:
+        await self._write(lambda c: UserOps.delete_user(c, name))
+
+    async def list_users(self) -> list[pb.User]:
+        return await self._read(UserOps.list_users)
+
+    async def create_access_key(self, key: pb.AccessKey, *, replace_secret: bool = False) -> pb.AccessKey:
+        return await self._write(lambda c: UserOps.create_access_key(c, key, replace_secret))
+
+    async def revoke_access_key(self, access_key: str) -> None:
+        await self._write(lambda c: UserOps.revoke_access_key(c, access_key))
+
+    async def list_access_keys(self, user: str) -> list[pb.AccessKey]:
+        return await self._read(lambda c: UserOps.list_access_keys(c, user))
+
+    async def lookup_access_key(self, access_key: str) -> pb.AccessKey:
+        return await self._read(lambda c: UserOps.lookup_access_key(c, access_key))
+
+    # ---- status ---------------------------------------------------------------------------------
+
+    async def counts(self) -> StoreCounts:
+        def run(conn: sqlite3.Connection) -> StoreCounts:
+            buckets = conn.execute("SELECT count(*) FROM buckets").fetchone()[0]
+            objects, degraded = conn.execute(
+                "SELECT count(*), coalesce(sum(degraded_stripes), 0) FROM objects"
+            ).fetchone()
+            return StoreCounts(bucket_count=buckets, object_count=objects, degraded_stripes=degraded)
+
+        return await self._read(run)

@@ -1,0 +1,155 @@
+"""MetaStore: the persistence contract of the metadata service.
+
+The servicer talks to storage only through this interface so that another backend (etcd, a
+replicated log) can replace :class:`~objectio.meta.sqlite_store.SqliteMetaStore` later. Values
+are the protobuf messages of ``meta.proto``; failures are the exceptions of
+:mod:`objectio.meta.errors`.
+
+Contract every implementation keeps:
+
+* A write's coroutine returns only after the change is durable (survives kill -9 and power loss).
+* Reads observe every write whose coroutine has returned.
+* Every change to OSDs, pools or the default pool increments the cluster epoch in the same
+  atomic step, and returns the new :class:`ClusterMap`.
+* Blocking work never runs on the event loop.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+
+from objectio.protos import meta_pb2 as pb
+
+
+@dataclass(frozen=True)
+class StoreCounts:
+    bucket_count: int
+    object_count: int
+    degraded_stripes: int  # stripes with a missing fragment (osd id 0) in their placement
+
+
+@dataclass
+class WriterStats:
+    """Group-commit counters: writes_committed / commits is the average batch size."""
+
+    commits: int = 0
+    writes_committed: int = 0
+    writes_failed: int = 0
+    batch_records_max_seen: int = 0
+
+
+@dataclass(frozen=True)
+class OsdHeartbeat:
+    osd_id: int
+    capacity_bytes: int
+    used_bytes: int
+    now_ms: int
+
+
+class MetaStore(abc.ABC):
+    # ---- lifecycle ------------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Create or upgrade the schema and start background workers."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Finish queued writes, then release everything. Idempotent."""
+
+    @property
+    @abc.abstractmethod
+    def writer_stats(self) -> WriterStats: ...
+
+    # ---- cluster map ----------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def cluster_map(self) -> pb.ClusterMap: ...
+
+    @abc.abstractmethod
+    async def register_osd(self, request: pb.RegisterOsdRequest, now_ms: int) -> tuple[pb.Osd, pb.ClusterMap]:
+        """New OSD (osd_id 0, or a known disk_uuid) or a known one coming back: up, epoch + 1."""
+
+    @abc.abstractmethod
+    async def heartbeat(self, beat: OsdHeartbeat) -> tuple[pb.Osd, pb.ClusterMap | None]:
+        """Record capacity/usage; a down OSD is marked up (then the new map is returned)."""
+
+    @abc.abstractmethod
+    async def mark_osds_down(self, osd_ids: list[int]) -> pb.ClusterMap | None:
+        """Mark the listed OSDs that are still up as down; None when none changed."""
+
+    @abc.abstractmethod
+    async def set_osd_state(self, osd_id: int, *, set_in: bool, set_out: bool, remove: bool) -> pb.ClusterMap: ...
+
+    @abc.abstractmethod
+    async def osd_is_referenced(self, osd_id: int) -> bool:
+        """Whether any object record places a fragment on ``osd_id``."""
+
+    @abc.abstractmethod
+    async def create_pool(self, pool: pb.Pool) -> pb.ClusterMap: ...
+
+    @abc.abstractmethod
+    async def set_default_pool(self, name: str) -> pb.ClusterMap:
+        """Make ``name`` (an existing pool) the default; the epoch moves only if it changed."""
+
+    # ---- buckets --------------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def create_bucket(self, bucket: pb.Bucket) -> pb.Bucket:
+        """``bucket.pool`` empty means the default pool; AlreadyExists carries the owner."""
+
+    @abc.abstractmethod
+    async def delete_bucket(self, name: str) -> None: ...
+
+    @abc.abstractmethod
+    async def get_bucket(self, name: str) -> pb.Bucket: ...
+
+    @abc.abstractmethod
+    async def list_buckets(self, owner: str) -> list[pb.Bucket]: ...
+
+    # ---- objects --------------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def put_object(self, record: pb.ObjectRecord, if_none_match: bool) -> pb.ObjectRecord | None:
+        """Store ``record`` (complete, validated); returns the record it replaced."""
+
+    @abc.abstractmethod
+    async def get_object(self, bucket: str, key: str) -> pb.ObjectRecord: ...
+
+    @abc.abstractmethod
+    async def delete_object(self, bucket: str, key: str) -> pb.ObjectRecord | None: ...
+
+    @abc.abstractmethod
+    async def list_objects(
+        self, bucket: str, prefix: str, delimiter: str, start_after: str, max_keys: int
+    ) -> pb.ListObjectsReply: ...
+
+    @abc.abstractmethod
+    async def find_unreferenced(self, object_ids: list[bytes]) -> list[bytes]: ...
+
+    # ---- users and access keys ------------------------------------------------------------------
+    @abc.abstractmethod
+    async def create_user(self, user: pb.User) -> pb.User: ...
+
+    @abc.abstractmethod
+    async def delete_user(self, name: str) -> None:
+        """Also revokes the user's keys; PreconditionFailed while the user owns buckets."""
+
+    @abc.abstractmethod
+    async def list_users(self) -> list[pb.User]: ...
+
+    @abc.abstractmethod
+    async def create_access_key(self, key: pb.AccessKey, *, replace_secret: bool = False) -> pb.AccessKey:
+        """Store a complete key; ``replace_secret`` updates an existing key of the same user."""
+
+    @abc.abstractmethod
+    async def revoke_access_key(self, access_key: str) -> None: ...
+
+    @abc.abstractmethod
+    async def list_access_keys(self, user: str) -> list[pb.AccessKey]:
+        """Keys of ``user`` with their secrets blanked."""
+
+    @abc.abstractmethod
+    async def lookup_access_key(self, access_key: str) -> pb.AccessKey:
+        """The key with its secret and its user's admin flag."""
+
+    # ---- status ---------------------------------------------------------------------------------
+    @abc.abstractmethod
+    async def counts(self) -> StoreCounts: ...

@@ -1,0 +1,162 @@
+"""The OSD's storage contract and its two implementations.
+
+:class:`ShardStore` is what the OsdService needs from a disk. :class:`NativeStore` runs the
+native engine's blocking calls on a bounded thread pool (the engine releases the GIL and does its
+own locking, and concurrent writers are what its group commit batches). :class:`MemoryStore` is
+the in-memory model used by unit tests of the service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from objectio.native.engine import (
+    CorruptionError,
+    Engine,
+    EngineStats,
+    NotFoundError,
+    ShardInfo,
+    SuperblockInfo,
+)
+
+T = TypeVar("T")
+
+__all__ = [
+    "CorruptionError",
+    "MemoryStore",
+    "NativeStore",
+    "NotFoundError",
+    "ShardInfo",
+    "ShardStore",
+    "StoreStats",
+]
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    capacity_bytes: int
+    used_bytes: int
+    free_bytes: int
+    object_count: int
+    wal_bytes: int
+    cache_hits: int
+    cache_misses: int
+
+
+class ShardStore(Protocol):
+    async def put(self, key: bytes, data: bytes, meta: bytes) -> ShardInfo: ...
+    async def put_many(self, items: Sequence[tuple[bytes, bytes, bytes]]) -> list[ShardInfo]: ...
+    async def get(self, key: bytes, offset: int = 0, length: int | None = None) -> bytes: ...
+    async def stat(self, key: bytes) -> ShardInfo: ...
+    async def delete(self, key: bytes) -> None: ...
+    async def scan(self, prefix: bytes, start_after: bytes, limit: int) -> list[ShardInfo]: ...
+    async def verify(self, key: bytes) -> None: ...
+    async def stats(self) -> StoreStats: ...
+    async def close(self) -> None: ...
+
+
+class NativeStore:
+    def __init__(self, engine: Engine, io_threads: int) -> None:
+        self.engine = engine
+        self._pool = ThreadPoolExecutor(max_workers=io_threads, thread_name_prefix="engine-io")
+
+    @property
+    def superblock(self) -> SuperblockInfo:
+        return self.engine.superblock()
+
+    async def _run(self, fn: Callable[..., T], *args: object) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    async def put(self, key: bytes, data: bytes, meta: bytes) -> ShardInfo:
+        return await self._run(self.engine.put, key, data, meta)
+
+    async def put_many(self, items: Sequence[tuple[bytes, bytes, bytes]]) -> list[ShardInfo]:
+        return await self._run(self.engine.put_many, list(items))
+
+    async def get(self, key: bytes, offset: int = 0, length: int | None = None) -> bytes:
+        return await self._run(self.engine.get, key, offset, length)
+
+    async def stat(self, key: bytes) -> ShardInfo:
+        return await self._run(self.engine.stat, key)
+
+    async def delete(self, key: bytes) -> None:
+        await self._run(self.engine.delete, key)
+
+    async def scan(self, prefix: bytes, start_after: bytes, limit: int) -> list[ShardInfo]:
+        return await self._run(self.engine.scan, prefix, start_after, limit)
+
+    async def verify(self, key: bytes) -> None:
+        await self._run(self.engine.verify, key)
+
+    async def stats(self) -> StoreStats:
+        s: EngineStats = await self._run(self.engine.stats)
+        return StoreStats(
+            s.capacity_bytes, s.used_bytes, s.free_bytes, s.object_count, s.wal_bytes, s.cache_hits, s.cache_misses
+        )
+
+    async def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        self.engine.close()
+
+
+class MemoryStore:
+    """Dict-backed model of the engine's semantics (tests only)."""
+
+    def __init__(self, capacity_bytes: int = 1 << 30) -> None:
+        self.records: dict[bytes, tuple[bytes, bytes, int]] = {}
+        self.corrupt: set[bytes] = set()
+        self.capacity_bytes = capacity_bytes
+        self._lock = threading.Lock()
+
+    def _info(self, key: bytes) -> ShardInfo:
+        data, meta, generation = self.records[key]
+        return ShardInfo(key=key, length=len(data), crc32c=0, generation=generation, flags=0, meta=meta)
+
+    async def put(self, key: bytes, data: bytes, meta: bytes) -> ShardInfo:
+        with self._lock:
+            generation = self.records.get(key, (b"", b"", 0))[2] + 1
+            self.records[key] = (bytes(data), meta, generation)
+            self.corrupt.discard(key)
+            return self._info(key)
+
+    async def put_many(self, items: Sequence[tuple[bytes, bytes, bytes]]) -> list[ShardInfo]:
+        return [await self.put(*item) for item in items]
+
+    def _check(self, key: bytes) -> None:
+        if key not in self.records:
+            raise NotFoundError(-1, f"key {key.hex()} not found")
+        if key in self.corrupt:
+            raise CorruptionError(-2, f"key {key.hex()} corrupt")
+
+    async def get(self, key: bytes, offset: int = 0, length: int | None = None) -> bytes:
+        self._check(key)
+        data = self.records[key][0]
+        return data[offset:] if length is None else data[offset : offset + length]
+
+    async def stat(self, key: bytes) -> ShardInfo:
+        if key not in self.records:
+            raise NotFoundError(-1, f"key {key.hex()} not found")
+        return self._info(key)
+
+    async def delete(self, key: bytes) -> None:
+        if self.records.pop(key, None) is None:
+            raise NotFoundError(-1, f"key {key.hex()} not found")
+
+    async def scan(self, prefix: bytes, start_after: bytes, limit: int) -> list[ShardInfo]:
+        keys = sorted(k for k in self.records if k.startswith(prefix) and k > start_after)
+        return [self._info(k) for k in keys[:limit]]
+
+    async def verify(self, key: bytes) -> None:
+        self._check(key)
+
+    async def stats(self) -> StoreStats:
+        used = sum(len(d) for d, _, _ in self.records.values())
+        return StoreStats(self.capacity_bytes, used, self.capacity_bytes - used, len(self.records), 0, 0, 0)
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,152 @@
+"""A faithful in-memory :class:`Backend` for the gateway tests.
+
+Semantics the production backend must share: the MD5 ETag; ``expected_md5`` and any exception
+from the body iterator abort the PUT with nothing visible; ranges are inclusive; listing honours
+prefix / delimiter / start_after / max_keys with common prefixes counting toward max_keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import AsyncIterator
+
+from objectio.gateway import backend as be
+
+
+class MemoryBackend:
+    def __init__(self, keys: list[be.AccessKey] | None = None, *, read_chunk_bytes: int = 64 * 1024) -> None:
+        self.keys = {k.access_key: k for k in keys or []}
+        self.buckets: dict[str, be.BucketInfo] = {}
+        self.objects: dict[str, dict[str, tuple[be.ObjectInfo, bytes]]] = {}
+        self.is_ready = True
+        self.read_chunk_bytes = read_chunk_bytes
+        self.put_chunk_sizes: list[int] = []  # sizes of body pieces received, for bounded-chunk checks
+
+    async def lookup_key(self, access_key: str) -> be.AccessKey | None:
+        return self.keys.get(access_key)
+
+    async def create_bucket(self, name: str, owner: str, pool: str | None = None) -> be.BucketInfo:
+        existing = self.buckets.get(name)
+        if existing is not None:
+            raise be.BucketAlreadyExists(name, owned_by_you=existing.owner == owner)
+        info = be.BucketInfo(name, owner, time.time(), pool or "default")
+        self.buckets[name] = info
+        self.objects[name] = {}
+        return info
+
+    async def delete_bucket(self, name: str) -> None:
+        if name not in self.buckets:
+            raise be.BucketNotFound(name)
+        if self.objects[name]:
+            raise be.BucketNotEmpty(name)
+        del self.buckets[name]
+        del self.objects[name]
+
+    async def head_bucket(self, name: str) -> be.BucketInfo:
+        if name not in self.buckets:
+            raise be.BucketNotFound(name)
+        return self.buckets[name]
+
+    async def list_buckets(self, owner: str) -> list[be.BucketInfo]:
+        return [b for b in self.buckets.values() if b.owner == owner]
+
+    def _bucket(self, name: str) -> dict[str, tuple[be.ObjectInfo, bytes]]:
+        if name not in self.objects:
+            raise be.BucketNotFound(name)
+        return self.objects[name]
+
+    async def put_object(self, request: be.PutRequest) -> be.ObjectInfo:
+        objects = self._bucket(request.bucket)
+        if request.if_none_match_star and request.key in objects:
+            raise be.PreconditionFailed(request.key)
+        md5 = hashlib.md5()
+        parts = []
+        async for piece in request.body:
+            self.put_chunk_sizes.append(len(piece))
+            md5.update(piece)
+            parts.append(piece)
+        data = b"".join(parts)
+        if request.content_length is not None and len(data) != request.content_length:
+            raise be.IncompleteBody(f"{len(data)} != {request.content_length}")
+        if request.expected_md5 is not None and md5.digest() != request.expected_md5:
+            raise be.DigestMismatch(request.key)
+        if request.if_none_match_star and request.key in objects:
+            raise be.PreconditionFailed(request.key)
+        info = be.ObjectInfo(
+            bucket=request.bucket,
+            key=request.key,
+            size=len(data),
+            etag=md5.hexdigest(),
+            last_modified=time.time(),
+            content_type=request.content_type,
+            user_meta=dict(request.user_meta),
+            headers=dict(request.headers),  # read after the body: trailer checksums are in by now
+        )
+        objects[request.key] = (info, data)
+        return info
+
+    async def head_object(self, bucket: str, key: str) -> be.ObjectInfo:
+        objects = self._bucket(bucket)
+        if key not in objects:
+            raise be.ObjectNotFound(key)
+        return objects[key][0]
+
+    async def get_object(
+        self, bucket: str, key: str, byte_range: tuple[int, int] | None = None
+    ) -> tuple[be.ObjectInfo, AsyncIterator[bytes]]:
+        objects = self._bucket(bucket)
+        if key not in objects:
+            raise be.ObjectNotFound(key)
+        info, data = objects[key]
+        if byte_range is not None:
+            first, last = byte_range
+            if not 0 <= first <= last < info.size:
+                raise ValueError(f"range {byte_range} outside object of {info.size} bytes")
+            data = data[first : last + 1]
+        return info, self._stream(data)
+
+    async def _stream(self, data: bytes) -> AsyncIterator[bytes]:
+        for start in range(0, len(data), self.read_chunk_bytes):
+            yield data[start : start + self.read_chunk_bytes]
+
+    async def delete_object(self, bucket: str, key: str) -> None:
+        self._bucket(bucket).pop(key, None)
+
+    async def list_objects(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "",
+        delimiter: str = "",
+        start_after: str = "",
+        max_keys: int = 1000,
+    ) -> be.ListResult:
+        objects = self._bucket(bucket)
+        found: list[be.ObjectInfo] = []
+        prefixes: list[str] = []
+        last = ""
+        truncated = False
+        for key in sorted(objects):
+            if not key.startswith(prefix) or key <= start_after:
+                continue
+            common = ""
+            if delimiter:
+                cut = key.find(delimiter, len(prefix))
+                if cut >= 0:
+                    common = key[: cut + len(delimiter)]
+            if common and ((prefixes and prefixes[-1] == common) or common <= start_after):
+                continue
+            if len(found) + len(prefixes) == max_keys:
+                truncated = True
+                break
+            if common:
+                prefixes.append(common)
+                last = common
+            else:
+                found.append(objects[key][0])
+                last = key
+        return be.ListResult(found, prefixes, truncated, last if truncated else None)
+
+    async def ready(self) -> bool:
+        return self.is_ready

@@ -1,0 +1,92 @@
+"""Fixtures of the metadata service tests: a fresh SQLite store, or a real in-process server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from objectio.common.pools import DEFAULT_POOLS
+from objectio.meta.client import MetaClient
+from objectio.meta.config import MetaConfig
+from objectio.meta.server import MetaServer, start_server
+from objectio.meta.sqlite_store import SqliteMetaStore
+from objectio.protos import meta_pb2 as pb
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteMetaStore]:
+    s = SqliteMetaStore(tmp_path / "meta", read_threads=2)
+    await s.open()
+    for pool in DEFAULT_POOLS:
+        await s.create_pool(pool.to_proto())
+    await s.set_default_pool("rs-4-2")
+    await s.create_user(pb.User(name="alice", created_ms=1))
+    await s.create_bucket(pb.Bucket(name="photos", owner="alice", created_ms=1))
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+def record(bucket: str, key: str, *, size: int = 3, data: bytes = b"abc", object_id: bytes = b"") -> pb.ObjectRecord:
+    """A complete inline object record, as a gateway would send it."""
+    return pb.ObjectRecord(
+        format_version=1,
+        bucket=bucket,
+        key=key,
+        size=size,
+        etag="e-" + key,
+        content_type="text/plain",
+        mtime_ns=1,
+        object_id=object_id,
+        inline_data=b"" if object_id else data,
+        is_inline=not object_id,
+    )
+
+
+TOKEN = "test-cluster-token"
+ROOT_AK = "ROOTACCESSKEY"
+ROOT_SK = "root-secret-key-0123456789"
+
+
+def meta_config(data_dir: Path, **overrides: object) -> MetaConfig:
+    values: dict[str, object] = {
+        "listen_host": "127.0.0.1",
+        "listen_port": 0,
+        "data_dir": str(data_dir),
+        "cluster_token": TOKEN,
+        "root_access_key": ROOT_AK,
+        "root_secret_key": ROOT_SK,
+        "osd_down_grace_ms": 600,
+        "heartbeat_interval_ms": 100,
+        "read_threads": 2,
+    }
+    values.update(overrides)
+    config = MetaConfig(**values)  # type: ignore[arg-type]
+    config.validate()
+    return config
+
+
+@dataclass
+class Running:
+    server: MetaServer
+    client: MetaClient
+    address: str
+    config: MetaConfig
+
+
+@pytest.fixture
+async def meta(tmp_path: Path) -> AsyncIterator[Running]:
+    """A real grpc.aio metadata server on 127.0.0.1 and a MetaClient holding the token."""
+    config = meta_config(tmp_path / "meta-server")
+    server = await start_server(config, now_ms=1)
+    address = f"127.0.0.1:{server.port}"
+    client = await MetaClient.connect(address, TOKEN)
+    try:
+        yield Running(server, client, address, config)
+    finally:
+        await client.close()
+        await server.stop(grace_s=0.5)
