@@ -50,7 +50,7 @@ def make_target(path: Path, size_bytes: int) -> None:
         os.fsync(f.fileno())
 
 
-def run_threads(threads: int, seconds: float, op: Callable[[int, int], None]) -> int:
+def run_threads(threads: int, seconds: float, op: Callable[[int, int], object]) -> int:
     """Call op(thread, i) in `threads` threads for `seconds`; total calls made."""
     counts = [0] * threads
     deadline = time.monotonic() + seconds
@@ -88,15 +88,24 @@ def engine_jobs(path: Path, seconds: float) -> list[Result]:
         dt = time.monotonic() - t0
         results.append(Result("engine put 1 MiB, 8 in flight", n / dt, n * MIB / dt / 1e6))
         t0 = time.monotonic()
-        n = run_threads(8, seconds, lambda t, i: eng.get(b"b/%d/%d" % (t, i % 64)) and None)
+        n = run_threads(8, seconds, lambda t, i: eng.get(b"b/%d/%d" % (t, i % 64)))
         dt = time.monotonic() - t0
         results.append(Result("engine get 1 MiB, 8 in flight", n / dt, n * MIB / dt / 1e6))
     return results
 
 
 def fio(path: Path, seconds: float, name: str, args: list[str]) -> Result:
-    cmd = ["fio", "--name=job", f"--filename={path}", "--direct=1", "--time_based",
-           f"--runtime={seconds}", "--group_reporting", "--output-format=json", *args]
+    cmd = [
+        "fio",
+        "--name=job",
+        f"--filename={path}",
+        "--direct=1",
+        "--time_based",
+        f"--runtime={seconds}",
+        "--group_reporting",
+        "--output-format=json",
+        *args,
+    ]
     out = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
     job = out["jobs"][0]
     side = job["write"] if job["write"]["io_bytes"] > 0 else job["read"]
@@ -106,15 +115,35 @@ def fio(path: Path, seconds: float, name: str, args: list[str]) -> Result:
 def fio_jobs(path: Path, seconds: float, size_bytes: int) -> list[Result]:
     size = f"--size={size_bytes}"
     return [
-        fio(path, seconds, "fio 4 KiB write + fdatasync, QD1",
-            ["--rw=write", "--bs=4k", "--ioengine=psync", "--fdatasync=1", size]),
-        fio(path, seconds, "fio 1 MiB write + fdatasync, 8 jobs",
-            ["--rw=write", "--bs=1M", "--ioengine=psync", "--fdatasync=1", "--numjobs=8",
-             f"--size={size_bytes // 8}", f"--offset_increment={size_bytes // 8}"]),
-        fio(path, seconds, "fio 1 MiB seq write, no flush, QD8",
-            ["--rw=write", "--bs=1M", "--ioengine=libaio", "--iodepth=8", size]),
-        fio(path, seconds, "fio 1 MiB seq read, QD8",
-            ["--rw=read", "--bs=1M", "--ioengine=libaio", "--iodepth=8", size]),
+        fio(
+            path,
+            seconds,
+            "fio 4 KiB write + fdatasync, QD1",
+            ["--rw=write", "--bs=4k", "--ioengine=psync", "--fdatasync=1", size],
+        ),
+        fio(
+            path,
+            seconds,
+            "fio 1 MiB write + fdatasync, 8 jobs",
+            [
+                "--rw=write",
+                "--bs=1M",
+                "--ioengine=psync",
+                "--fdatasync=1",
+                "--numjobs=8",
+                f"--size={size_bytes // 8}",
+                f"--offset_increment={size_bytes // 8}",
+            ],
+        ),
+        fio(
+            path,
+            seconds,
+            "fio 1 MiB seq write, no flush, QD8",
+            ["--rw=write", "--bs=1M", "--ioengine=libaio", "--iodepth=8", size],
+        ),
+        fio(
+            path, seconds, "fio 1 MiB seq read, QD8", ["--rw=read", "--bs=1M", "--ioengine=libaio", "--iodepth=8", size]
+        ),
     ]
 
 
@@ -155,8 +184,10 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     load = os.getloadavg()
-    print(f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, "
-          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n")
+    print(
+        f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, "
+        f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n"
+    )
     print(table(results))
 
 

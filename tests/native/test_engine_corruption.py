@@ -10,6 +10,7 @@ import mmap
 import os
 
 import pytest
+
 from objectio.native.engine import BLOCK_BYTES, CHUNK_BYTES, CorruptionError, Engine
 
 

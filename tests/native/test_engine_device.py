@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from enginetest import CLUSTER_ID
+
 from objectio.native.engine import DeviceBusyError, Engine
 
 MIB = 1 << 20
@@ -37,8 +38,9 @@ def loop_device(tmp_path: Path) -> Iterator[str]:
     with open(backing, "wb") as f:
         f.truncate(64 * MIB)
     try:
-        dev = subprocess.run(["losetup", "--find", "--show", str(backing)], check=True,
-                             capture_output=True, text=True).stdout.strip()
+        dev = subprocess.run(
+            ["losetup", "--find", "--show", str(backing)], check=True, capture_output=True, text=True
+        ).stdout.strip()
     except subprocess.CalledProcessError as exc:
         print(f"skipping: losetup failed: {exc.stderr}")
         pytest.skip(f"losetup failed: {exc.stderr}")
@@ -108,8 +110,7 @@ def test_format_refuses_ext4_file_unless_forced(tmp_path: Path) -> None:
         assert eng.get(b"k") == b"v"
 
 
-@pytest.mark.parametrize("offset,magic", [(510, b"\x55\xaa"), (512, b"EFI PART"), (0, b"XFSB"),
-                                          (65600, b"_BHRfS_M")])
+@pytest.mark.parametrize("offset,magic", [(510, b"\x55\xaa"), (512, b"EFI PART"), (0, b"XFSB"), (65600, b"_BHRfS_M")])
 def test_format_refuses_other_signatures(tmp_path: Path, offset: int, magic: bytes) -> None:
     path = tmp_path / "sig.img"
     with open(path, "wb") as f:

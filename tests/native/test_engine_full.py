@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from enginetest import make_image
+
 from objectio.native.engine import Engine, NoSpaceError
 
 MIB = 1 << 20

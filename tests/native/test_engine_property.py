@@ -13,6 +13,7 @@ import pytest
 from enginetest import make_image
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from objectio.native.engine import Engine, NotFoundError
 
 KEYS = st.binary(min_size=1, max_size=12).map(lambda b: b"p/" + b) | st.sampled_from([b"p/a", b"p/b", b"q"])
@@ -80,8 +81,12 @@ def run_ops(image: str, ops: list[tuple[str, bytes, int, bytes]]) -> None:
         eng.close()
 
 
-@settings(derandomize=True, max_examples=120, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    derandomize=True,
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(ops=st.lists(OPS, max_size=60))
 def test_engine_matches_dict_model(tmp_path: Path, ops: list[tuple[str, bytes, int, bytes]]) -> None:
     image = make_image(tmp_path / "prop.img", 16 << 20)
