@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 
-from objectio.native.engine import Engine, EngineStats
+from objectio.native.engine import ClosedError, Engine, EngineStats
 
 
 def test_concurrent_puts_group_commit(image: str) -> None:
@@ -109,3 +109,30 @@ def test_concurrent_put_many_and_delete(image: str) -> None:
         keys = {i.key for i in eng.scan(limit=10000)}
         assert keys == {b"b%d/%d/%d" % (t, r, i) for t in range(6) for r in range(10) for i in range(1, 20, 2)}
         assert eng.stats().object_count == len(keys)
+
+
+def test_close_waits_for_calls_in_flight(image: str) -> None:
+    eng = Engine.open(image)
+    eng.put(b"k", os.urandom(300000))
+    outcomes: list[str] = []
+    start = threading.Barrier(5)
+
+    def reader() -> None:
+        start.wait()
+        try:
+            while True:
+                eng.get(b"k")
+                eng.put(b"w%d" % threading.get_ident(), b"x")
+        except ClosedError:
+            outcomes.append("closed")
+        except BaseException as exc:
+            outcomes.append(repr(exc))
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for t in threads:
+        t.start()
+    start.wait()
+    eng.close()
+    for t in threads:
+        t.join()
+    assert outcomes == ["closed"] * 4
