@@ -29,7 +29,7 @@ def test_limits_come_from_c() -> None:
     assert E.INFLIGHT_WRITERS_MAX > 0 and E.WAL_BYTES_MAX >= E.WAL_BYTES_MIN
 
 
-@pytest.mark.parametrize("size", [0, 1, 7, 8, 9, 63, 64, 4095, 4096, 65537, 1 << 20])
+@pytest.mark.parametrize("size", [0, 1, 7, 8, 9, 63, 64, 3071, 3072, 3073, 4095, 4096, 6151, 65537, 1 << 20])
 def test_crc32c_hardware_and_software_agree(size: int) -> None:
     data = os.urandom(size)
     sw = E.crc32c_software(data)
