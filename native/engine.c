@@ -193,11 +193,13 @@ static void leader_run(oio_engine *e) {
     free(flat);
     int want_ckpt = rc == OIO_OK && checkpoint_wanted(e);
     pthread_mutex_lock(&e->commit_mu);
-    for (commit_req *r = batch; r; r = r->next) {
+    for (commit_req *r = batch; r;) {
+        commit_req *next = r->next; /* r may return (and vanish) once done is set */
         r->rc = rc;
         r->done = 1;
+        pthread_cond_signal(&r->cv);
+        r = next;
     }
-    pthread_cond_broadcast(&e->commit_cv);
     if (want_ckpt) { /* followers are released; new writers queue meanwhile */
         pthread_mutex_unlock(&e->commit_mu);
         checkpoint(e);
@@ -205,9 +207,18 @@ static void leader_run(oio_engine *e) {
     }
 }
 
+/* Leader role just released (commit_mu held): wake the oldest queued writer
+ * to lead the next group, and any sync()/close() waiting for the role.  Only
+ * one writer wakes, so a finished group causes no thundering herd. */
+static void leader_handoff(oio_engine *e) {
+    assert(!e->leader_busy);
+    if (e->queue_head != NULL) pthread_cond_signal(&e->queue_head->cv);
+    pthread_cond_broadcast(&e->commit_cv);
+}
+
 int engine_commit(oio_engine *e, oio_walrec **recs, uint64_t count) {
     assert(e != NULL && recs != NULL && count > 0);
-    commit_req me = {recs, count, 0, OIO_OK, NULL};
+    commit_req me = {recs, count, 0, OIO_OK, NULL, PTHREAD_COND_INITIALIZER};
     pthread_mutex_lock(&e->commit_mu);
     if (e->failed) {
         pthread_mutex_unlock(&e->commit_mu);
@@ -217,15 +228,16 @@ int engine_commit(oio_engine *e, oio_walrec **recs, uint64_t count) {
     e->queue_tail = &me;
     while (!me.done) {
         if (e->leader_busy) {
-            pthread_cond_wait(&e->commit_cv, &e->commit_mu);
+            pthread_cond_wait(&me.cv, &e->commit_mu);
             continue;
         }
         e->leader_busy = 1;
         leader_run(e);
         e->leader_busy = 0;
-        pthread_cond_broadcast(&e->commit_cv);
+        leader_handoff(e);
     }
     pthread_mutex_unlock(&e->commit_mu);
+    pthread_cond_destroy(&me.cv);
     return me.rc;
 }
 
@@ -240,13 +252,13 @@ static void leader_release(oio_engine *e) {
     pthread_mutex_lock(&e->commit_mu);
     assert(e->leader_busy);
     e->leader_busy = 0;
-    pthread_cond_broadcast(&e->commit_cv);
+    leader_handoff(e);
     pthread_mutex_unlock(&e->commit_mu);
 }
 
 void engine_writer_enter(oio_engine *e) {
     pthread_mutex_lock(&e->commit_mu);
-    while (e->writers >= OIO_INFLIGHT_WRITERS_MAX) pthread_cond_wait(&e->commit_cv, &e->commit_mu);
+    while (e->writers >= OIO_INFLIGHT_WRITERS_MAX) pthread_cond_wait(&e->writers_cv, &e->commit_mu);
     e->writers++;
     pthread_mutex_unlock(&e->commit_mu);
 }
@@ -254,8 +266,7 @@ void engine_writer_enter(oio_engine *e) {
 void engine_writer_exit(oio_engine *e) {
     pthread_mutex_lock(&e->commit_mu);
     assert(e->writers > 0);
-    e->writers--;
-    pthread_cond_broadcast(&e->commit_cv);
+    if (e->writers-- == OIO_INFLIGHT_WRITERS_MAX) pthread_cond_signal(&e->writers_cv);
     pthread_mutex_unlock(&e->commit_mu);
 }
 
@@ -377,6 +388,7 @@ static void engine_free(oio_engine *e) {
     pthread_mutex_destroy(&e->index_mu);
     pthread_mutex_destroy(&e->commit_mu);
     pthread_cond_destroy(&e->commit_cv);
+    pthread_cond_destroy(&e->writers_cv);
     pthread_mutex_destroy(&e->life_mu);
     pthread_cond_destroy(&e->life_cv);
     free(e);
@@ -421,6 +433,7 @@ int oio_open(const char *path, const oio_open_opts *opts, oio_engine **out) {
     pthread_mutex_init(&e->index_mu, NULL);
     pthread_mutex_init(&e->commit_mu, NULL);
     pthread_cond_init(&e->commit_cv, NULL);
+    pthread_cond_init(&e->writers_cv, NULL);
     pthread_mutex_init(&e->life_mu, NULL);
     pthread_cond_init(&e->life_cv, NULL);
     int rc = engine_setup(e, path, opts);

@@ -234,6 +234,7 @@ typedef struct commit_req {
     int done;
     int rc;
     struct commit_req *next;
+    pthread_cond_t cv; /* signalled when done, or when it should lead */
 } commit_req;
 
 struct oio_engine {
@@ -247,7 +248,8 @@ struct oio_engine {
     uint64_t cache_capacity_bytes;
     pthread_mutex_t index_mu;   /* bt, object_count */
     pthread_mutex_t commit_mu;  /* queue, leader_busy, writers, counters */
-    pthread_cond_t commit_cv;
+    pthread_cond_t commit_cv;   /* sync()/close() waiting for the leader role */
+    pthread_cond_t writers_cv;  /* writers waiting for an inflight slot */
     commit_req *queue_head, *queue_tail;
     int leader_busy;
     uint32_t writers;
