@@ -7,7 +7,9 @@
  *   1. put: allocate a contiguous extent (never one freed by a record that
  *      is not yet durably replaced), write header + data with one pwrite.
  *   2. Queue the WAL record(s) and wait.  The first waiter finding no
- *      leader becomes leader: it takes every queued record, writes them as
+ *      leader becomes leader: it waits (at most
+ *      OIO_GROUP_COMMIT_GATHER_US_MAX) for puts still writing their data
+ *      to queue too, then takes every queued record, writes them as
  *      frames, issues ONE flush for all of them (group commit), applies
  *      them to the B-tree in log order, and wakes the followers.  Only then
  *      do calls return: data, WAL record and index change are durable.
@@ -47,6 +49,7 @@
  * the keys under it (OIO_CORRUPT); its block is never reused.
  */
 #include <stdlib.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -216,10 +219,44 @@ static void leader_handoff(oio_engine *e) {
     pthread_cond_broadcast(&e->commit_cv);
 }
 
-int engine_commit(oio_engine *e, oio_walrec **recs, uint64_t count) {
+/* A put is writing its data; the next leader may wait for it (gather). */
+void engine_writing_begin(oio_engine *e) {
+    pthread_mutex_lock(&e->commit_mu);
+    e->writing++;
+    pthread_mutex_unlock(&e->commit_mu);
+}
+
+static void writing_end_locked(oio_engine *e) {
+    assert(e->writing > 0);
+    if (--e->writing == 0) pthread_cond_signal(&e->gather_cv);
+}
+
+void engine_writing_abort(oio_engine *e) {
+    pthread_mutex_lock(&e->commit_mu);
+    writing_end_locked(e);
+    pthread_mutex_unlock(&e->commit_mu);
+}
+
+/* Leader, before taking the queue: let puts that are still writing their data
+ * join this group rather than pay for a flush of their own (commit_mu held). */
+static void leader_gather(oio_engine *e) {
+    if (e->writing == 0) return;
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_nsec += OIO_GROUP_COMMIT_GATHER_US_MAX * 1000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    while (e->writing > 0)
+        if (pthread_cond_timedwait(&e->gather_cv, &e->commit_mu, &deadline) != 0) break;
+}
+
+int engine_commit(oio_engine *e, oio_walrec **recs, uint64_t count, int was_writing) {
     assert(e != NULL && recs != NULL && count > 0);
     commit_req me = {recs, count, 0, OIO_OK, NULL, PTHREAD_COND_INITIALIZER};
     pthread_mutex_lock(&e->commit_mu);
+    if (was_writing) writing_end_locked(e);
     if (e->failed) {
         pthread_mutex_unlock(&e->commit_mu);
         return OIO_EIO;
@@ -232,6 +269,7 @@ int engine_commit(oio_engine *e, oio_walrec **recs, uint64_t count) {
             continue;
         }
         e->leader_busy = 1;
+        leader_gather(e);
         leader_run(e);
         e->leader_busy = 0;
         leader_handoff(e);
@@ -378,6 +416,15 @@ static int recover(oio_engine *e) {
 }
 
 /* ---- open / close ------------------------------------------------------ */
+static int gather_cv_init(pthread_cond_t *cv) {
+    pthread_condattr_t attr;
+    int rc = pthread_condattr_init(&attr);
+    if (rc == 0) rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    if (rc == 0) rc = pthread_cond_init(cv, &attr);
+    pthread_condattr_destroy(&attr);
+    return rc;
+}
+
 static void engine_free(oio_engine *e) {
     bt_destroy(&e->bt);
     if (e->alloc.bits) alloc_destroy(&e->alloc);
@@ -389,6 +436,7 @@ static void engine_free(oio_engine *e) {
     pthread_mutex_destroy(&e->commit_mu);
     pthread_cond_destroy(&e->commit_cv);
     pthread_cond_destroy(&e->writers_cv);
+    pthread_cond_destroy(&e->gather_cv);
     pthread_mutex_destroy(&e->life_mu);
     pthread_cond_destroy(&e->life_cv);
     free(e);
@@ -430,12 +478,13 @@ int oio_open(const char *path, const oio_open_opts *opts, oio_engine **out) {
     if (e == NULL) return OIO_NOMEM;
     e->dev.fd = -1;
     e->cache_capacity_bytes = cache;
-    pthread_mutex_init(&e->index_mu, NULL);
-    pthread_mutex_init(&e->commit_mu, NULL);
-    pthread_cond_init(&e->commit_cv, NULL);
-    pthread_cond_init(&e->writers_cv, NULL);
-    pthread_mutex_init(&e->life_mu, NULL);
-    pthread_cond_init(&e->life_cv, NULL);
+    if (pthread_mutex_init(&e->index_mu, NULL) != 0 || pthread_mutex_init(&e->commit_mu, NULL) != 0 ||
+        pthread_cond_init(&e->commit_cv, NULL) != 0 || pthread_cond_init(&e->writers_cv, NULL) != 0 ||
+        gather_cv_init(&e->gather_cv) != 0 ||
+        pthread_mutex_init(&e->life_mu, NULL) != 0 || pthread_cond_init(&e->life_cv, NULL) != 0) {
+        free(e); /* Linux never fails these with NULL attributes; nothing to destroy */
+        return OIO_NOMEM;
+    }
     int rc = engine_setup(e, path, opts);
     if (rc == OIO_OK) rc = recover(e);
     if (rc != OIO_OK) {

@@ -37,6 +37,8 @@
 #define OIO_CACHE_BYTES_DEFAULT (64u << 20)  /* ARC capacity default         */
 #define OIO_CACHE_BYTES_MIN (256u << 10)     /* ARC capacity floor           */
 #define OIO_INFLIGHT_WRITERS_MAX 256      /* concurrent put/delete callers   */
+#define OIO_GROUP_COMMIT_GATHER_US_MAX 300 /* leader waits for writers still
+                                              writing data, at most this long */
 #define OIO_PUT_MANY_ITEMS_MAX 4096       /* records in one put_many call    */
 #define OIO_SCAN_LIMIT_MAX 10000          /* records returned by one scan    */
 #define OIO_DEVICE_BYTES_MIN (8u << 20)   /* smallest device format accepts  */

@@ -250,6 +250,8 @@ struct oio_engine {
     pthread_mutex_t commit_mu;  /* queue, leader_busy, writers, counters */
     pthread_cond_t commit_cv;   /* sync()/close() waiting for the leader role */
     pthread_cond_t writers_cv;  /* writers waiting for an inflight slot */
+    pthread_cond_t gather_cv;   /* leader waiting for data writers to queue */
+    uint32_t writing;           /* puts writing data, not yet queued */
     commit_req *queue_head, *queue_tail;
     int leader_busy;
     uint32_t writers;
@@ -264,7 +266,9 @@ struct oio_engine {
     uint64_t group_commits, group_commit_records, flushes, checkpoints, replayed_records;
 };
 
-int engine_commit(oio_engine *e, oio_walrec **recs, uint64_t count);
+int engine_commit(oio_engine *e, oio_walrec **recs, uint64_t count, int was_writing);
+void engine_writing_begin(oio_engine *e);
+void engine_writing_abort(oio_engine *e);
 void engine_extent_free(oio_engine *e, uint64_t blk, uint32_t length);
 int engine_call_enter(oio_engine *e);
 void engine_call_exit(oio_engine *e);

@@ -77,12 +77,14 @@ static int put_items(oio_engine *e, const oio_put_item *items, uint32_t count, o
     oio_walrec **ptrs = calloc(count, sizeof(*ptrs));
     int rc = recs == NULL || ptrs == NULL ? OIO_NOMEM : OIO_OK;
     uint32_t written = 0;
+    if (rc == OIO_OK) engine_writing_begin(e);
     for (; rc == OIO_OK && written < count; written++) {
         rc = extent_write(e, &items[written], &recs[written]);
         ptrs[written] = &recs[written];
         if (rc != OIO_OK) break;
     }
-    if (rc == OIO_OK) rc = engine_commit(e, ptrs, count);
+    if (rc == OIO_OK) rc = engine_commit(e, ptrs, count, 1);
+    else if (recs != NULL && ptrs != NULL) engine_writing_abort(e);
     if (rc == OIO_OK) {
         for (uint32_t i = 0; i < count; i++) info_from_put(&items[i], &recs[i], &out[i]);
     } else if (!e->failed) { /* nothing was logged: the extents are still ours */
@@ -137,7 +139,7 @@ int oio_delete(oio_engine *e, const uint8_t *key, uint32_t key_len) {
         memcpy(r.key, key, key_len);
         oio_walrec *p = &r;
         engine_writer_enter(e);
-        rc = engine_commit(e, &p, 1);
+        rc = engine_commit(e, &p, 1, 0);
         engine_writer_exit(e);
         if (rc == OIO_OK) rc = r.result;
     }
