@@ -308,8 +308,12 @@ class Engine:
         size = _GET_GUESS_BYTES if length is None else min(length, EXTENT_BYTES_MAX)
         n = ffi.new("uint64_t *")
         while True:
-            buf = _new_uncleared("uint8_t[]", max(size, 1))
-            rc = self._call("get", lib.oio_get, key, len(key), offset, want, buf, size, n)
+            # 4 KiB aligned, with room to the next block boundary: the engine can then read
+            # straight into it instead of through a bounce buffer
+            cap = (size + 2 * BLOCK_BYTES - 1) // BLOCK_BYTES * BLOCK_BYTES
+            raw = _new_uncleared("uint8_t[]", cap + BLOCK_BYTES)
+            buf = raw + (-int(ffi.cast("uintptr_t", raw)) % BLOCK_BYTES)
+            rc = self._call("get", lib.oio_get, key, len(key), offset, want, buf, cap, n)
             if rc != lib.OIO_RANGE:
                 break
             size = int(n[0])  # the record is larger than the guess: the C side says how large

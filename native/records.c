@@ -180,8 +180,11 @@ static int read_head(oio_engine *e, const oio_leafval *v, uint8_t *buf, oio_xhdr
 }
 
 /* Copy bytes [off, off+n) of record v into out, verifying what is read. */
-static int read_range(oio_engine *e, const oio_leafval *v, uint64_t off, uint64_t n, uint8_t *out, int use_cache,
-                      oio_xhdr *h) {
+/* out has room for out_cap bytes; when it is 4 KiB aligned, the range starts a
+ * chunk and out_cap covers the whole chunks, the data is read straight into it
+ * (no bounce copy).  On any error out's contents are undefined. */
+static int read_range(oio_engine *e, const oio_leafval *v, uint64_t off, uint64_t n, uint8_t *out,
+                      uint64_t out_cap, int use_cache, oio_xhdr *h) {
     uint8_t *head = oio_buf_alloc(OIO_CACHE_RECORD_BYTES_MAX);
     if (head == NULL) return OIO_NOMEM;
     int whole = 0;
@@ -193,6 +196,10 @@ static int read_range(oio_engine *e, const oio_leafval *v, uint64_t off, uint64_
     uint64_t start = (uint64_t)c0 * OIO_CHUNK_BYTES;
     uint64_t end = (uint64_t)(c1 + 1) * OIO_CHUNK_BYTES < v->length ? (uint64_t)(c1 + 1) * OIO_CHUNK_BYTES : v->length;
     uint64_t nbytes = oio_round_up(end - start, OIO_BLOCK_BYTES);
+    if (off == start && (uintptr_t)out % OIO_BLOCK_BYTES == 0 && out_cap >= nbytes) {
+        rc = e->io->pread(e->io, out, nbytes, (v->extent_blk + 1) * OIO_BLOCK_BYTES + start);
+        return rc == OIO_OK ? extent_check_chunks(h, out, c0, c1) : rc;
+    }
     uint8_t *data = oio_buf_alloc(nbytes);
     if (data == NULL) return OIO_NOMEM;
     rc = e->io->pread(e->io, data, nbytes, (v->extent_blk + 1) * OIO_BLOCK_BYTES + start);
@@ -234,7 +241,7 @@ static int get_fn(oio_engine *e, const oio_leafval *v, void *ctx) {
     uint64_t n = v->length - g->offset < g->length ? v->length - g->offset : g->length;
     *g->len_out = n;
     if (n > g->buf_len) return OIO_RANGE;
-    return read_range(e, v, g->offset, n, g->buf, 1, &g->h);
+    return read_range(e, v, g->offset, n, g->buf, g->buf_len, 1, &g->h);
 }
 
 int oio_get(oio_engine *e, const uint8_t *key, uint32_t key_len, uint64_t offset, uint64_t length, uint8_t *buf,
@@ -310,7 +317,7 @@ static int verify_fn(oio_engine *e, const oio_leafval *v, void *ctx) {
     oio_xhdr *h = ctx;
     uint8_t *data = malloc(v->length ? v->length : 1);
     if (data == NULL) return OIO_NOMEM;
-    int rc = read_range(e, v, 0, v->length, data, 0, h);
+    int rc = read_range(e, v, 0, v->length, data, v->length, 0, h);
     if (rc == OIO_OK && oio_crc32c(0, data, v->length) != v->data_crc) rc = OIO_CORRUPT;
     free(data);
     return rc;
