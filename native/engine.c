@@ -365,7 +365,7 @@ static int replay_collect(void *ctx, const oio_walrec *rec) {
 static int replay_check_data(oio_engine *e, const oio_walrec *r) {
     uint64_t nblk = extent_blocks(r->length);
     if (!alloc_contains(&e->alloc, r->extent_blk, nblk)) return OIO_CORRUPT;
-    uint8_t *buf = oio_buf_alloc(nblk * OIO_BLOCK_BYTES);
+    uint8_t *buf = bufpool_get(&e->pool, nblk * OIO_BLOCK_BYTES);
     if (buf == NULL) return OIO_NOMEM;
     oio_xhdr *h = malloc(sizeof(*h));
     int rc = h == NULL ? OIO_NOMEM : e->io->pread(e->io, buf, nblk * OIO_BLOCK_BYTES, r->extent_blk * OIO_BLOCK_BYTES);
@@ -374,7 +374,7 @@ static int replay_check_data(oio_engine *e, const oio_walrec *r) {
         rc = OIO_CORRUPT;
     if (rc == OIO_OK && h->chunk_count > 0) rc = extent_check_chunks(h, buf + OIO_BLOCK_BYTES, 0, h->chunk_count - 1);
     free(h);
-    oio_buf_free(buf);
+    bufpool_put(&e->pool, buf);
     return rc;
 }
 
@@ -430,6 +430,7 @@ static void engine_free(oio_engine *e) {
     if (e->alloc.bits) alloc_destroy(&e->alloc);
     arc_destroy(e->arc);
     oio_buf_free(e->wal.frame_buf);
+    bufpool_destroy(&e->pool);
     if (e->io) e->io->destroy(e->io);
     dev_close(&e->dev);
     pthread_mutex_destroy(&e->index_mu);
@@ -480,7 +481,7 @@ int oio_open(const char *path, const oio_open_opts *opts, oio_engine **out) {
     e->cache_capacity_bytes = cache;
     if (pthread_mutex_init(&e->index_mu, NULL) != 0 || pthread_mutex_init(&e->commit_mu, NULL) != 0 ||
         pthread_cond_init(&e->commit_cv, NULL) != 0 || pthread_cond_init(&e->writers_cv, NULL) != 0 ||
-        gather_cv_init(&e->gather_cv) != 0 ||
+        gather_cv_init(&e->gather_cv) != 0 || bufpool_init(&e->pool) != OIO_OK ||
         pthread_mutex_init(&e->life_mu, NULL) != 0 || pthread_cond_init(&e->life_cv, NULL) != 0) {
         free(e); /* Linux never fails these with NULL attributes; nothing to destroy */
         return OIO_NOMEM;

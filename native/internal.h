@@ -54,6 +54,19 @@ int io_posix_create(int fd, oio_io **out);
 int io_fault_create(oio_io *inner, uint64_t seed, uint64_t cut_after_ops, oio_io **out);
 int io_fault_cut(oio_io *io);      /* simulate power loss now              */
 
+/* ---- bufpool.c: recycled aligned I/O buffers ----------------------------- */
+#define BUFPOOL_SLOTS 64u
+typedef struct oio_bufpool {
+    pthread_mutex_t mu;
+    void *bufs[BUFPOOL_SLOTS];
+    uint32_t count;
+    uint64_t bytes;
+} oio_bufpool;
+int bufpool_init(oio_bufpool *p);
+void bufpool_destroy(oio_bufpool *p);
+void *bufpool_get(oio_bufpool *p, uint64_t len); /* 4 KiB aligned, not zeroed */
+void bufpool_put(oio_bufpool *p, void *buf);
+
 /* ---- device.c ---------------------------------------------------------- */
 typedef struct oio_device {
     int fd;
@@ -245,6 +258,7 @@ struct oio_engine {
     oio_arc *arc;
     oio_btree bt;
     oio_wal wal;
+    oio_bufpool pool;
     uint64_t cache_capacity_bytes;
     pthread_mutex_t index_mu;   /* bt, object_count */
     pthread_mutex_t commit_mu;  /* queue, leader_busy, writers, counters */
