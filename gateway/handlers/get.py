@@ -6,6 +6,7 @@ from __future__ import annotations
 from objectio.gateway import checksums, conditionals, errors, ranges
 from objectio.gateway.backend import ObjectInfo
 from objectio.gateway.context import Context
+from objectio.gateway.handlers.multipart import PART_NUMBER_MAX
 from objectio.gateway.http import Response, http_date, quote_etag
 
 # GET query parameters that override a response header (S3 "response-*" overrides).
@@ -34,7 +35,6 @@ def object_headers(info: ObjectInfo, *, with_checksums: bool) -> dict[str, str]:
     return headers
 
 
-PART_NUMBER_MAX = 10000
 PARTS_COUNT_HEADER = "x-amz-mp-parts-count"
 
 
