@@ -150,6 +150,19 @@ def _canonical_component(raw: str) -> str:
     return uri_encode(unquote(raw), keep_slash=False)
 
 
+def canonical_query_candidates(raw_query: str, *, drop_signature: bool) -> list[str]:
+    """The AWS-normalised canonical query, then (if different) the parameters sorted as sent:
+    some signers use the query string as it appears in the URL without re-encoding it."""
+    normalised = canonical_query(raw_query, drop_signature=drop_signature)
+    pairs = sorted(
+        (name, value)
+        for name, _, value in (part.partition("=") for part in raw_query.split("&") if part)
+        if not (drop_signature and name == "X-Amz-Signature")
+    )
+    as_sent = "&".join(f"{n}={v}" for n, v in pairs)
+    return [normalised] if as_sent == normalised else [normalised, as_sent]
+
+
 def canonical_query(raw_query: str, *, drop_signature: bool) -> str:
     pairs: list[tuple[str, str]] = []
     for part in raw_query.split("&"):
