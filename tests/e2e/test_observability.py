@@ -175,7 +175,11 @@ def test_prometheus_scrapes_every_daemon(observed: AllInOne, tmp_path: Path) -> 
             return float(result[0]["value"][1]) if result else 0.0
 
         for query in queries:
-            wait_for(f"Prometheus query {query} > 0 (log: {tmp_path / 'prometheus.log'})", lambda q=query: value(q) > 0)
+
+            def positive(query: str = query) -> bool:
+                return value(query) > 0
+
+            wait_for(f"Prometheus query {query} > 0 (log: {tmp_path / 'prometheus.log'})", positive)
     finally:
         server.terminate()
         try:

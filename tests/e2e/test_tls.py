@@ -62,4 +62,4 @@ def test_grpc_needs_tls(tls_cluster: AllInOne) -> None:
             assert health_pb2_grpc.HealthStub(channel).Check(check, timeout=5).status == 1  # SERVING
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel, pytest.raises(grpc.RpcError) as failure:
             health_pb2_grpc.HealthStub(channel).Check(check, timeout=3)
-        assert failure.value.code() == grpc.StatusCode.UNAVAILABLE  # type: ignore[attr-defined]
+        assert failure.value.code() == grpc.StatusCode.UNAVAILABLE
