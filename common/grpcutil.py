@@ -184,8 +184,12 @@ def _timed_like(handler: Any, method: str, finished: Callable[[str, float, bool]
         async def timed_stream(request: Any, context: aio.ServicerContext[Any, Any]) -> Any:
             started, failed = time.perf_counter(), True
             try:
-                async for reply in behaviour(request, context):
-                    yield reply
+                replies = behaviour(request, context)
+                if hasattr(replies, "__aiter__"):  # an async generator
+                    async for reply in replies:
+                        yield reply
+                else:  # a coroutine that answers with context.write()
+                    await replies
                 failed = False
             finally:
                 finished(method, started, failed)
