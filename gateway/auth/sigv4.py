@@ -30,6 +30,7 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 SHA256_HEX_RE = re.compile(r"^[0-9a-f]{64}$")
 AMZ_DATE_RE = re.compile(r"^\d{8}T\d{6}Z$")
 SIGNATURE_RE = re.compile(r"^[0-9a-f]{64}$")
+PLAIN_PATH_RE = re.compile(r"^[A-Za-z0-9\-_.~/]*$")
 UNRESERVED = "-_.~"  # plus ASCII letters and digits, which quote() never escapes
 
 
@@ -137,6 +138,8 @@ def uri_encode(text: str, *, keep_slash: bool) -> str:
 def canonical_uri_candidates(raw_path: str) -> list[str]:
     """The path as sent, and (if different) its AWS-normalised encoding: clients differ on which
     characters they escape in the request line but sign the encoding AWS defines."""
+    if PLAIN_PATH_RE.match(raw_path):
+        return [raw_path]  # nothing escaped and nothing to escape: already canonical
     normalised = uri_encode(unquote(raw_path), keep_slash=True)
     return [raw_path] if normalised == raw_path else [raw_path, normalised]
 

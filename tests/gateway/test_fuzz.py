@@ -14,7 +14,7 @@ from objectio.gateway.auth.chunked import ChunkDecoder
 from objectio.gateway.request import headers_from_scope, parse_request
 from objectio.gateway.xmlio import parse_xml
 
-FUZZ = settings(max_examples=150, deadline=None, database=None)
+FUZZ = settings(max_examples=100, deadline=None, database=None)
 
 
 def valid_body(data: bytes, sizes: list[int]) -> bytes:

@@ -300,3 +300,17 @@ def test_list_object_versions_of_an_unversioned_bucket(s3: Any, bucket: str) -> 
     assert [v["Key"] for v in rest["Versions"]] == ["b/2", "c"]
     grouped = s3.list_object_versions(Bucket=bucket, Delimiter="/")
     assert [p["Prefix"] for p in grouped["CommonPrefixes"]] == ["b/"]
+
+
+def test_rejected_put_before_the_body_keeps_the_client_working(server: Server, s3: Any, bucket: str) -> None:
+    bob = server.client(BOB)
+    for _ in range(3):
+        with pytest.raises(ClientError) as exc:
+            s3.put_object(Bucket="no-such-bucket-put", Key="k", Body=b"b" * 200_000)
+        assert error_code(exc) == "NoSuchBucket"
+        with pytest.raises(ClientError) as exc:
+            bob.put_object(Bucket=bucket, Key="k", Body=b"b" * 200_000)
+        assert error_code(exc) == "AccessDenied"
+        s3.put_object(Bucket=bucket, Key="after", Body=b"a" * 200_000)
+        assert bob.list_buckets()["Buckets"] is not None
+    assert s3.get_object(Bucket=bucket, Key="after")["Body"].read() == b"a" * 200_000

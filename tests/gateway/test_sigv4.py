@@ -169,3 +169,10 @@ async def test_unsigned_amz_headers_are_refused() -> None:
     request.headers["x-amz-meta-injected"] = "1"
     with pytest.raises(errors.AccessDenied, match="not signed"):
         await verify(request)
+
+
+def test_canonical_uri_candidates() -> None:
+    assert sigv4.canonical_uri_candidates("/bucket/plain-key_1.txt~") == ["/bucket/plain-key_1.txt~"]
+    assert sigv4.canonical_uri_candidates("/b/a%20b") == ["/b/a%20b"]
+    assert sigv4.canonical_uri_candidates("/b/a b!") == ["/b/a b!", "/b/a%20b%21"]
+    assert sigv4.canonical_uri_candidates("/b/x%2Fy") == ["/b/x%2Fy", "/b/x/y"]
