@@ -3,8 +3,11 @@ TLS between the gateway, meta and the OSDs, and nothing answers plaintext."""
 
 from __future__ import annotations
 
+import json
 import os
 import ssl
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -63,3 +66,15 @@ def test_grpc_needs_tls(tls_cluster: AllInOne) -> None:
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel, pytest.raises(grpc.RpcError) as failure:
             health_pb2_grpc.HealthStub(channel).Check(check, timeout=3)
         assert failure.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def test_cli_finds_the_ca_of_a_tls_all_in_one(tls_cluster: AllInOne) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OBJECTIO_")}
+    argv = [sys.executable, "-m", "objectio.cli.main", "--data-dir", str(tls_cluster.data_dir), "status", "--json"]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["osds_up"] == tls_cluster.osds
+    env["OBJECTIO_GRPC_TLS_CA_FILE"] = ""  # no CA: plaintext to a TLS server, unreachable
+    env["OBJECTIO_META"] = tls_cluster.meta_address
+    proc = subprocess.run([*argv[:3], "--data-dir", "/nonexistent", "status"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 4, proc.stderr  # EXIT_UNREACHABLE
