@@ -359,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         + (f"  CA file:     {cluster.ca_file} (AWS_CA_BUNDLE, OBJECTIO_GRPC_TLS_CA_FILE)\n" if args.tls else "")
         + f"  metrics:     {json.dumps(cluster.metrics_ports)}\n"
         f"  try:         AWS_ACCESS_KEY_ID={creds.access_key} AWS_SECRET_ACCESS_KEY={creds.secret_key} "
-        f"aws --endpoint-url {cluster.endpoint} s3 mb s3://demo\n"
+        + (f"AWS_CA_BUNDLE={cluster.ca_file} " if args.tls else "")
+        + f"aws --endpoint-url {cluster.endpoint} s3 mb s3://demo\n"
         f"Ctrl-C stops the cluster.",
         flush=True,
     )
