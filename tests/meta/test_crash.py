@@ -25,7 +25,7 @@ from objectio.protos import meta_pb2 as pb
 from tests.meta.conftest import TOKEN
 
 SEED = 4242
-ROUNDS = 4
+ROUNDS = 3
 WORKERS = 24
 READY_TIMEOUT_S = 30.0
 
