@@ -31,6 +31,7 @@ class Target:
     endpoint: str  # "" when unknown
     source: str  # where the address came from, for error messages
     grpc_tls_ca_file: str = ""  # "" = plaintext gRPC
+    s3_ca_file: str = ""  # CA of an all-in-one's HTTPS endpoint ("" = the system's, or AWS_CA_BUNDLE)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -73,8 +74,10 @@ def resolve(*, meta: str | None, data_dir: str | None, endpoint: str | None, env
     gateway = endpoint or env.get("OBJECTIO_ENDPOINT") or ""
     aio_ca = directory / "tls" / "ca.pem"
     aio_tls = ports.get("tls") is True and aio_ca.exists()
+    s3_ca_file = ""
     if not gateway and isinstance(ports.get("gateway"), int):
         gateway = f"{'https' if aio_tls else 'http'}://{AIO_HOST}:{ports['gateway']}"
+        s3_ca_file = str(aio_ca) if aio_tls else ""
     ca_file = env.get("OBJECTIO_GRPC_TLS_CA_FILE") or (str(aio_ca) if aio_tls else "")
     return Target(
         meta_address=address,
@@ -84,4 +87,5 @@ def resolve(*, meta: str | None, data_dir: str | None, endpoint: str | None, env
         endpoint=gateway,
         source=source,
         grpc_tls_ca_file=ca_file,
+        s3_ca_file=s3_ca_file,
     )

@@ -74,6 +74,9 @@ def test_cli_finds_the_ca_of_a_tls_all_in_one(tls_cluster: AllInOne) -> None:
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["osds_up"] == tls_cluster.osds
+    bench = [*argv[:-2], "bench", "--objects", "4", "--size", "64KiB", "--threads", "2", "--json"]
+    proc = subprocess.run(bench, capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr  # the S3 endpoint is https, verified with the same CA
     env["OBJECTIO_GRPC_TLS_CA_FILE"] = ""  # no CA: plaintext to a TLS server, unreachable
     env["OBJECTIO_META"] = tls_cluster.meta_address
     proc = subprocess.run([*argv[:3], "--data-dir", "/nonexistent", "status"], capture_output=True, text=True, env=env)
