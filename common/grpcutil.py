@@ -25,6 +25,11 @@ def channel_options() -> list[tuple[str, Any]]:
         ("grpc.http2.max_pings_without_data", 0),
         ("grpc.keepalive_permit_without_calls", 1),
         ("grpc.enable_retries", 0),
+        # A restarted daemon must be reachable again within a second or two, not after gRPC's
+        # default exponential backoff (up to two minutes).
+        ("grpc.initial_reconnect_backoff_ms", 100),
+        ("grpc.min_reconnect_backoff_ms", 100),
+        ("grpc.max_reconnect_backoff_ms", 2000),
     ]
 
 

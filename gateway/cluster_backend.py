@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator
 from objectio.common.config import load_config
 from objectio.common.grpcutil import call_metadata
 from objectio.common.placement import PlacementError, place
+from objectio.common.pools import PoolSpec
 from objectio.common.shardkey import new_object_id
 from objectio.gateway.backend import (
     AccessKey,
@@ -38,10 +39,11 @@ from objectio.gateway.backend import (
     ServiceUnavailable,
 )
 from objectio.gateway.config import GatewayConfig
+from objectio.gateway.storage.batcher import OsdBatcher
 from objectio.gateway.storage.cluster_map import ClusterView
 from objectio.gateway.storage.config import DataPathConfig
 from objectio.gateway.storage.reader import StripeReader, StripeUnreadable
-from objectio.gateway.storage.writer import QuorumLost, StripeWriter, read_exactly
+from objectio.gateway.storage.writer import QuorumLost, StripeWriter, read_exactly, write_one_stripe
 from objectio.meta.client import (
     MetaAlreadyExists,
     MetaClient,
@@ -84,6 +86,7 @@ class ClusterBackend:
         self._buckets: dict[str, tuple[float, BucketInfo]] = {}
         self._deletes = asyncio.Semaphore(config.background_deletes_max)
         self._background: set[asyncio.Task[None]] = set()
+        self.batcher = OsdBatcher(view.stub, config.cluster_token, config.osd_call_timeout_seconds)
 
     # ---- users and buckets -----------------------------------------------------------------------
 
@@ -182,7 +185,7 @@ class ClusterBackend:
             record.is_inline = True
             record.inline_data = data
             record.pool = bucket.pool
-            return await self._commit(request, record, written_osds=set())
+            return await self._commit(request, record)
         return await self._put_erasure_coded(request, bucket, head, pending)
 
     def _check_body(self, request: PutRequest, size: int, digest: bytes) -> None:
@@ -212,7 +215,14 @@ class ClusterBackend:
             pool=pool.name,
             content_type=request.content_type,
             mtime_ns=mtime_ns,
+            user_meta=request.user_meta,
+            object_size=request.content_length or 0,
+            stripe_count=pool.stripe_count(request.content_length or 0),
         )
+        buffer = head
+        more = await read_exactly(request.body, buffer, pool.stripe_data_bytes, pending)
+        if not more:
+            return await self._put_one_stripe(request, pool, object_id, osd_ids, bytes(buffer), shard_meta)
         writer = StripeWriter(
             pool=pool,
             object_id=object_id,
@@ -226,10 +236,10 @@ class ClusterBackend:
         lengths: list[int] = []
         try:
             await writer.open()
-            buffer = head
             sending: asyncio.Task[None] | None = None
             while True:
-                more = await read_exactly(request.body, buffer, pool.stripe_data_bytes, pending)
+                if len(lengths) and more:
+                    more = await read_exactly(request.body, buffer, pool.stripe_data_bytes, pending)
                 if buffer or not lengths:
                     data = bytes(buffer)
                     md5.update(data)
@@ -259,13 +269,51 @@ class ClusterBackend:
         record.object_id = object_id
         record.pool = pool.name
         record.stripes.extend(meta_pb2.StripePlacement(osd_ids=final_ids, length=n) for n in lengths)
+        return await self._commit_fragments(request, record, object_id, osd_ids)
+
+    async def _put_one_stripe(
+        self,
+        request: PutRequest,
+        pool: PoolSpec,
+        object_id: bytes,
+        osd_ids: list[int],
+        data: bytes,
+        shard_meta: osd_pb2.ShardMeta,
+    ) -> ObjectInfo:
+        """An object that fits one stripe: fragments go out through the per-OSD batcher."""
+        digest = hashlib.md5(data, usedforsecurity=False).digest()
+        self._check_body(request, len(data), digest)
+        shard_meta.object_size = len(data)
+        shard_meta.stripe_count = 1
+        shard_meta.etag = digest.hex()
         try:
-            return await self._commit(request, record, written_osds=set(osd_ids))
-        except BaseException:
+            final_ids = await write_one_stripe(
+                self.batcher, pool=pool, object_id=object_id, osd_ids=osd_ids, data=data, meta=shard_meta
+            )
+        except QuorumLost as exc:
+            self._delete_fragments_later(object_id, set(osd_ids))
+            raise ServiceUnavailable(f"PUT {request.bucket}/{request.key}: {exc}") from exc
+        record = self._record(request, len(data), digest.hex())
+        record.mtime_ns = shard_meta.mtime_ns
+        record.object_id = object_id
+        record.pool = pool.name
+        record.stripes.append(meta_pb2.StripePlacement(osd_ids=final_ids, length=len(data)))
+        return await self._commit_fragments(request, record, object_id, osd_ids)
+
+    async def _commit_fragments(
+        self, request: PutRequest, record: meta_pb2.ObjectRecord, object_id: bytes, osd_ids: list[int]
+    ) -> ObjectInfo:
+        try:
+            return await self._commit(request, record)
+        except (PreconditionFailed, BucketNotFound):
+            # Meta definitely refused the record: its fragments are garbage now.
             self._delete_fragments_later(object_id, set(osd_ids))
             raise
+        # Any other failure (meta unreachable, timeout, cancellation) leaves it unknown whether the
+        # record was committed before the answer was lost: the fragments stay, and the OSDs'
+        # orphan collector reclaims them only once meta confirms no record points to them.
 
-    async def _commit(self, request: PutRequest, record: meta_pb2.ObjectRecord, written_osds: set[int]) -> ObjectInfo:
+    async def _commit(self, request: PutRequest, record: meta_pb2.ObjectRecord) -> ObjectInfo:
         try:
             reply = await self.meta.put_object(record, if_none_match=request.if_none_match_star)
         except MetaPreconditionFailed as exc:
@@ -304,6 +352,7 @@ class ClusterBackend:
             pool=pool,
             record=record,
             stubs=self.view.stub,
+            batcher=self.batcher,
             token=self.config.cluster_token,
             timeout_seconds=self.config.osd_call_timeout_seconds,
         )

@@ -16,6 +16,7 @@ from grpc import aio
 from objectio.common.grpcutil import channel_options
 from objectio.common.placement import Candidate
 from objectio.common.pools import PoolError, PoolSpec
+from objectio.meta.client import MetaError
 from objectio.protos import meta_pb2, osd_pb2_grpc
 
 log = logging.getLogger("objectio.gateway.cluster_map")
@@ -32,6 +33,7 @@ class ClusterView:
         self._stubs: dict[int, osd_pb2_grpc.OsdServiceStub] = {}
         self._task: asyncio.Task[None] | None = None
         self._updated = asyncio.Event()
+        self._retired: set[asyncio.Future[None]] = set()
 
     def apply(self, cluster_map: meta_pb2.ClusterMap) -> None:
         if cluster_map.epoch < self.map.epoch:
@@ -42,9 +44,20 @@ class ClusterView:
                 pools[pb.name] = self.pools[pb.name] if pb.name in self.pools else PoolSpec.from_proto(pb)
             except PoolError as exc:
                 log.error("ignoring invalid pool in cluster map: %s", exc)
+        revived = {
+            osd.address
+            for osd in cluster_map.osds
+            if osd.up == meta_pb2.OSD_UP
+            and (old := self.osd(osd.id)) is not None
+            and (old.up != meta_pb2.OSD_UP or old.registered_ms != osd.registered_ms)
+        }
         self.map = cluster_map
         self.pools = pools
         self._stubs = {}
+        for address in revived:  # a restarted OSD: connect afresh instead of waiting out a backoff
+            channel = self._channels.pop(address, None)
+            if channel is not None:
+                self._retired.add(asyncio.ensure_future(channel.close(None)))
         self._updated.set()
 
     async def refresh(self) -> None:
@@ -59,11 +72,11 @@ class ClusterView:
                     async for cluster_map in call:
                         self.apply(cluster_map)
                         backoff = 0.1
-                except aio.AioRpcError as exc:
-                    log.debug("cluster map watch ended: %s", exc.code().name)
+                except (aio.AioRpcError, MetaError) as exc:
+                    log.warning("cluster map watch ended: %s", exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
-                with contextlib.suppress(aio.AioRpcError):
+                with contextlib.suppress(aio.AioRpcError, MetaError):
                     await self.refresh()
 
         self._task = asyncio.create_task(follow())

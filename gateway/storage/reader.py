@@ -19,6 +19,7 @@ from grpc import aio
 from objectio.common.erasure import DecodeError, decode_stripe, join_data_fragments
 from objectio.common.grpcutil import call_metadata
 from objectio.common.pools import PoolSpec
+from objectio.gateway.storage.batcher import OsdBatcher
 from objectio.protos import meta_pb2, osd_pb2
 from objectio.protos import osd_pb2_grpc as osd_grpc
 
@@ -34,8 +35,16 @@ StubLookup = Callable[[int], osd_grpc.OsdServiceStub | None]
 
 class StripeReader:
     def __init__(
-        self, *, pool: PoolSpec, record: meta_pb2.ObjectRecord, stubs: StubLookup, token: str, timeout_seconds: float
+        self,
+        *,
+        pool: PoolSpec,
+        record: meta_pb2.ObjectRecord,
+        stubs: StubLookup,
+        batcher: OsdBatcher,
+        token: str,
+        timeout_seconds: float,
     ) -> None:
+        self.batcher = batcher
         self.pool = pool
         self.record = record
         self.stubs = stubs
@@ -68,27 +77,10 @@ class StripeReader:
             raise StripeUnreadable(str(exc)) from exc
 
     async def _fetch(self, stripe_index: int, fragment_index: int, osd_id: int) -> bytes | None:
-        stub = self.stubs(osd_id)
-        if stub is None:
-            return None
         address = osd_pb2.ShardAddress(
             object_id=self.record.object_id, stripe_index=stripe_index, fragment_index=fragment_index
         )
-        try:
-            reply = await stub.ReadShards(
-                osd_pb2.ReadShardsRequest(reads=[osd_pb2.ShardRead(address=address)]),
-                metadata=call_metadata(self.token),
-                timeout=self.timeout_seconds,
-            )
-        except aio.AioRpcError as exc:
-            log.warning("read of fragment %d from osd %d failed: %s", fragment_index, osd_id, exc.code().name)
-            return None
-        result = reply.results[0]
-        if result.status != osd_pb2.SHARD_OK:
-            log.warning("fragment %d on osd %d: status %d", fragment_index, osd_id, result.status)
-            return None
-        data: bytes = result.data
-        return data
+        return await self.batcher.read(osd_id, osd_pb2.ShardRead(address=address))
 
     def _uniform_placement(self, first: int, last: int) -> list[int] | None:
         osd_ids = list(self.record.stripes[first].osd_ids)

@@ -22,6 +22,7 @@ from grpc import aio
 from objectio.common.erasure import encode_stripe
 from objectio.common.grpcutil import call_metadata
 from objectio.common.pools import PoolSpec
+from objectio.gateway.storage.batcher import FragmentWriteFailed, OsdBatcher
 from objectio.protos import meta_pb2, osd_pb2
 from objectio.protos import osd_pb2_grpc as osd_grpc
 
@@ -142,6 +143,35 @@ class StripeWriter:
         for stream in self.streams:
             if stream.call is not None and not stream.call.done():
                 stream.call.cancel()
+
+
+async def write_one_stripe(
+    batcher: OsdBatcher,
+    *,
+    pool: PoolSpec,
+    object_id: bytes,
+    osd_ids: list[int],
+    data: bytes,
+    meta: osd_pb2.ShardMeta,
+) -> list[int]:
+    """Encode one stripe and write its fragments through the batcher; OSD id per fragment (0 = failed)."""
+    fragments = await encode(pool, data)
+    meta.stripe_length = len(data)
+
+    async def one(index: int) -> int:
+        address = osd_pb2.ShardAddress(object_id=object_id, stripe_index=0, fragment_index=index)
+        try:
+            await batcher.write(osd_ids[index], osd_pb2.ShardWrite(address=address, data=fragments[index], meta=meta))
+        except FragmentWriteFailed as exc:
+            log.warning("fragment %d: %s", index, exc)
+            return 0
+        return osd_ids[index]
+
+    written = list(await asyncio.gather(*(one(i) for i in range(pool.fragments))))
+    alive = sum(1 for osd_id in written if osd_id)
+    if alive < pool.write_quorum:
+        raise QuorumLost(f"only {alive} of {pool.fragments} fragments written")
+    return written
 
 
 def _describe(exc: BaseException) -> str:
