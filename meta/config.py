@@ -44,8 +44,13 @@ class MetaConfig:
     sqlite_cache_bytes: int = option(64 << 20, "page cache of each SQLite connection")
     shutdown_grace_ms: int = option(5_000, "how long in-flight calls may finish on SIGTERM")
     metrics_port: int = option(0, "Prometheus /metrics port on listen_host (0: disabled)")
+    metrics_counts_interval_ms: int = option(
+        15_000, "how often the object/bucket/degraded-stripe gauges are recounted (a scan of the object table)"
+    )
+    tls_cert_file: str = option("", "PEM certificate chain: serve gRPC over TLS ('' = plaintext)")
+    tls_key_file: str = option("", "PEM private key of tls_cert_file")
     uvloop: bool = option(True, "run on uvloop (about a third more calls per second than asyncio's loop)")
-    log_level: str = option("info", "debug, info, warning or error")
+    log_level: str = option("info", "debug, info, warning or error (debug: one line per RPC)")
 
     def __repr__(self) -> str:  # the token and the root secret never reach a log line
         hidden = {"cluster_token", "root_secret_key"}
@@ -65,6 +70,7 @@ class MetaConfig:
             "find_unreferenced_ids_max",
             "multipart_upload_expiry_seconds",
             "multipart_expiry_interval_seconds",
+            "metrics_counts_interval_ms",
         )
         for name in positive:
             if getattr(self, name) <= 0:
@@ -86,5 +92,7 @@ class MetaConfig:
             )
         if bool(self.root_access_key) != bool(self.root_secret_key):
             raise ConfigError("meta.root_access_key and meta.root_secret_key are given together or not at all")
+        if bool(self.tls_cert_file) != bool(self.tls_key_file):
+            raise ConfigError("meta.tls_cert_file and meta.tls_key_file are given together or not at all")
         if not self.default_pool:
             raise ConfigError("meta.default_pool must name a pool")

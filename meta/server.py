@@ -17,7 +17,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 
 from objectio.common.config import ConfigError
-from objectio.common.grpcutil import ClusterAuthInterceptor, server_options
+from objectio.common.grpcutil import ClusterAuthInterceptor, RpcTimingInterceptor, add_server_port, server_options
 from objectio.common.logs import log_fields
 from objectio.common.pools import DEFAULT_POOLS
 from objectio.meta import metrics
@@ -72,13 +72,14 @@ class MetaServer:
     metrics_server: metrics.MetricsServer | None
     _detector: asyncio.Task[None]
     _health: health_aio.HealthServicer
+    _counter: asyncio.Task[None] | None = None
     _expiry: asyncio.Task[None] | None = None  # multipart upload expiry
 
     async def stop(self, grace_s: float) -> None:
         """Refuse new calls, let in-flight ones finish for ``grace_s``, then close the store."""
         await self._health.enter_graceful_shutdown()
         self.state.close()
-        for task in (self._detector, self._expiry):
+        for task in (self._detector, self._counter, self._expiry):
             if task is None:
                 continue
             task.cancel()
@@ -106,11 +107,17 @@ async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
     try:
         cmap = await bootstrap(store, config, now_ms)
         state = ClusterState(cmap)
-        server = aio.server(interceptors=[ClusterAuthInterceptor(config.cluster_token)], options=server_options())
+        interceptors = [ClusterAuthInterceptor(config.cluster_token), RpcTimingInterceptor(metrics.observe_rpc)]
+        server = aio.server(interceptors=interceptors, options=server_options())
         meta_pb2_grpc.add_MetaServiceServicer_to_server(MetaService(config, store, state), server)
         health = health_aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health, server)
-        port = server.add_insecure_port(f"{config.listen_host}:{config.listen_port}")
+        port = add_server_port(
+            server,
+            f"{config.listen_host}:{config.listen_port}",
+            cert_file=config.tls_cert_file,
+            key_file=config.tls_key_file,
+        )
         if port == 0:
             raise OSError(f"cannot listen on {config.listen_host}:{config.listen_port}")
         await server.start()
@@ -121,10 +128,21 @@ async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)
     metrics.bind(store.writer_stats, state)
     metrics_server = metrics.MetricsServer(config.listen_host, config.metrics_port) if config.metrics_port else None
+    counter = None
+    if metrics_server is not None:
+        interval_s = config.metrics_counts_interval_ms / 1000
+        counter = asyncio.create_task(metrics.refresh_counts_forever(store, interval_s), name="metrics-counts")
     detector = asyncio.create_task(run_down_detector(state, store, config.osd_down_grace_ms), name="osd-down-detector")
     log.info(
         "serving",
-        extra=log_fields(port=port, cluster_id=cmap.cluster_id, epoch=cmap.epoch, auth=bool(config.cluster_token)),
+        extra=log_fields(
+            port=port,
+            cluster_id=cmap.cluster_id,
+            epoch=cmap.epoch,
+            auth=bool(config.cluster_token),
+            tls=bool(config.tls_cert_file),
+            metrics_port=config.metrics_port,
+        ),
     )
     return MetaServer(
         server=server,
@@ -134,6 +152,7 @@ async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
         metrics_server=metrics_server,
         _detector=detector,
         _health=health,
+        _counter=counter,
         _expiry=asyncio.create_task(
             run_upload_expiry(store, config.multipart_upload_expiry_seconds, config.multipart_expiry_interval_seconds),
             name="multipart-expiry",

@@ -28,7 +28,10 @@ class OsdConfig:
     gc_grace_ms: int = option(3_600_000, "fragments younger than this are never garbage-collected (> any PUT)")
     gc_interval_ms: int = option(600_000, "pause between two orphan-fragment sweeps")
     metrics_port: int = option(0, "Prometheus /metrics port (0: disabled)")
-    log_level: str = option("info", "debug, info, warning or error")
+    log_level: str = option("info", "debug, info, warning or error (debug: one line per RPC)")
+    tls_cert_file: str = option("", "PEM certificate chain: serve gRPC over TLS ('' = plaintext)")
+    tls_key_file: str = option("", "PEM private key of tls_cert_file")
+    tls_ca_file: str = option("", "PEM CA bundle that verifies the metadata service's TLS certificate ('' = plaintext)")
 
     def validate(self) -> None:
         if not self.disk:
@@ -39,6 +42,8 @@ class OsdConfig:
             raise ConfigError("osd.stream_inflight_stripes_max must be in [1, io_threads]")
         if self.gc_grace_ms < 1000 or self.gc_interval_ms < 100:
             raise ConfigError("osd.gc_grace_ms must be >= 1000 and osd.gc_interval_ms >= 100")
+        if bool(self.tls_cert_file) != bool(self.tls_key_file):
+            raise ConfigError("osd.tls_cert_file and osd.tls_key_file are given together or not at all")
         if self.heartbeat_interval_ms < 100:
             raise ConfigError("osd.heartbeat_interval_ms must be at least 100")
 
