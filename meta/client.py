@@ -40,6 +40,8 @@ from objectio.protos import meta_pb2 as pb
 from objectio.protos import meta_pb2_grpc
 
 R = TypeVar("R", bound=Message)
+WATCH_BACKOFF_S_MIN = 0.1  # first wait before reopening a broken WatchClusterMap stream
+WATCH_BACKOFF_S_MAX = 5.0
 
 
 @dataclass(frozen=True)
@@ -186,9 +188,29 @@ class MetaClient:
     async def get_cluster_map(self) -> pb.ClusterMap:
         return await self._call("GetClusterMap", pb.GetClusterMapRequest(), pb.ClusterMap)
 
-    async def watch_cluster_map(self, known_epoch: int = 0) -> AsyncIterator[pb.ClusterMap]:
-        """Every map newer than ``known_epoch``, as it changes; runs until the caller stops or the
-        stream breaks (MetaUnavailable: reconnect with the last epoch seen)."""
+    async def watch_cluster_map(self, known_epoch: int = 0, *, reconnect: bool = True) -> AsyncIterator[pb.ClusterMap]:
+        """Every map newer than ``known_epoch``, as the epoch advances, until the caller stops.
+
+        With ``reconnect`` (the default) a broken or ended stream (the metadata service restarted)
+        is reopened with exponential backoff from the last epoch seen, so callers never handle
+        UNAVAILABLE; only errors that retrying cannot fix (e.g. MetaUnauthenticated) are raised.
+        Without it the generator ends with the stream or raises MetaUnavailable."""
+        backoff_s = WATCH_BACKOFF_S_MIN
+        while True:
+            try:
+                async for cmap in self._watch_once(known_epoch):
+                    known_epoch = cmap.epoch
+                    backoff_s = WATCH_BACKOFF_S_MIN
+                    yield cmap
+            except MetaUnavailable:
+                if not reconnect:
+                    raise
+            if not reconnect:
+                return
+            await asyncio.sleep(backoff_s)
+            backoff_s = min(backoff_s * 2, WATCH_BACKOFF_S_MAX)
+
+    async def _watch_once(self, known_epoch: int) -> AsyncIterator[pb.ClusterMap]:
         call = self._stub.WatchClusterMap(
             pb.GetClusterMapRequest(known_epoch=known_epoch), metadata=call_metadata(self._token)
         )

@@ -85,7 +85,8 @@ async def run_down_detector(state: ClusterState, store: MetaStore, grace_ms: int
         if not silent:
             continue
         try:
-            cmap = await store.mark_osds_down(silent)
+            heard_before_ms = int(time.time() * 1000) - grace_ms
+            cmap = await store.mark_osds_down(silent, heard_before_ms)
         except MetaStoreError as exc:
             log.error("could not mark silent OSDs down: %s", exc, extra=log_fields(osd_ids=silent))
             continue

@@ -39,6 +39,7 @@ class MetaConfig:
     find_unreferenced_ids_max: int = option(100_000, "most object ids one FindUnreferenced call may ask about")
     sqlite_cache_bytes: int = option(64 << 20, "page cache of each SQLite connection")
     shutdown_grace_ms: int = option(5_000, "how long in-flight calls may finish on SIGTERM")
+    metrics_port: int = option(0, "Prometheus /metrics port on listen_host (0: disabled)")
     uvloop: bool = option(True, "run on uvloop (about a third more calls per second than asyncio's loop)")
     log_level: str = option("info", "debug, info, warning or error")
 

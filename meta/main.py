@@ -27,7 +27,7 @@ import uvloop
 from objectio.common.config import ConfigError, add_config_flags, load_from_args
 from objectio.common.logs import log_fields, setup_logging
 from objectio.meta.config import SECTION, MetaConfig
-from objectio.meta.errors import StoreClosed
+from objectio.meta.errors import MetaStoreError
 from objectio.meta.server import start_server
 
 ROLE = "objectio-meta"
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with asyncio.Runner(loop_factory=loop_factory) as runner:
             runner.run(serve(config, args.ready_file))
-    except (ConfigError, StoreClosed, OSError) as exc:
+    except (ConfigError, MetaStoreError, OSError) as exc:
         log.error("cannot start: %s", exc)
         return 1
     return 0

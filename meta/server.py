@@ -20,6 +20,7 @@ from objectio.common.config import ConfigError
 from objectio.common.grpcutil import ClusterAuthInterceptor, server_options
 from objectio.common.logs import log_fields
 from objectio.common.pools import DEFAULT_POOLS
+from objectio.meta import metrics
 from objectio.meta.cluster import ClusterState, run_down_detector
 from objectio.meta.config import MetaConfig
 from objectio.meta.errors import AlreadyExists, NotFound
@@ -67,6 +68,7 @@ class MetaServer:
     store: MetaStore
     state: ClusterState
     port: int
+    metrics_server: metrics.MetricsServer | None
     _detector: asyncio.Task[None]
     _health: health_aio.HealthServicer
 
@@ -79,6 +81,8 @@ class MetaServer:
             await self._detector
         await self.server.stop(grace_s)
         await self.store.close()
+        if self.metrics_server is not None:
+            await asyncio.to_thread(self.metrics_server.close)
 
     async def wait(self) -> None:
         await self.server.wait_for_termination()
@@ -110,9 +114,19 @@ async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
         raise
     for name in ("", SERVICE_NAME):
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)
+    metrics.bind(store.writer_stats, state)
+    metrics_server = metrics.MetricsServer(config.listen_host, config.metrics_port) if config.metrics_port else None
     detector = asyncio.create_task(run_down_detector(state, store, config.osd_down_grace_ms), name="osd-down-detector")
     log.info(
         "serving",
         extra=log_fields(port=port, cluster_id=cmap.cluster_id, epoch=cmap.epoch, auth=bool(config.cluster_token)),
     )
-    return MetaServer(server=server, store=store, state=state, port=port, _detector=detector, _health=health)
+    return MetaServer(
+        server=server,
+        store=store,
+        state=state,
+        port=port,
+        metrics_server=metrics_server,
+        _detector=detector,
+        _health=health,
+    )

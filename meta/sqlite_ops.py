@@ -47,13 +47,12 @@ def osd_weight(capacity_bytes: int) -> float:
 class ClusterOps:
     @staticmethod
     def init_cluster(conn: sqlite3.Connection, cluster_id: str) -> None:
-        conn.execute("BEGIN IMMEDIATE")
+        """The cluster row of a new database (runs in the transaction that creates the schema)."""
         conn.execute(
             "INSERT INTO cluster (id, format_version, cluster_id, epoch, default_pool, next_osd_id, created_ms)"
             " VALUES (1, ?, ?, 1, '', 1, ?)",
             (ROW_FORMAT_VERSION, cluster_id, int(time.time() * 1000)),
         )
-        conn.execute("COMMIT")
 
     @staticmethod
     def _cluster(conn: sqlite3.Connection) -> tuple[str, int, str, int]:
@@ -118,17 +117,15 @@ class ClusterOps:
             osd = pb.Osd(id=next_osd_id, up=pb.OSD_DOWN)
             setattr(osd, "in", pb.OSD_IN)
             conn.execute("UPDATE cluster SET next_osd_id = ? WHERE id = 1", (next_osd_id + 1,))
-        before = osd.SerializeToString()
         osd.address, osd.host, osd.disk = request.address, request.host, request.disk
         osd.disk_uuid = request.disk_uuid or osd.disk_uuid
         osd.capacity_bytes, osd.used_bytes = request.capacity_bytes, request.used_bytes
         osd.weight = osd_weight(request.capacity_bytes)
         osd.up = pb.OSD_UP
-        changed = _map_fields(osd) != _map_fields(_parse(pb.Osd(), before)) or not before
+        osd.registered_ms = max(now_ms, osd.registered_ms + 1)  # strictly increases: a restart is visible
         osd.last_heartbeat_ms = now_ms
         ClusterOps._put_osd(conn, osd)
-        if changed:
-            ClusterOps._bump_epoch(conn)
+        ClusterOps._bump_epoch(conn)  # every registration is news: at least registered_ms changed
         return osd, ClusterOps.read_map(conn)
 
     @staticmethod
@@ -165,11 +162,11 @@ class ClusterOps:
         return osd, ClusterOps.read_map(conn)
 
     @staticmethod
-    def mark_down(conn: sqlite3.Connection, osd_ids: list[int]) -> pb.ClusterMap | None:
+    def mark_down(conn: sqlite3.Connection, osd_ids: list[int], heard_before_ms: int) -> pb.ClusterMap | None:
         changed = False
         for osd_id in osd_ids:
             osd = ClusterOps._get_osd(conn, osd_id)
-            if osd is not None and osd.up == pb.OSD_UP:
+            if osd is not None and osd.up == pb.OSD_UP and osd.last_heartbeat_ms < heard_before_ms:
                 osd.up = pb.OSD_DOWN
                 ClusterOps._put_osd(conn, osd)
                 changed = True
@@ -217,11 +214,6 @@ class ClusterOps:
             conn.execute("UPDATE cluster SET default_pool = ? WHERE id = 1", (name,))
             ClusterOps._bump_epoch(conn)
         return ClusterOps.read_map(conn)
-
-
-def _map_fields(osd: pb.Osd) -> tuple[object, ...]:
-    """What other services see of an OSD (capacity, usage and heartbeat time excluded)."""
-    return (osd.address, osd.host, osd.disk, osd.disk_uuid, osd.up, getattr(osd, "in"), osd.weight)
 
 
 class ObjectOps:

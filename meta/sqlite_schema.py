@@ -29,12 +29,16 @@ record blob so a listing reads only the start of each row, never the blob's over
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+
+from objectio.meta.errors import MetaStoreError
 
 SCHEMA_VERSION = 1
 ROW_FORMAT_VERSION = 1  # format_version column of every row written by this release
 RECORD_FORMAT_VERSION = 1  # ObjectRecord.format_version written by this release
 DB_FILE = "meta.db"
+WAL_SIZE_BYTES_MAX = 64 << 20  # after a checkpoint the WAL file is truncated back to this size
 
 SCHEMA = """
 CREATE TABLE cluster (
@@ -100,7 +104,7 @@ CREATE INDEX access_keys_user ON access_keys (user);
 """
 
 
-class SchemaError(RuntimeError):
+class SchemaError(MetaStoreError):
     """The database was written by an unknown (newer) release or is not ours."""
 
 
@@ -111,13 +115,15 @@ def connect(path: Path, *, cache_bytes: int, readonly: bool) -> sqlite3.Connecti
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute(f"PRAGMA cache_size=-{max(cache_bytes // 1024, 1024)}")
     conn.execute("PRAGMA temp_store=MEMORY")
+    conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_BYTES_MAX}")
     if readonly:
         conn.execute("PRAGMA query_only=1")
     return conn
 
 
-def ensure_schema(conn: sqlite3.Connection) -> bool:
-    """Create the tables in a fresh database; check the version of an existing one.
+def ensure_schema(conn: sqlite3.Connection, initialize: Callable[[sqlite3.Connection], None]) -> bool:
+    """Create the tables in a fresh database and run ``initialize`` in the same transaction (a
+    crash leaves either nothing or a complete database); check the version of an existing one.
     Returns True when the schema was just created (first start)."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version == SCHEMA_VERSION:
@@ -131,6 +137,7 @@ def ensure_schema(conn: sqlite3.Connection) -> bool:
     for statement in SCHEMA.split(";"):
         if statement.strip():
             conn.execute(statement)
+    initialize(conn)
     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     conn.execute("COMMIT")
     return True

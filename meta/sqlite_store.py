@@ -75,12 +75,19 @@ class SqliteMetaStore(MetaStore):
         except BlockingIOError:
             os.close(fd)
             raise StoreClosed(f"{self._dir} is in use by another objectio-meta") from None
+        try:
+            self._prepare_database()
+            self._writer.start()
+        except BaseException:
+            os.close(fd)  # releases the lock
+            raise
         self._lock_fd = fd
+
+    def _prepare_database(self) -> None:
         conn = schema.connect(self._path, cache_bytes=self._cache_bytes, readonly=False)
         try:
-            self.created = schema.ensure_schema(conn)
-            if self.created:
-                ClusterOps.init_cluster(conn, uuid.uuid4().hex)
+            cluster_id = uuid.uuid4().hex
+            self.created = schema.ensure_schema(conn, lambda c: ClusterOps.init_cluster(c, cluster_id))
         finally:
             conn.close()
         dir_fd = os.open(self._dir, os.O_RDONLY)
@@ -88,7 +95,6 @@ class SqliteMetaStore(MetaStore):
             os.fsync(dir_fd)  # the new database file's directory entry is durable too
         finally:
             os.close(dir_fd)
-        self._writer.start()
 
     def _connect_writer(self) -> sqlite3.Connection:
         return schema.connect(self._path, cache_bytes=self._cache_bytes, readonly=False)
@@ -151,8 +157,8 @@ class SqliteMetaStore(MetaStore):
     async def heartbeat(self, beat: OsdHeartbeat) -> tuple[pb.Osd, pb.ClusterMap | None]:
         return await self._write(lambda c: ClusterOps.heartbeat(c, beat))
 
-    async def mark_osds_down(self, osd_ids: list[int]) -> pb.ClusterMap | None:
-        return await self._write(lambda c: ClusterOps.mark_down(c, osd_ids))
+    async def mark_osds_down(self, osd_ids: list[int], heard_before_ms: int) -> pb.ClusterMap | None:
+        return await self._write(lambda c: ClusterOps.mark_down(c, osd_ids, heard_before_ms))
 
     async def set_osd_state(self, osd_id: int, *, set_in: bool, set_out: bool, remove: bool) -> pb.ClusterMap:
         return await self._write(lambda c: ClusterOps.set_state(c, osd_id, set_in, set_out, remove))

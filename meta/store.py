@@ -37,6 +37,7 @@ class WriterStats:
     writes_committed: int = 0
     writes_failed: int = 0
     batch_records_max_seen: int = 0
+    queue_depth: int = 0  # writes still queued when the last batch was taken
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,10 @@ class MetaStore(abc.ABC):
         """Record capacity/usage; a down OSD is marked up (then the new map is returned)."""
 
     @abc.abstractmethod
-    async def mark_osds_down(self, osd_ids: list[int]) -> pb.ClusterMap | None:
-        """Mark the listed OSDs that are still up as down; None when none changed."""
+    async def mark_osds_down(self, osd_ids: list[int], heard_before_ms: int) -> pb.ClusterMap | None:
+        """Mark down the listed OSDs that are up and whose last heartbeat is older than
+        ``heard_before_ms`` (a heartbeat committed after the caller decided wins); None when none
+        changed."""
 
     @abc.abstractmethod
     async def set_osd_state(self, osd_id: int, *, set_in: bool, set_out: bool, remove: bool) -> pb.ClusterMap: ...

@@ -126,6 +126,7 @@ class GroupCommitWriter:
                 items.append(self._queue.get_nowait())
             except queue.Empty:
                 break
+        self.stats.queue_depth = self._queue.qsize()
         batch: list[_Write] = []
         for item in items:
             if item is _STOP:

@@ -35,7 +35,7 @@ class Empty(_message.Message):
     def __init__(self) -> None: ...
 
 class Osd(_message.Message):
-    __slots__ = ("id", "address", "host", "disk", "disk_uuid", "capacity_bytes", "used_bytes", "up", "weight", "last_heartbeat_ms")
+    __slots__ = ("id", "address", "host", "disk", "disk_uuid", "capacity_bytes", "used_bytes", "up", "weight", "last_heartbeat_ms", "registered_ms")
     ID_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     HOST_FIELD_NUMBER: _ClassVar[int]
@@ -47,6 +47,7 @@ class Osd(_message.Message):
     IN_FIELD_NUMBER: _ClassVar[int]
     WEIGHT_FIELD_NUMBER: _ClassVar[int]
     LAST_HEARTBEAT_MS_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_MS_FIELD_NUMBER: _ClassVar[int]
     id: int
     address: str
     host: str
@@ -57,7 +58,8 @@ class Osd(_message.Message):
     up: OsdUp
     weight: float
     last_heartbeat_ms: int
-    def __init__(self, id: _Optional[int] = ..., address: _Optional[str] = ..., host: _Optional[str] = ..., disk: _Optional[str] = ..., disk_uuid: _Optional[str] = ..., capacity_bytes: _Optional[int] = ..., used_bytes: _Optional[int] = ..., up: _Optional[_Union[OsdUp, str]] = ..., weight: _Optional[float] = ..., last_heartbeat_ms: _Optional[int] = ..., **kwargs) -> None: ...
+    registered_ms: int
+    def __init__(self, id: _Optional[int] = ..., address: _Optional[str] = ..., host: _Optional[str] = ..., disk: _Optional[str] = ..., disk_uuid: _Optional[str] = ..., capacity_bytes: _Optional[int] = ..., used_bytes: _Optional[int] = ..., up: _Optional[_Union[OsdUp, str]] = ..., weight: _Optional[float] = ..., last_heartbeat_ms: _Optional[int] = ..., registered_ms: _Optional[int] = ..., **kwargs) -> None: ...
 
 class Pool(_message.Message):
     __slots__ = ("name", "type", "k", "m", "local_groups", "stripe_unit_bytes", "format_version")

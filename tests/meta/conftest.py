@@ -60,7 +60,7 @@ def meta_config(data_dir: Path, **overrides: object) -> MetaConfig:
         "cluster_token": TOKEN,
         "root_access_key": ROOT_AK,
         "root_secret_key": ROOT_SK,
-        "osd_down_grace_ms": 600,
+        "osd_down_grace_ms": 1500,  # short for the tests, long enough for a loaded CI machine
         "heartbeat_interval_ms": 100,
         "read_threads": 2,
     }

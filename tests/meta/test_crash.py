@@ -109,8 +109,12 @@ async def test_acknowledged_puts_survive_kill_9(tmp_path: Path) -> None:
             await verify(client, acked)  # everything acknowledged before the previous kill
             before = len(acked)
             load = asyncio.create_task(hammer(client, rng, f"r{round_no}", acked))
-            await asyncio.sleep(rng.uniform(0.3, 1.0))
-            assert len(acked) > before, f"seed={SEED}: no put was acknowledged in round {round_no}"
+            deadline = time.monotonic() + 20
+            while len(acked) < before + WORKERS:  # under way (a loaded machine may start slowly)
+                assert time.monotonic() < deadline, f"seed={SEED}: round {round_no}: puts never succeeded"
+                assert not load.done(), f"seed={SEED}: round {round_no}: load ended early: {load}"
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(rng.uniform(0.1, 0.8))
             os.kill(proc.pid, signal.SIGKILL)
             await asyncio.wait_for(load, 30)
             assert proc.wait(10) == -signal.SIGKILL

@@ -6,9 +6,11 @@ import asyncio
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from objectio.meta.errors import NotFound
-from objectio.meta.listing import list_page, prefix_successor
+from objectio.meta.listing import Fetch, list_page, prefix_successor
 from objectio.meta.sqlite_store import SqliteMetaStore
 from tests.meta.conftest import record
 
@@ -114,3 +116,36 @@ def test_prefix_successor() -> None:
     assert prefix_successor(b"a\xff") == b"b"
     assert prefix_successor(b"\xff\xff") is None
     assert prefix_successor(b"") is None
+
+
+def _memory_fetch(keys: list[bytes]) -> Fetch[str]:
+    def fetch(lo: bytes, inclusive: bool, hi: bytes | None, limit: int) -> list[tuple[bytes, str]]:
+        rows = [k for k in keys if (k >= lo if inclusive else k > lo) and (hi is None or k < hi)]
+        return [(k, k.decode()) for k in rows[:limit]]
+
+    return fetch
+
+
+_TEXT = st.text(alphabet="ab/-é日\U0001f600", max_size=5)
+
+
+@settings(derandomize=True, max_examples=400, deadline=None)
+@given(
+    keys=st.sets(_TEXT.filter(bool), max_size=40),
+    prefix=_TEXT,
+    delimiter=st.sampled_from(["", "/", "a", "b/", "日"]),
+    start_after=_TEXT,
+    max_keys=st.integers(1, 6),
+)
+def test_list_page_matches_the_model_for_arbitrary_inputs(
+    keys: set[str], prefix: str, delimiter: str, start_after: str, max_keys: int
+) -> None:
+    ordered = sorted(keys, key=str.encode)
+    page = list_page(_memory_fetch([k.encode() for k in ordered]), prefix, delimiter, start_after, max_keys)
+    expected, truncated = model(ordered, prefix, delimiter, start_after, max_keys)
+    assert flatten(page.objects, page.common_prefixes) == expected
+    assert page.is_truncated == truncated
+    if truncated:  # resuming from the marker continues exactly where the page ended
+        rest = list_page(_memory_fetch([k.encode() for k in ordered]), prefix, delimiter, page.next_marker, 1000)
+        full, _ = model(ordered, prefix, delimiter, start_after, 1000)
+        assert expected + flatten(rest.objects, rest.common_prefixes) == full

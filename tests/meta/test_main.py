@@ -72,7 +72,7 @@ async def test_sigterm_ends_watch_streams_and_exits_cleanly(tmp_path: Path) -> N
     proc = start_meta(tmp_path / "meta", ready, log)
     client = await MetaClient.connect(f"127.0.0.1:{json.loads(ready.read_text())['port']}", TOKEN)
     try:
-        maps = client.watch_cluster_map(0)
+        maps = client.watch_cluster_map(0, reconnect=False)
         assert (await anext(maps)).epoch > 0
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
@@ -86,7 +86,7 @@ async def test_sigterm_ends_watch_streams_and_exits_cleanly(tmp_path: Path) -> N
 
 
 async def test_watch_streams_end_when_the_server_stops(meta: Running) -> None:
-    maps = meta.client.watch_cluster_map(0)
+    maps = meta.client.watch_cluster_map(0, reconnect=False)
     await anext(maps)
     meta.server.state.close()
     with pytest.raises(StopAsyncIteration):

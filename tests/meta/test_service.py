@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 from grpc import aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from objectio.common.logs import request_id
+from objectio.common.logs import JsonFormatter, request_id
 from objectio.meta.client import (
     MetaAlreadyExists,
     MetaClient,
@@ -18,9 +21,11 @@ from objectio.meta.client import (
     MetaNotFound,
     MetaPreconditionFailed,
     MetaUnauthenticated,
+    MetaUnavailable,
 )
+from objectio.meta.server import start_server
 from objectio.protos import meta_pb2 as pb
-from tests.meta.conftest import ROOT_AK, ROOT_SK, Running, record
+from tests.meta.conftest import ROOT_AK, ROOT_SK, TOKEN, Running, meta_config, record
 
 
 async def test_calls_without_the_cluster_token_are_refused(meta: Running) -> None:
@@ -100,7 +105,8 @@ async def test_osd_lifecycle_with_down_marking_and_watch(meta: Running) -> None:
         await client.heartbeat(42, capacity_bytes=1, used_bytes=0)
     assert missing.value.what == "osd"
 
-    for _ in range(8):  # heartbeats keep it up past the grace (600 ms)
+    until = time.monotonic() + meta.config.osd_down_grace_ms / 1000 + 0.5
+    while time.monotonic() < until:  # heartbeats keep it up past the grace
         beat = await client.heartbeat(1, capacity_bytes=1 << 30, used_bytes=4096)
         assert beat.epoch == start + 1
         await asyncio.sleep(0.1)
@@ -278,3 +284,96 @@ async def test_concurrent_puts_share_commits(meta: Running) -> None:
     print(f"{count} PutObject at c={concurrency}: {count / elapsed:.0f}/s, {count / commits:.1f} writes per commit")
     assert commits < count / 2, f"{count} puts took {commits} commits: group commit is not batching"
     assert (await client.get_status()).object_count == count
+
+
+async def test_watch_reconnects_across_a_restart(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = meta_config(tmp_path / "meta", listen_port=port)
+    server = await start_server(config, now_ms=1)
+    client = await MetaClient.connect(f"127.0.0.1:{port}", TOKEN)
+    seen: list[int] = []
+
+    async def watch() -> None:
+        async for cmap in client.watch_cluster_map(0):
+            seen.append(cmap.epoch)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        while not seen:
+            await asyncio.sleep(0.01)
+        first = seen[-1]
+        await server.stop(grace_s=0.1)
+        await asyncio.sleep(0.3)  # the watcher is retrying against a dead port
+        server = await start_server(config, now_ms=2)
+        deadline = time.monotonic() + 15
+        while True:  # unary calls fail fast (UNAVAILABLE) until the channel has reconnected
+            try:
+                await client.create_pool(pb.Pool(name="after-restart", k=2, m=1, stripe_unit_bytes=65536))
+                break
+            except MetaUnavailable:
+                assert time.monotonic() < deadline, "the channel never reconnected"
+                await asyncio.sleep(0.05)
+        while not seen or seen[-1] <= first:
+            assert time.monotonic() < deadline, f"watch never resumed: {seen}"
+            await asyncio.sleep(0.02)
+        assert seen == sorted(set(seen))
+    finally:
+        watcher.cancel()
+        await client.close()
+        await server.stop(grace_s=0.1)
+
+
+async def test_secrets_never_reach_the_logs(meta: Running) -> None:
+    lines: list[str] = []
+    formatter = JsonFormatter("meta")
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(formatter.format(record))
+
+    handler = Capture(level=logging.DEBUG)
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        secret = "very-secret-value-123"
+        await meta.client.create_user("erin")
+        await meta.client.create_access_key("erin", "ERINKEY", secret)
+        with pytest.raises(MetaAlreadyExists):
+            await meta.client.create_access_key("erin", "ERINKEY", secret)
+        assert (await meta.client.lookup_access_key("ERINKEY")).secret_key == secret
+        await meta.client.revoke_access_key("ERINKEY")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    assert lines, "nothing was logged: the capture is broken"
+    assert not [line for line in lines if secret in line or ROOT_SK in line or TOKEN in line]
+
+
+async def test_prometheus_metrics(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        metrics_port = probe.getsockname()[1]
+    server = await start_server(meta_config(tmp_path / "m", metrics_port=metrics_port), now_ms=1)
+    client = await MetaClient.connect(f"127.0.0.1:{server.port}", TOKEN)
+    try:
+        await client.create_bucket("metered", "admin")
+        await asyncio.gather(*(client.put_object(record("metered", f"k{i}")) for i in range(20)))
+
+        def scrape() -> str:
+            with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as reply:
+                return str(reply.read().decode())
+
+        text = await asyncio.to_thread(scrape)
+        values = {
+            line.split()[0]: float(line.split()[1]) for line in text.splitlines() if line.startswith("objectio_meta_")
+        }
+        assert values["objectio_meta_writes_committed"] >= 21
+        assert values["objectio_meta_cluster_epoch"] == (await client.get_cluster_map()).epoch
+        assert values["objectio_meta_osds_up"] == 0
+    finally:
+        await client.close()
+        await server.stop(grace_s=0.1)

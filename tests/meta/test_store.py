@@ -16,6 +16,7 @@ from objectio.meta.errors import (
     PreconditionFailed,
     StoreClosed,
 )
+from objectio.meta.sqlite_schema import SchemaError
 from objectio.meta.sqlite_store import SqliteMetaStore
 from objectio.meta.store import OsdHeartbeat
 from objectio.protos import meta_pb2 as pb
@@ -113,9 +114,11 @@ async def test_osd_registration_heartbeat_down_and_states(store: SqliteMetaStore
     osd, cmap = await store.register_osd(req, now_ms=10)
     assert (osd.id, osd.up, osd.weight, cmap.epoch) == (1, pb.OSD_UP, 1.0, start + 1)
     again, cmap = await store.register_osd(req, now_ms=11)  # same disk, id not yet recorded: same OSD
-    assert again.id == 1 and cmap.epoch == start + 1  # nothing other services see changed
+    assert (again.id, again.registered_ms, cmap.epoch) == (1, 11, start + 2)  # a restart is news
+    same_ms, cmap = await store.register_osd(req, now_ms=11)
+    assert (same_ms.registered_ms, cmap.epoch) == (12, start + 3)  # strictly increasing, even at the same ms
     second, cmap = await store.register_osd(pb.RegisterOsdRequest(address="h2:9200", disk_uuid="u2"), now_ms=12)
-    assert second.id == 2 and cmap.epoch == start + 2
+    assert second.id == 2 and cmap.epoch == start + 4
     with pytest.raises(PreconditionFailed):
         await store.register_osd(pb.RegisterOsdRequest(address="x", cluster_id="other"), now_ms=13)
     with pytest.raises(NotFound):
@@ -125,11 +128,12 @@ async def test_osd_registration_heartbeat_down_and_states(store: SqliteMetaStore
 
     beat, changed = await store.heartbeat(OsdHeartbeat(1, capacity_bytes=100, used_bytes=7, now_ms=20))
     assert (beat.used_bytes, beat.last_heartbeat_ms, changed) == (7, 20, None)
-    down = await store.mark_osds_down([1, 99])
-    assert down is not None and down.epoch == start + 3 and down.osds[0].up == pb.OSD_DOWN
-    assert await store.mark_osds_down([1]) is None
+    assert await store.mark_osds_down([1], heard_before_ms=20) is None  # heard from at 20: not silent
+    down = await store.mark_osds_down([1, 99], heard_before_ms=21)
+    assert down is not None and down.epoch == start + 5 and down.osds[0].up == pb.OSD_DOWN
+    assert await store.mark_osds_down([1], heard_before_ms=1000) is None
     _, back = await store.heartbeat(OsdHeartbeat(1, capacity_bytes=100, used_bytes=7, now_ms=30))
-    assert back is not None and back.osds[0].up == pb.OSD_UP and back.epoch == start + 4
+    assert back is not None and back.osds[0].up == pb.OSD_UP and back.epoch == start + 6
     with pytest.raises(NotFound):
         await store.heartbeat(OsdHeartbeat(99, capacity_bytes=1, used_bytes=0, now_ms=1))
 
@@ -269,3 +273,14 @@ async def test_full_write_queue_is_overloaded(tmp_path: Path) -> None:
         assert any(isinstance(r, pb.User) for r in results)
     finally:
         await s.close()
+
+
+async def test_foreign_or_newer_databases_are_refused(tmp_path: Path) -> None:
+    for name, setup in [("foreign", "CREATE TABLE other (x)"), ("newer", "PRAGMA user_version = 99")]:
+        (tmp_path / name).mkdir()
+        conn = sqlite3.connect(tmp_path / name / "meta.db")
+        conn.execute(setup)
+        conn.commit()
+        conn.close()
+        with pytest.raises(SchemaError):
+            await SqliteMetaStore(tmp_path / name).open()
