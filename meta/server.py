@@ -20,10 +20,12 @@ from objectio.common.config import ConfigError
 from objectio.common.grpcutil import ClusterAuthInterceptor, server_options
 from objectio.common.logs import log_fields
 from objectio.common.pools import DEFAULT_POOLS
-from objectio.meta import metrics
+from objectio.meta import metrics, repair_metrics
 from objectio.meta.cluster import ClusterState, run_down_detector
 from objectio.meta.config import MetaConfig
 from objectio.meta.errors import AlreadyExists, NotFound
+from objectio.meta.osd_links import OsdLinks
+from objectio.meta.repair import RepairManager
 from objectio.meta.service import MetaService
 from objectio.meta.sqlite_store import SqliteMetaStore
 from objectio.meta.store import MetaStore
@@ -69,6 +71,7 @@ class MetaServer:
     state: ClusterState
     port: int
     metrics_server: metrics.MetricsServer | None
+    repair: RepairManager
     _detector: asyncio.Task[None]
     _health: health_aio.HealthServicer
 
@@ -79,6 +82,7 @@ class MetaServer:
         self._detector.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._detector
+        await self.repair.stop()
         await self.server.stop(grace_s)
         await self.store.close()
         if self.metrics_server is not None:
@@ -101,8 +105,9 @@ async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
     try:
         cmap = await bootstrap(store, config, now_ms)
         state = ClusterState(cmap)
+        repair = RepairManager(config, store, state, OsdLinks(state, config.cluster_token, config.osd_call_timeout_ms))
         server = aio.server(interceptors=[ClusterAuthInterceptor(config.cluster_token)], options=server_options())
-        meta_pb2_grpc.add_MetaServiceServicer_to_server(MetaService(config, store, state), server)
+        meta_pb2_grpc.add_MetaServiceServicer_to_server(MetaService(config, store, state, repair), server)
         health = health_aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health, server)
         port = server.add_insecure_port(f"{config.listen_host}:{config.listen_port}")
@@ -117,6 +122,8 @@ async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
     metrics.bind(store.writer_stats, state)
     metrics_server = metrics.MetricsServer(config.listen_host, config.metrics_port) if config.metrics_port else None
     detector = asyncio.create_task(run_down_detector(state, store, config.osd_down_grace_ms), name="osd-down-detector")
+    repair.start()
+    repair_metrics.bind(repair)
     log.info(
         "serving",
         extra=log_fields(port=port, cluster_id=cmap.cluster_id, epoch=cmap.epoch, auth=bool(config.cluster_token)),
@@ -127,6 +134,7 @@ async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
         state=state,
         port=port,
         metrics_server=metrics_server,
+        repair=repair,
         _detector=detector,
         _health=health,
     )
