@@ -165,7 +165,10 @@ class AllInOne:
         env = dict(os.environ)
         env.update(self.extra_env)
         env[DIE_WITH_PARENT_ENV] = "1"
-        env["OBJECTIO_DATAPATH_CLUSTER_TOKEN"] = self.credentials.cluster_token
+        # Secrets travel in the environment, never on a command line that `ps` shows.
+        for section in ("DATAPATH", "META", "OSD"):
+            env[f"OBJECTIO_{section}_CLUSTER_TOKEN"] = self.credentials.cluster_token
+        env["OBJECTIO_META_ROOT_SECRET_KEY"] = self.credentials.secret_key
         env.setdefault("PYTHONUNBUFFERED", "1")
         return env
 
@@ -179,7 +182,6 @@ class AllInOne:
         return Daemon(name, argv, self._env(), ready, self.data_dir / "logs" / f"{name}.log")
 
     def _define(self) -> None:
-        token = self.credentials.cluster_token
         self.daemons["meta"] = self._daemon(
             "meta",
             "objectio.meta.main",
@@ -187,9 +189,7 @@ class AllInOne:
                 "--listen-host", self.host,
                 "--listen-port", str(self.meta_port),
                 "--data-dir", str(self.data_dir / "meta"),
-                f"--cluster-token={token}",
                 f"--root-access-key={self.credentials.access_key}",
-                f"--root-secret-key={self.credentials.secret_key}",
             ],
         )  # fmt: skip
         for index in range(self.osds):
@@ -203,7 +203,6 @@ class AllInOne:
                     "--listen-host", self.host,
                     "--listen-port", str(self.osd_ports[index]),
                     "--meta-address", self.meta_address,
-                    f"--cluster-token={token}",
                     "--host", "localhost",
                 ],
             )  # fmt: skip

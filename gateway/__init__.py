@@ -1,13 +1,17 @@
 """objectio.gateway — the S3 protocol layer.
 
-It translates S3 and nothing else; storage is reached only through :class:`backend.Backend`.
-A request flows through four stages, one module each:
+It translates S3 and nothing else; storage is reached only through :class:`backend.Backend`
+(optionally :class:`backend.MultipartBackend`). A request flows through one module per stage:
 
-* ``request``   — parse the HTTP request into one :class:`request.S3Request` naming the operation;
-* ``auth``      — verify SigV4 (header or presigned) and decode aws-chunked bodies (``body``);
+* ``request``   — parse the HTTP request into one :class:`request.S3Request` naming the operation
+                  (path or virtual-host style; keys are opaque strings, never paths);
+* ``auth``      — SigV4 header and presigned auth (``sigv4`` pure maths, ``verify`` the check) and
+                  aws-chunked decoding with chunk/trailer signatures (``chunked``);
+* ``body``      — the request body as verified, bounded pieces (length, payload sha256, checksums);
 * ``dispatch``  — one table from operation to handler;
-* ``handlers``  — one module per operation family (bucket, put, get, delete, list).
+* ``handlers``  — one module per family: bucket, put, get, copy, delete, list, multipart.
 
 ``errors`` holds one class per S3 error code and the single mapping from backend exceptions.
-``app`` wires it into an ASGI application (``create_app``); ``main`` serves it with Hypercorn.
+``app`` is the ASGI application (``create_app``: request ids, access log, metrics, health);
+``server`` and ``main`` serve it with Hypercorn (``objectio-gateway``). Limits live in ``config``.
 """

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
@@ -18,12 +19,11 @@ from starlette.applications import Starlette
 from objectio.common import logs
 from objectio.gateway import errors
 from objectio.gateway.auth import sigv4
-from objectio.gateway.auth.keys import KeyCache
 from objectio.gateway.auth.verify import authenticate
 from objectio.gateway.backend import Backend, BackendError
 from objectio.gateway.body import Receive, RequestBody
 from objectio.gateway.config import GatewayConfig
-from objectio.gateway.context import BucketCache, Context
+from objectio.gateway.context import Context
 from objectio.gateway.dispatch import HANDLERS
 from objectio.gateway.http import Response
 from objectio.gateway.metrics import Metrics
@@ -53,14 +53,21 @@ def error_response(error: errors.S3Error, resource: str, request_id: str, method
     return response
 
 
+@dataclass(slots=True)
+class Outcome:
+    response: Response
+    req: S3Request | None = None
+    body: RequestBody | None = None
+    access_key: str = ""  # the authenticated key id ('' before authentication)
+
+
 class S3App:
     def __init__(self, backend: Backend, config: GatewayConfig) -> None:
         self.backend = backend
         self.config = config
         self.metrics = Metrics()
         self.signing_keys = sigv4.SigningKeyCache(config.signing_key_cache_entries_max)
-        self.buckets = BucketCache(backend, config.bucket_cache_seconds)
-        self.keys = KeyCache(backend, config.access_key_cache_seconds)
+        self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -72,35 +79,47 @@ class S3App:
             if path in OPEN_PATHS and "authorization" not in headers and b"X-Amz-" not in scope["query_string"]:
                 await self._send(send, await self._open_endpoint(path), request_id, scope["method"])
                 return
-            req, response, body = await self._handle(scope, receive, headers, request_id)
-            sent = await self._send(send, response, request_id, scope["method"])
-            received = body.bytes_received if body else 0
-            op = req.op.value if req else "Invalid"
-            self.metrics.observe(op, response.status, time.perf_counter() - started, received, sent)
+            if self.in_flight >= self.config.requests_in_flight_max:
+                outcome = Outcome(error_response(errors.SlowDown(), path, request_id, scope["method"]))
+                sent = await self._send(send, outcome.response, request_id, scope["method"])
+            else:
+                self.in_flight += 1  # until the response body is out: streams hold backend buffers
+                try:
+                    outcome = await self._handle(scope, receive, headers, request_id)
+                    sent = await self._send(send, outcome.response, request_id, scope["method"])
+                finally:
+                    self.in_flight -= 1
+            received = outcome.body.bytes_received if outcome.body else 0
+            op = outcome.req.op.value if outcome.req else "Invalid"
+            self.metrics.observe(op, outcome.response.status, time.perf_counter() - started, received, sent)
             if self.config.access_log:
-                self._log_access(scope, req, response.status, received, sent, started)
+                self._log_access(scope, outcome, received, sent, started)
         finally:
             logs.request_id.reset(token)
 
-    async def _handle(
-        self, scope: Scope, receive: Receive, headers: dict[str, str], request_id: str
-    ) -> tuple[S3Request | None, Response, RequestBody | None]:
+    async def _handle(self, scope: Scope, receive: Receive, headers: dict[str, str], request_id: str) -> Outcome:
         req: S3Request | None = None
         body: RequestBody | None = None
+        access_key = ""
         try:
             self._check_header_size(scope)
             req = parse_request(scope, headers, self.config.domain)
             identity = await authenticate(
                 req,
-                self.keys,
+                self.backend,
                 self.signing_keys,
                 region=self.config.region,
                 skew_max_seconds=self.config.clock_skew_seconds_max,
                 presign_expires_max_seconds=self.config.presign_expires_seconds_max,
             )
+            access_key = identity.key.access_key
             body = RequestBody(receive, headers, identity, self.config.body_chunk_bytes)
-            ctx = Context(req, identity, body, self.backend, self.config, self.buckets)
-            return req, await HANDLERS[req.op](ctx), body
+            ctx = Context(req, identity, body, self.backend, self.config)
+            response = await HANDLERS[req.op](ctx)
+            if response.stream is not None:
+                # Read the first piece while an error can still become a proper S3 error response.
+                response.first_piece = await anext(response.stream, None)
+            return Outcome(response, req, body, access_key)
         except errors.S3Error as exc:
             error = exc
         except BackendError as exc:
@@ -111,7 +130,7 @@ class S3App:
             log.exception("unexpected error")
             error = errors.InternalError()
         resource = req.resource if req else scope.get("path", "/")
-        return req, error_response(error, resource, request_id, scope["method"]), body
+        return Outcome(error_response(error, resource, request_id, scope["method"]), req, body, access_key)
 
     def _check_header_size(self, scope: Scope) -> None:
         size = len(scope.get("raw_path", b"")) + len(scope["query_string"])
@@ -146,14 +165,14 @@ class S3App:
         if response.stream is None:
             await send({"type": "http.response.body", "body": response.body if method != "HEAD" else b""})
             return len(response.body) if method != "HEAD" else 0
-        return await self._send_stream(send, response.stream)
+        return await self._send_stream(send, response.stream, response.first_piece)
 
-    async def _send_stream(self, send: Send, stream: AsyncIterator[bytes]) -> int:
+    async def _send_stream(self, send: Send, stream: AsyncIterator[bytes], first: bytes | None) -> int:
         """Send with one piece of look-ahead, so the last piece carries the end of the body
         (one write fewer per small object)."""
         sent = 0
         try:
-            current = await anext(stream, None)
+            current = first
             while current is not None:
                 following = await anext(stream, None)
                 sent += len(current)
@@ -171,10 +190,9 @@ class S3App:
             await send({"type": "http.response.body", "body": b""})
         return sent
 
-    def _log_access(
-        self, scope: Scope, req: S3Request | None, status: int, received: int, sent: int, started: float
-    ) -> None:
+    def _log_access(self, scope: Scope, outcome: Outcome, received: int, sent: int, started: float) -> None:
         client = scope.get("client") or ("-", 0)
+        req = outcome.req
         access_log.info(
             "request",
             extra=logs.log_fields(
@@ -182,10 +200,11 @@ class S3App:
                 method=scope["method"],
                 bucket=req.bucket if req else "",
                 key=req.key if req else "",
-                status=status,
+                status=outcome.response.status,
                 bytes_in=received,
                 bytes_out=sent,
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                access_key=outcome.access_key,  # the key id names the caller; the secret is never logged
                 remote=client[0],
             ),
         )

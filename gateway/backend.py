@@ -145,3 +145,110 @@ class Backend(Protocol):
     async def ready(self) -> bool:
         """True when metadata and enough OSDs answer (gateway /health/ready)."""
         ...
+
+
+# ---- Multipart uploads (optional) ---------------------------------------------------------------
+# A backend that also implements :class:`MultipartBackend` serves the multipart operations; for
+# any other backend the gateway answers them with NotImplemented.
+
+MULTIPART_PART_BYTES_MIN = 5 * 1024 * 1024  # every part but the last (AWS)
+
+
+@dataclass(frozen=True)
+class MultipartUpload:
+    bucket: str
+    key: str
+    upload_id: str  # chosen by the backend; opaque to clients
+    owner: str
+    initiated: float  # seconds since the epoch
+    content_type: str = "binary/octet-stream"
+    user_meta: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # as PutRequest.headers, for the final object
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    part_number: int  # 1..10000
+    size: int
+    etag: str  # hex MD5 of the part, without quotes
+    last_modified: float
+    headers: dict[str, str] = field(default_factory=dict)  # verified x-amz-checksum-* of the part
+
+
+@dataclass(frozen=True)
+class PartRequest:
+    bucket: str
+    key: str
+    upload_id: str
+    part_number: int
+    body: AsyncIterator[bytes]  # as PutRequest.body: an exception from it aborts the part
+    content_length: int | None
+    expected_md5: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # gains verified checksums when body ends
+
+
+@dataclass(frozen=True)
+class PartListing:
+    parts: list[PartInfo]  # ascending part numbers above the marker
+    is_truncated: bool
+
+
+@dataclass(frozen=True)
+class UploadListing:
+    uploads: list[MultipartUpload]  # ordered by (key, upload_id)
+    is_truncated: bool
+
+
+class NoSuchUpload(BackendError):
+    pass
+
+
+class InvalidPart(BackendError):
+    """A part named in Complete was not uploaded, or its ETag differs."""
+
+
+class EntityTooSmall(BackendError):
+    """A part other than the last is smaller than MULTIPART_PART_BYTES_MIN."""
+
+
+class MultipartBackend(Backend, Protocol):
+    async def create_multipart_upload(
+        self,
+        bucket: str,
+        key: str,
+        owner: str,
+        *,
+        content_type: str = "binary/octet-stream",
+        user_meta: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> MultipartUpload: ...
+
+    async def upload_part(self, request: PartRequest) -> PartInfo:
+        """Store (or replace) one part; raises NoSuchUpload, DigestMismatch, IncompleteBody."""
+        ...
+
+    async def complete_multipart_upload(
+        self, bucket: str, key: str, upload_id: str, parts: list[tuple[int, str]]
+    ) -> ObjectInfo:
+        """Join the named (part number, etag) parts, in the given ascending order, into the object;
+        ETag is md5(concatenated binary part MD5s) + "-<count>". Parts not named are discarded.
+        Raises NoSuchUpload, InvalidPart, EntityTooSmall."""
+        ...
+
+    async def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None: ...
+
+    async def list_parts(
+        self, bucket: str, key: str, upload_id: str, *, part_number_marker: int = 0, max_parts: int = 1000
+    ) -> PartListing: ...
+
+    async def list_multipart_uploads(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "",
+        key_marker: str = "",
+        upload_id_marker: str = "",
+        max_uploads: int = 1000,
+    ) -> UploadListing:
+        """Uploads with key > key_marker, or key == key_marker and upload_id > upload_id_marker."""
+        ...

@@ -12,7 +12,7 @@ from objectio.gateway.backend import ObjectInfo
 from objectio.gateway.http import http_date, parse_http_date, quote_etag
 
 
-def _etag_matches(header: str, etag: str) -> bool:
+def etag_matches(header: str, etag: str) -> bool:
     for candidate in header.split(","):
         candidate = candidate.strip()
         if candidate.startswith("W/"):
@@ -27,7 +27,7 @@ def check_preconditions(headers: dict[str, str], info: ObjectInfo) -> None:
     modified = int(info.last_modified)
     if_match = headers.get("if-match")
     if if_match is not None:
-        if not _etag_matches(if_match, info.etag):
+        if not etag_matches(if_match, info.etag):
             raise errors.PreconditionFailed(fields={"Condition": "If-Match"})
     else:
         since = parse_http_date(headers.get("if-unmodified-since", ""))
@@ -38,7 +38,7 @@ def check_preconditions(headers: dict[str, str], info: ObjectInfo) -> None:
     )
     if_none_match = headers.get("if-none-match")
     if if_none_match is not None:
-        if _etag_matches(if_none_match, info.etag):
+        if etag_matches(if_none_match, info.etag):
             raise not_modified
     else:
         since = parse_http_date(headers.get("if-modified-since", ""))

@@ -46,9 +46,10 @@ class GatewayConfig:
     list_keys_max: int = option(AWS_LIST_KEYS_MAX, "most keys one list request returns (max-keys is capped to it)")
     request_timeout_seconds: float = option(300.0, "idle keep-alive / read timeout of a connection")
     body_chunk_bytes: int = option(1 * MIB, "largest piece of a request body handed to the backend at once")
+    requests_in_flight_max: int = option(
+        1024, "S3 requests one worker serves at once; more are answered 503 SlowDown (bounds memory)"
+    )
     signing_key_cache_entries_max: int = option(4096, "SigV4 signing keys kept (one per key, day and region)")
-    bucket_cache_seconds: float = option(2.0, "how long a bucket's owner is cached for authorization (0 = off)")
-    access_key_cache_seconds: float = option(5.0, "how long a found access key is cached (0 = off)")
     log_level: str = option("info", "debug, info, warning or error")
     access_log: bool = option(True, "write one JSON access-log line per request")
     tls_cert_file: str = option("", "PEM certificate chain for HTTPS ('' = plain HTTP)")
@@ -73,9 +74,8 @@ class GatewayConfig:
         need(0 < self.list_keys_max <= AWS_LIST_KEYS_MAX, "list_keys_max must be in (0, 1000]")
         need(self.request_timeout_seconds > 0, "request_timeout_seconds must be > 0")
         need(4096 <= self.body_chunk_bytes <= 64 * MIB, "body_chunk_bytes must be in [4 KiB, 64 MiB]")
+        need(self.requests_in_flight_max > 0, "requests_in_flight_max must be > 0")
         need(self.signing_key_cache_entries_max > 0, "signing_key_cache_entries_max must be > 0")
-        need(self.bucket_cache_seconds >= 0, "bucket_cache_seconds must be >= 0")
-        need(self.access_key_cache_seconds >= 0, "access_key_cache_seconds must be >= 0")
         need(self.log_level in ("debug", "info", "warning", "error"), f"log_level {self.log_level!r} is unknown")
         need(
             bool(self.tls_cert_file) == bool(self.tls_key_file),

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from objectio.gateway import errors
 from objectio.gateway.context import Context
-from objectio.gateway.handlers import bucket, delete, get, list, put
+from objectio.gateway.handlers import bucket, copy, delete, get, list, multipart, put, subresource
 from objectio.gateway.http import Response
 from objectio.gateway.request import S3Op
 
@@ -27,9 +27,19 @@ HANDLERS: dict[S3Op, Handler] = {
     S3Op.LIST_OBJECTS_V2: list.list_objects_v2,
     S3Op.DELETE_OBJECTS: delete.delete_objects,
     S3Op.PUT_OBJECT: put.put_object,
+    S3Op.COPY_OBJECT: copy.copy_object,
+    S3Op.CREATE_MULTIPART_UPLOAD: multipart.create_multipart_upload,
+    S3Op.UPLOAD_PART: multipart.upload_part,
+    S3Op.UPLOAD_PART_COPY: multipart.upload_part_copy,
+    S3Op.COMPLETE_MULTIPART_UPLOAD: multipart.complete_multipart_upload,
+    S3Op.ABORT_MULTIPART_UPLOAD: multipart.abort_multipart_upload,
+    S3Op.LIST_PARTS: multipart.list_parts,
+    S3Op.LIST_MULTIPART_UPLOADS: multipart.list_multipart_uploads,
     S3Op.GET_OBJECT: get.get_object,
     S3Op.HEAD_OBJECT: get.head_object,
     S3Op.DELETE_OBJECT: delete.delete_object,
+    S3Op.LIST_OBJECT_VERSIONS: subresource.list_object_versions,
+    S3Op.GET_SUBRESOURCE: subresource.get_subresource,
     S3Op.UNSUPPORTED: unsupported,
 }
 

@@ -93,6 +93,33 @@ InvalidRequest = _error("InvalidRequest", 400, "Invalid Request")
 MissingSecurityHeader = _error("MissingSecurityHeader", 400, "Your request is missing a required header.")
 MetadataTooLarge = _error("MetadataTooLarge", 400,
     "Your metadata headers exceed the maximum allowed metadata size.")
+NoSuchUpload = _error("NoSuchUpload", 404,
+    "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload "
+    "might have been aborted or completed.")
+InvalidPart = _error("InvalidPart", 400,
+    "One or more of the specified parts could not be found. The part might not have been uploaded, or the "
+    "specified entity tag might not have matched the part's entity tag.")
+InvalidPartOrder = _error("InvalidPartOrder", 400,
+    "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
+EntityTooSmall = _error("EntityTooSmall", 400, "Your proposed upload is smaller than the minimum allowed object size.")
+InvalidStorageClass = _error("InvalidStorageClass", 400, "The storage class you specified is not valid")
+# "Nothing is configured" answers for the bucket sub-resources this gateway never configures.
+NoSuchBucketPolicy = _error("NoSuchBucketPolicy", 404, "The bucket policy does not exist")
+NoSuchCORSConfiguration = _error("NoSuchCORSConfiguration", 404, "The CORS configuration does not exist")
+NoSuchLifecycleConfiguration = _error("NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist")
+NoSuchTagSet = _error("NoSuchTagSet", 404, "The TagSet does not exist")
+NoSuchWebsiteConfiguration = _error("NoSuchWebsiteConfiguration", 404,
+    "The specified bucket does not have a website configuration")
+ServerSideEncryptionConfigurationNotFoundError = _error("ServerSideEncryptionConfigurationNotFoundError", 404,
+    "The server side encryption configuration was not found")
+OwnershipControlsNotFoundError = _error("OwnershipControlsNotFoundError", 404,
+    "The bucket ownership controls were not found")
+NoSuchPublicAccessBlockConfiguration = _error("NoSuchPublicAccessBlockConfiguration", 404,
+    "The public access block configuration was not found")
+ReplicationConfigurationNotFoundError = _error("ReplicationConfigurationNotFoundError", 404,
+    "The replication configuration was not found")
+ObjectLockConfigurationNotFoundError = _error("ObjectLockConfigurationNotFoundError", 404,
+    "Object Lock configuration does not exist for this bucket")
 # fmt: on
 
 
@@ -120,4 +147,7 @@ _BACKEND_ERRORS: tuple[tuple[type[be.BackendError], type[S3Error]], ...] = (
     (be.PreconditionFailed, PreconditionFailed),
     (be.ServiceUnavailable, ServiceUnavailable),
     (be.InsufficientStorage, InsufficientStorage),
+    (be.NoSuchUpload, NoSuchUpload),
+    (be.InvalidPart, InvalidPart),
+    (be.EntityTooSmall, EntityTooSmall),
 )

@@ -17,6 +17,7 @@ class Response:
     body: bytes = b""
     stream: AsyncIterator[bytes] | None = None  # streamed body; then content_length is required
     content_length: int | None = None
+    first_piece: bytes | None = None  # read from ``stream`` before the status line is committed
 
     def header(self, name: str, value: str) -> Response:
         self.headers.append((name, value))

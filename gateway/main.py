@@ -10,35 +10,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
 import logging
 import os
 import signal
 import socket
 import sys
-from pathlib import Path
 
 from objectio.common.config import ConfigError, add_config_flags, load_from_args
 from objectio.common.logs import setup_logging
+from objectio.common.process import die_with_parent_if_asked, set_role, write_ready_file
 from objectio.gateway.app import create_app
 from objectio.gateway.config import SECTION, GatewayConfig
 from objectio.gateway.server import listen_socket, new_event_loop, serve_app
 
 PROCESS_NAME = "objectio-gateway"
 log = logging.getLogger("objectio.gateway")
-
-
-def set_process_name(name: str) -> None:
-    try:
-        import setproctitle
-    except ImportError:
-        try:  # Linux: the name shown by ps -o comm / top (15 characters kept)
-            libc = ctypes.CDLL(None)
-            libc.prctl(15, name.encode()[:15] + b"\0", 0, 0, 0)  # PR_SET_NAME
-        except (OSError, AttributeError):
-            pass
-        return
-    setproctitle.setproctitle(name)
 
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -71,6 +57,7 @@ def _fork_workers(count: int) -> list[int]:
     for _ in range(count):
         pid = os.fork()
         if pid == 0:
+            die_with_parent_if_asked()  # the death signal is not inherited across fork
             return []
         children.append(pid)
     return children
@@ -104,13 +91,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROCESS_NAME}: {exc}", file=sys.stderr)
         return 2
     setup_logging("gateway", config.log_level)
-    set_process_name(PROCESS_NAME)
+    die_with_parent_if_asked()
+    set_role(PROCESS_NAME)
     for sig in STOP_SIGNALS:
         signal.signal(sig, _remember_stop)
     sock = listen_socket(config.listen_host, config.listen_port)
     log.info("listening", extra={"fields": {"host": config.listen_host, "port": sock.getsockname()[1]}})
-    if args.ready_file:
-        Path(args.ready_file).write_text(f"{os.getpid()}\n")
+    write_ready_file(args.ready_file, f"{os.getpid()} {config.listen_host}:{sock.getsockname()[1]}\n")
     children = _fork_workers(config.workers) if config.workers > 1 else []
     if children:
         sock.close()

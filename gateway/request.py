@@ -31,6 +31,16 @@ class S3Op(enum.Enum):
     LIST_OBJECTS_V2 = "ListObjectsV2"
     DELETE_OBJECTS = "DeleteObjects"
     PUT_OBJECT = "PutObject"
+    COPY_OBJECT = "CopyObject"
+    CREATE_MULTIPART_UPLOAD = "CreateMultipartUpload"
+    UPLOAD_PART = "UploadPart"
+    UPLOAD_PART_COPY = "UploadPartCopy"
+    COMPLETE_MULTIPART_UPLOAD = "CompleteMultipartUpload"
+    ABORT_MULTIPART_UPLOAD = "AbortMultipartUpload"
+    LIST_PARTS = "ListParts"
+    LIST_MULTIPART_UPLOADS = "ListMultipartUploads"
+    LIST_OBJECT_VERSIONS = "ListObjectVersions"
+    GET_SUBRESOURCE = "GetSubresource"  # read a sub-resource that is never configured here (acl, versioning...)
     GET_OBJECT = "GetObject"
     HEAD_OBJECT = "HeadObject"
     DELETE_OBJECT = "DeleteObject"
@@ -41,17 +51,31 @@ class S3Op(enum.Enum):
 # them as if they were plain object/bucket requests would be a silent wrong answer.
 UNSUPPORTED_SUBRESOURCES = frozenset(
     """accelerate acl analytics attributes cors encryption intelligent-tiering inventory legal-hold
-    lifecycle logging metrics notification object-lock ownershipControls partNumber policy
+    lifecycle logging metrics notification object-lock ownershipControls policy
     policyStatus publicAccessBlock replication requestPayment restore retention select session
-    tagging torrent uploadId uploads versionId versioning versions website""".split()  # noqa: SIM905
+    tagging torrent versionId versioning versions website""".split()  # noqa: SIM905
 )
+# Reading these is answered truthfully ("nothing configured"; ACLs: private, owner FULL_CONTROL);
+# writing them stays NotImplemented.
+READABLE_BUCKET_SUBRESOURCES = frozenset(
+    """accelerate acl cors encryption lifecycle logging notification object-lock ownershipControls policy
+    publicAccessBlock replication requestPayment tagging versioning versions website""".split()  # noqa: SIM905
+)
+READABLE_OBJECT_SUBRESOURCES = frozenset({"acl", "tagging"})
 UNSUPPORTED_HEADERS = {
-    "x-amz-copy-source": "CopyObject",
+    "x-amz-server-side-encryption": "SSE",
     "x-amz-server-side-encryption-customer-algorithm": "SSE-C",
     "x-amz-object-lock-mode": "ObjectLock",
     "x-amz-tagging": "Tagging",
     "x-amz-website-redirect-location": "WebsiteRedirect",
+    "x-amz-grant-read": "ACL grants",
+    "x-amz-grant-write": "ACL grants",
+    "x-amz-grant-read-acp": "ACL grants",
+    "x-amz-grant-write-acp": "ACL grants",
+    "x-amz-grant-full-control": "ACL grants",
 }
+PRIVATE_CANNED_ACLS = frozenset({"private", "bucket-owner-full-control"})  # what every object already has
+STORAGE_CLASS = "STANDARD"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +88,7 @@ class S3Request:
     headers: dict[str, str]  # lower-case names; repeated headers joined with ","
     raw_path: str
     raw_query: str
-    unsupported: str = ""  # the feature named when op is UNSUPPORTED
+    unsupported: str = ""  # the feature named when op is UNSUPPORTED; the sub-resource for GET_SUBRESOURCE
 
     @property
     def resource(self) -> str:
@@ -129,7 +153,26 @@ def validate_key(key: str) -> None:
         raise errors.KeyTooLongError()
 
 
-def _choose_op(method: str, bucket: str, key: str, query: dict[str, str]) -> S3Op:
+def _multipart_op(method: str, query: dict[str, str], headers: dict[str, str]) -> S3Op:
+    if "uploadId" not in query:
+        if method == "POST" and "uploads" in query:
+            return S3Op.CREATE_MULTIPART_UPLOAD
+        if method in ("GET", "HEAD") and "partNumber" in query:
+            raise errors.NotImplemented("Reading one part of an object (partNumber) is not supported.")
+        raise errors.MethodNotAllowed()
+    if method == "PUT" and "partNumber" in query:
+        return S3Op.UPLOAD_PART_COPY if "x-amz-copy-source" in headers else S3Op.UPLOAD_PART
+    op = {
+        "POST": S3Op.COMPLETE_MULTIPART_UPLOAD,
+        "DELETE": S3Op.ABORT_MULTIPART_UPLOAD,
+        "GET": S3Op.LIST_PARTS,
+    }.get(method)
+    if op is None:
+        raise errors.MethodNotAllowed()
+    return op
+
+
+def _choose_op(method: str, bucket: str, key: str, query: dict[str, str], headers: dict[str, str]) -> S3Op:
     if not bucket:
         if method == "GET":
             return S3Op.LIST_BUCKETS
@@ -138,10 +181,16 @@ def _choose_op(method: str, bucket: str, key: str, query: dict[str, str]) -> S3O
         if method == "GET":
             if "location" in query:
                 return S3Op.GET_BUCKET_LOCATION
+            if "uploads" in query:
+                return S3Op.LIST_MULTIPART_UPLOADS
             return S3Op.LIST_OBJECTS_V2 if query.get("list-type") == "2" else S3Op.LIST_OBJECTS
         if method == "POST" and "delete" in query:
             return S3Op.DELETE_OBJECTS
         op = {"PUT": S3Op.CREATE_BUCKET, "DELETE": S3Op.DELETE_BUCKET, "HEAD": S3Op.HEAD_BUCKET}.get(method)
+    elif "uploadId" in query or "uploads" in query or "partNumber" in query:
+        return _multipart_op(method, query, headers)
+    elif method == "PUT" and "x-amz-copy-source" in headers:
+        op = S3Op.COPY_OBJECT
     else:
         op = {
             "PUT": S3Op.PUT_OBJECT,
@@ -168,8 +217,32 @@ def parse_request(scope: dict[str, Any], headers: dict[str, str], domain: str) -
         validate_bucket_name(bucket)
     if key:
         validate_key(key)
-    unsupported = next((name for name in query if name in UNSUPPORTED_SUBRESOURCES), "")
-    if not unsupported:
-        unsupported = next((feature for h, feature in UNSUPPORTED_HEADERS.items() if h in headers), "")
-    op = S3Op.UNSUPPORTED if unsupported else _choose_op(method, bucket, key, query)
+    subresource = next((name for name in query if name in UNSUPPORTED_SUBRESOURCES), "")
+    if subresource and _readable(method, bucket, key, subresource):
+        op = S3Op.LIST_OBJECT_VERSIONS if subresource == "versions" else S3Op.GET_SUBRESOURCE
+        return S3Request(op, method, bucket, key, query, headers, raw_path, raw_query, subresource)
+    unsupported = subresource or unsupported_header(headers)
+    op = S3Op.UNSUPPORTED if unsupported else _choose_op(method, bucket, key, query, headers)
     return S3Request(op, method, bucket, key, query, headers, raw_path, raw_query, unsupported)
+
+
+def _readable(method: str, bucket: str, key: str, subresource: str) -> bool:
+    if method != "GET" or not bucket:
+        return False
+    return subresource in (READABLE_OBJECT_SUBRESOURCES if key else READABLE_BUCKET_SUBRESOURCES)
+
+
+def unsupported_header(headers: dict[str, str]) -> str:
+    """The feature a header asks for that we cannot honour ('' if none): never a silent no."""
+    feature = next((feature for h, feature in UNSUPPORTED_HEADERS.items() if h in headers), "")
+    acl = headers.get("x-amz-acl")
+    if not feature and acl is not None and acl.strip() not in PRIVATE_CANNED_ACLS:
+        feature = f"the canned ACL {acl.strip()!r} (objects and buckets are private)"
+    return feature
+
+
+def check_storage_class(headers: dict[str, str]) -> None:
+    """Writes may name only the one storage class there is (called by the writing handlers)."""
+    value = headers.get("x-amz-storage-class")
+    if value is not None and value.strip().upper() != STORAGE_CLASS:
+        raise errors.InvalidStorageClass(fields={"StorageClassRequested": value})

@@ -490,9 +490,10 @@ int bt_remove(oio_btree *bt, const uint8_t *key, uint32_t kl, oio_leafval *old) 
         bt->height = 0;
         return OIO_OK;
     }
-    while (bt->height > 1) { /* a root with one child is replaced by it */
-        uint8_t *root = hmap_get(&bt->dirty, bt->root_blk);
-        assert(root != NULL);
+    _Alignas(OIO_BLOCK_BYTES) uint8_t root[OIO_BLOCK_BYTES];
+    while (bt->height > 1) { /* a root with one child is replaced by it (maybe a clean one) */
+        rc = page_read(bt, bt->root_blk, bt->height - 1, bt->root_crc, root);
+        if (rc != OIO_OK) return rc == OIO_CORRUPT ? OIO_OK : rc; /* keep the taller tree */
         if (pg_count(root) != 1) break;
         const uint8_t *v = ent_cval(root, PG_HDR);
         uint64_t child = get_u64(v);

@@ -61,6 +61,7 @@ int dev_open(const char *path, oio_device *out) {
     if (stat(path, &st) != 0) return errno_to_rc(errno);
     if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) return OIO_INVALID;
     memset(out, 0, sizeof(*out));
+    out->fd = -1; /* until opened: never close a descriptor we do not own */
     out->is_block = S_ISBLK(st.st_mode);
     int fd = open_target(path, out->is_block);
     if (fd < 0) return errno_to_rc(errno);

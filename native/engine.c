@@ -7,7 +7,9 @@
  *   1. put: allocate a contiguous extent (never one freed by a record that
  *      is not yet durably replaced), write header + data with one pwrite.
  *   2. Queue the WAL record(s) and wait.  The first waiter finding no
- *      leader becomes leader: it takes every queued record, writes them as
+ *      leader becomes leader: it waits (at most
+ *      OIO_GROUP_COMMIT_GATHER_US_MAX) for puts still writing their data
+ *      to queue too, then takes every queued record, writes them as
  *      frames, issues ONE flush for all of them (group commit), applies
  *      them to the B-tree in log order, and wakes the followers.  Only then
  *      do calls return: data, WAL record and index change are durable.
@@ -47,6 +49,7 @@
  * the keys under it (OIO_CORRUPT); its block is never reused.
  */
 #include <stdlib.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -193,11 +196,13 @@ static void leader_run(oio_engine *e) {
     free(flat);
     int want_ckpt = rc == OIO_OK && checkpoint_wanted(e);
     pthread_mutex_lock(&e->commit_mu);
-    for (commit_req *r = batch; r; r = r->next) {
+    for (commit_req *r = batch; r;) {
+        commit_req *next = r->next; /* r may return (and vanish) once done is set */
         r->rc = rc;
         r->done = 1;
+        pthread_cond_signal(&r->cv);
+        r = next;
     }
-    pthread_cond_broadcast(&e->commit_cv);
     if (want_ckpt) { /* followers are released; new writers queue meanwhile */
         pthread_mutex_unlock(&e->commit_mu);
         checkpoint(e);
@@ -205,10 +210,53 @@ static void leader_run(oio_engine *e) {
     }
 }
 
-int engine_commit(oio_engine *e, oio_walrec **recs, uint64_t count) {
-    assert(e != NULL && recs != NULL && count > 0);
-    commit_req me = {recs, count, 0, OIO_OK, NULL};
+/* Leader role just released (commit_mu held): wake the oldest queued writer
+ * to lead the next group, and any sync()/close() waiting for the role.  Only
+ * one writer wakes, so a finished group causes no thundering herd. */
+static void leader_handoff(oio_engine *e) {
+    assert(!e->leader_busy);
+    if (e->queue_head != NULL) pthread_cond_signal(&e->queue_head->cv);
+    pthread_cond_broadcast(&e->commit_cv);
+}
+
+/* A put is writing its data; the next leader may wait for it (gather). */
+void engine_writing_begin(oio_engine *e) {
     pthread_mutex_lock(&e->commit_mu);
+    e->writing++;
+    pthread_mutex_unlock(&e->commit_mu);
+}
+
+static void writing_end_locked(oio_engine *e) {
+    assert(e->writing > 0);
+    if (--e->writing == 0) pthread_cond_signal(&e->gather_cv);
+}
+
+void engine_writing_abort(oio_engine *e) {
+    pthread_mutex_lock(&e->commit_mu);
+    writing_end_locked(e);
+    pthread_mutex_unlock(&e->commit_mu);
+}
+
+/* Leader, before taking the queue: let puts that are still writing their data
+ * join this group rather than pay for a flush of their own (commit_mu held). */
+static void leader_gather(oio_engine *e) {
+    if (e->writing == 0) return;
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_nsec += OIO_GROUP_COMMIT_GATHER_US_MAX * 1000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    while (e->writing > 0)
+        if (pthread_cond_timedwait(&e->gather_cv, &e->commit_mu, &deadline) != 0) break;
+}
+
+int engine_commit(oio_engine *e, oio_walrec **recs, uint64_t count, int was_writing) {
+    assert(e != NULL && recs != NULL && count > 0);
+    commit_req me = {recs, count, 0, OIO_OK, NULL, PTHREAD_COND_INITIALIZER};
+    pthread_mutex_lock(&e->commit_mu);
+    if (was_writing) writing_end_locked(e);
     if (e->failed) {
         pthread_mutex_unlock(&e->commit_mu);
         return OIO_EIO;
@@ -217,15 +265,17 @@ int engine_commit(oio_engine *e, oio_walrec **recs, uint64_t count) {
     e->queue_tail = &me;
     while (!me.done) {
         if (e->leader_busy) {
-            pthread_cond_wait(&e->commit_cv, &e->commit_mu);
+            pthread_cond_wait(&me.cv, &e->commit_mu);
             continue;
         }
         e->leader_busy = 1;
+        leader_gather(e);
         leader_run(e);
         e->leader_busy = 0;
-        pthread_cond_broadcast(&e->commit_cv);
+        leader_handoff(e);
     }
     pthread_mutex_unlock(&e->commit_mu);
+    pthread_cond_destroy(&me.cv);
     return me.rc;
 }
 
@@ -240,13 +290,13 @@ static void leader_release(oio_engine *e) {
     pthread_mutex_lock(&e->commit_mu);
     assert(e->leader_busy);
     e->leader_busy = 0;
-    pthread_cond_broadcast(&e->commit_cv);
+    leader_handoff(e);
     pthread_mutex_unlock(&e->commit_mu);
 }
 
 void engine_writer_enter(oio_engine *e) {
     pthread_mutex_lock(&e->commit_mu);
-    while (e->writers >= OIO_INFLIGHT_WRITERS_MAX) pthread_cond_wait(&e->commit_cv, &e->commit_mu);
+    while (e->writers >= OIO_INFLIGHT_WRITERS_MAX) pthread_cond_wait(&e->writers_cv, &e->commit_mu);
     e->writers++;
     pthread_mutex_unlock(&e->commit_mu);
 }
@@ -254,8 +304,7 @@ void engine_writer_enter(oio_engine *e) {
 void engine_writer_exit(oio_engine *e) {
     pthread_mutex_lock(&e->commit_mu);
     assert(e->writers > 0);
-    e->writers--;
-    pthread_cond_broadcast(&e->commit_cv);
+    if (e->writers-- == OIO_INFLIGHT_WRITERS_MAX) pthread_cond_signal(&e->writers_cv);
     pthread_mutex_unlock(&e->commit_mu);
 }
 
@@ -316,7 +365,7 @@ static int replay_collect(void *ctx, const oio_walrec *rec) {
 static int replay_check_data(oio_engine *e, const oio_walrec *r) {
     uint64_t nblk = extent_blocks(r->length);
     if (!alloc_contains(&e->alloc, r->extent_blk, nblk)) return OIO_CORRUPT;
-    uint8_t *buf = oio_buf_alloc(nblk * OIO_BLOCK_BYTES);
+    uint8_t *buf = bufpool_get(&e->pool, nblk * OIO_BLOCK_BYTES);
     if (buf == NULL) return OIO_NOMEM;
     oio_xhdr *h = malloc(sizeof(*h));
     int rc = h == NULL ? OIO_NOMEM : e->io->pread(e->io, buf, nblk * OIO_BLOCK_BYTES, r->extent_blk * OIO_BLOCK_BYTES);
@@ -325,7 +374,7 @@ static int replay_check_data(oio_engine *e, const oio_walrec *r) {
         rc = OIO_CORRUPT;
     if (rc == OIO_OK && h->chunk_count > 0) rc = extent_check_chunks(h, buf + OIO_BLOCK_BYTES, 0, h->chunk_count - 1);
     free(h);
-    oio_buf_free(buf);
+    bufpool_put(&e->pool, buf);
     return rc;
 }
 
@@ -367,16 +416,28 @@ static int recover(oio_engine *e) {
 }
 
 /* ---- open / close ------------------------------------------------------ */
+static int gather_cv_init(pthread_cond_t *cv) {
+    pthread_condattr_t attr;
+    int rc = pthread_condattr_init(&attr);
+    if (rc == 0) rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    if (rc == 0) rc = pthread_cond_init(cv, &attr);
+    pthread_condattr_destroy(&attr);
+    return rc;
+}
+
 static void engine_free(oio_engine *e) {
     bt_destroy(&e->bt);
     if (e->alloc.bits) alloc_destroy(&e->alloc);
     arc_destroy(e->arc);
     oio_buf_free(e->wal.frame_buf);
+    bufpool_destroy(&e->pool);
     if (e->io) e->io->destroy(e->io);
     dev_close(&e->dev);
     pthread_mutex_destroy(&e->index_mu);
     pthread_mutex_destroy(&e->commit_mu);
     pthread_cond_destroy(&e->commit_cv);
+    pthread_cond_destroy(&e->writers_cv);
+    pthread_cond_destroy(&e->gather_cv);
     pthread_mutex_destroy(&e->life_mu);
     pthread_cond_destroy(&e->life_cv);
     free(e);
@@ -418,11 +479,13 @@ int oio_open(const char *path, const oio_open_opts *opts, oio_engine **out) {
     if (e == NULL) return OIO_NOMEM;
     e->dev.fd = -1;
     e->cache_capacity_bytes = cache;
-    pthread_mutex_init(&e->index_mu, NULL);
-    pthread_mutex_init(&e->commit_mu, NULL);
-    pthread_cond_init(&e->commit_cv, NULL);
-    pthread_mutex_init(&e->life_mu, NULL);
-    pthread_cond_init(&e->life_cv, NULL);
+    if (pthread_mutex_init(&e->index_mu, NULL) != 0 || pthread_mutex_init(&e->commit_mu, NULL) != 0 ||
+        pthread_cond_init(&e->commit_cv, NULL) != 0 || pthread_cond_init(&e->writers_cv, NULL) != 0 ||
+        gather_cv_init(&e->gather_cv) != 0 || bufpool_init(&e->pool) != OIO_OK ||
+        pthread_mutex_init(&e->life_mu, NULL) != 0 || pthread_cond_init(&e->life_cv, NULL) != 0) {
+        free(e); /* Linux never fails these with NULL attributes; nothing to destroy */
+        return OIO_NOMEM;
+    }
     int rc = engine_setup(e, path, opts);
     if (rc == OIO_OK) rc = recover(e);
     if (rc != OIO_OK) {
@@ -544,6 +607,7 @@ static int format_write(oio_io *io, oio_sb *sb) {
     uint64_t wipe = 128u << 10;
     uint8_t *zero = oio_buf_alloc(wipe);
     if (zero == NULL) return OIO_NOMEM;
+    memset(zero, 0, wipe);
     int rc = io->pwrite(io, zero, wipe, 2 * OIO_BLOCK_BYTES);
     oio_buf_free(zero);
     for (uint64_t seq = 0; rc == OIO_OK && seq < 2; seq++) {

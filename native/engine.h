@@ -12,9 +12,11 @@
  *   extent.c      record header block + data blocks, per-64 KiB checksums
  *   alloc.c       in-memory block bitmap rebuilt from the tree at open
  *   arc.c         adaptive replacement cache (pages, headers, small records)
+ *   bufpool.c     recycled 4 KiB-aligned I/O buffers
  *   io.c          the one narrow I/O layer (POSIX and fault-injecting)
  *   device.c      device probing and format-time safety checks
- *   engine.c      open/recovery, put/get/delete/scan, group commit
+ *   engine.c      open/recovery, group commit, checkpoints
+ *   records.c     put/get/delete/stat/scan/verify
  *
  * Every limit carries its unit in its name.  Python reads these constants
  * through cffi; they are never duplicated in Python.
@@ -36,7 +38,10 @@
 #define OIO_WAL_FRAME_BYTES_MAX (256u << 10) /* one group-commit frame       */
 #define OIO_CACHE_BYTES_DEFAULT (64u << 20)  /* ARC capacity default         */
 #define OIO_CACHE_BYTES_MIN (256u << 10)     /* ARC capacity floor           */
+#define OIO_BUFPOOL_BYTES_MAX (64u << 20)    /* recycled I/O buffers kept    */
 #define OIO_INFLIGHT_WRITERS_MAX 256      /* concurrent put/delete callers   */
+#define OIO_GROUP_COMMIT_GATHER_US_MAX 300 /* leader waits for writers still
+                                              writing data, at most this long */
 #define OIO_PUT_MANY_ITEMS_MAX 4096       /* records in one put_many call    */
 #define OIO_SCAN_LIMIT_MAX 10000          /* records returned by one scan    */
 #define OIO_DEVICE_BYTES_MIN (8u << 20)   /* smallest device format accepts  */

@@ -28,7 +28,9 @@ WAL_BYTES_MAX: int = lib.OIO_WAL_BYTES_MAX
 WAL_BYTES_MIN: int = lib.OIO_WAL_BYTES_MIN
 CACHE_BYTES_DEFAULT: int = lib.OIO_CACHE_BYTES_DEFAULT
 CACHE_BYTES_MIN: int = lib.OIO_CACHE_BYTES_MIN
+BUFPOOL_BYTES_MAX: int = lib.OIO_BUFPOOL_BYTES_MAX
 INFLIGHT_WRITERS_MAX: int = lib.OIO_INFLIGHT_WRITERS_MAX
+GROUP_COMMIT_GATHER_US_MAX: int = lib.OIO_GROUP_COMMIT_GATHER_US_MAX
 PUT_MANY_ITEMS_MAX: int = lib.OIO_PUT_MANY_ITEMS_MAX
 SCAN_LIMIT_MAX: int = lib.OIO_SCAN_LIMIT_MAX
 DEVICE_BYTES_MIN: int = lib.OIO_DEVICE_BYTES_MIN
@@ -36,6 +38,7 @@ FORMAT_VERSION: int = lib.OIO_FORMAT_VERSION
 FLAG_META_UNREADABLE: int = lib.OIO_FLAG_META_UNREADABLE
 
 _LENGTH_TO_END = (1 << 64) - 1
+_new_uncleared = ffi.new_allocator(should_clear_after_alloc=False)  # get buffers are overwritten
 _GET_GUESS_BYTES = 64 << 10  # first buffer for get(length=None); larger records cost one retry
 
 
@@ -194,7 +197,8 @@ class Engine:
     def __init__(self, handle: Any, path: str) -> None:
         self._handle = handle
         self._path = path
-        self._lock = threading.Lock()  # guards _handle against close() only
+        self._users = 0  # calls inside the C engine; close() waits for them to return
+        self._cond = threading.Condition()
 
     # ---- lifecycle -------------------------------------------------------
     @staticmethod
@@ -229,8 +233,11 @@ class Engine:
         return cls(out[0], path)
 
     def close(self) -> None:
-        with self._lock:
+        """Checkpoint and release the device.  Waits for calls in progress; later calls raise."""
+        with self._cond:
             handle, self._handle = self._handle, None
+            while self._users > 0:
+                self._cond.wait()
         if handle is not None:
             ensure(lib.oio_close(handle), f"close {self._path}")
 
@@ -242,16 +249,25 @@ class Engine:
     ) -> None:
         self.close()
 
-    def _h(self, op: str) -> Any:
-        handle = self._handle
-        if handle is None:
-            raise ClosedError(lib.OIO_CLOSED, f"{op} {self._path}: engine is closed")
-        return handle
+    def _call(self, op: str, fn: Any, *args: Any) -> int:
+        """Call C function fn(handle, *args) while keeping close() from freeing the handle."""
+        with self._cond:
+            handle = self._handle
+            if handle is None:
+                raise ClosedError(lib.OIO_CLOSED, f"{op} {self._path}: engine is closed")
+            self._users += 1
+        try:
+            return int(fn(handle, *args))
+        finally:
+            with self._cond:
+                self._users -= 1
+                if self._users == 0:
+                    self._cond.notify_all()
 
     # ---- records ---------------------------------------------------------
     def superblock(self) -> SuperblockInfo:
         out = ffi.new("oio_sb_info *")
-        ensure(lib.oio_superblock(self._h("superblock"), out), f"superblock {self._path}")
+        ensure(self._call("superblock", lib.oio_superblock, out), f"superblock {self._path}")
         return _sb_info(out)
 
     def put(self, key: bytes, data: bytes | bytearray | memoryview, meta: bytes = b"") -> ShardInfo:
@@ -259,7 +275,7 @@ class Engine:
         _check_item(key, data, meta, "put")
         out = ffi.new("oio_shard_info *")
         view = ffi.from_buffer(data)
-        rc = lib.oio_put(self._h("put"), key, len(key), view, len(view), meta, len(meta), out)
+        rc = self._call("put", lib.oio_put, key, len(key), view, len(view), meta, len(meta), out)
         ensure(rc, f"put {self._path} {key!r}")
         return _shard_info(out)
 
@@ -281,7 +297,7 @@ class Engine:
             arr[i].data, arr[i].data_len = view, len(view)
             arr[i].meta, arr[i].meta_len = mbuf, len(meta)
         out = ffi.new("oio_shard_info[]", len(items))
-        ensure(lib.oio_put_many(self._h("put_many"), arr, len(items), out), f"put_many {self._path}")
+        ensure(self._call("put_many", lib.oio_put_many, arr, len(items), out), f"put_many {self._path}")
         return [_shard_info(out[i]) for i in range(len(items))]
 
     def get(self, key: bytes, offset: int = 0, length: int | None = None) -> bytes:
@@ -293,8 +309,12 @@ class Engine:
         size = _GET_GUESS_BYTES if length is None else min(length, EXTENT_BYTES_MAX)
         n = ffi.new("uint64_t *")
         while True:
-            buf = ffi.new("uint8_t[]", max(size, 1))
-            rc = lib.oio_get(self._h("get"), key, len(key), offset, want, buf, size, n)
+            # 4 KiB aligned, with room to the next block boundary: the engine can then read
+            # straight into it instead of through a bounce buffer
+            cap = (size + 2 * BLOCK_BYTES - 1) // BLOCK_BYTES * BLOCK_BYTES
+            raw = _new_uncleared("uint8_t[]", cap + BLOCK_BYTES)
+            buf = raw + (-int(ffi.cast("uintptr_t", raw)) % BLOCK_BYTES)
+            rc = self._call("get", lib.oio_get, key, len(key), offset, want, buf, cap, n)
             if rc != lib.OIO_RANGE:
                 break
             size = int(n[0])  # the record is larger than the guess: the C side says how large
@@ -304,13 +324,13 @@ class Engine:
     def stat(self, key: bytes) -> ShardInfo:
         _check_key(key, "stat")
         out = ffi.new("oio_shard_info *")
-        ensure(lib.oio_stat(self._h("stat"), key, len(key), out), f"stat {self._path} {key!r}")
+        ensure(self._call("stat", lib.oio_stat, key, len(key), out), f"stat {self._path} {key!r}")
         return _shard_info(out)
 
     def delete(self, key: bytes) -> None:
         """Remove ``key``; durable when this returns.  NotFoundError when absent."""
         _check_key(key, "delete")
-        ensure(lib.oio_delete(self._h("delete"), key, len(key)), f"delete {self._path} {key!r}")
+        ensure(self._call("delete", lib.oio_delete, key, len(key)), f"delete {self._path} {key!r}")
 
     def scan(self, prefix: bytes = b"", start_after: bytes = b"", limit: int = 1000) -> list[ShardInfo]:
         """Records whose key starts with ``prefix`` and is > ``start_after``, in key order."""
@@ -320,28 +340,28 @@ class Engine:
             raise EngineError(lib.OIO_INVALID, f"scan {self._path}: limit must be 1..{SCAN_LIMIT_MAX}")
         out = ffi.new("oio_shard_info[]", limit)
         n = ffi.new("uint32_t *")
-        rc = lib.oio_scan(self._h("scan"), prefix, len(prefix), start_after, len(start_after), limit, out, n)
+        rc = self._call("scan", lib.oio_scan, prefix, len(prefix), start_after, len(start_after), limit, out, n)
         ensure(rc, f"scan {self._path} prefix={prefix!r} start_after={start_after!r}")
         return [_shard_info(out[i]) for i in range(n[0])]
 
     def verify(self, key: bytes) -> None:
         """Read the record from disk and check every checksum; CorruptionError on mismatch."""
         _check_key(key, "verify")
-        ensure(lib.oio_verify(self._h("verify"), key, len(key)), f"verify {self._path} {key!r}")
+        ensure(self._call("verify", lib.oio_verify, key, len(key)), f"verify {self._path} {key!r}")
 
     def sync(self) -> None:
         """Checkpoint: write dirty index pages and trim the WAL (puts are durable without it)."""
-        ensure(lib.oio_sync(self._h("sync")), f"sync {self._path}")
+        ensure(self._call("sync", lib.oio_sync), f"sync {self._path}")
 
     def stats(self) -> EngineStats:
         out = ffi.new("oio_stats *")
-        ensure(lib.oio_stats_get(self._h("stats"), out), f"stats {self._path}")
+        ensure(self._call("stats", lib.oio_stats_get, out), f"stats {self._path}")
         return EngineStats(**{name: int(getattr(out, name)) for name in EngineStats.__dataclass_fields__})
 
     # ---- test hooks ------------------------------------------------------
     def _power_cut(self) -> None:
         """Fault layer only: lose/tear every unflushed write now; later I/O fails."""
-        ensure(lib.oio_power_cut(self._h("power_cut")), f"power_cut {self._path}")
+        ensure(self._call("power_cut", lib.oio_power_cut), f"power_cut {self._path}")
 
     def _page_blocks(self) -> list[tuple[int, int]]:
         """(device byte offset, level) of every live B-tree page."""
@@ -349,11 +369,11 @@ class Engine:
         blocks = ffi.new("uint64_t[]", cap)
         levels = ffi.new("uint32_t[]", cap)
         n = ffi.new("uint32_t *")
-        ensure(lib.oio_debug_pages(self._h("pages"), blocks, levels, cap, n), f"pages {self._path}")
+        ensure(self._call("pages", lib.oio_debug_pages, blocks, levels, cap, n), f"pages {self._path}")
         return [(int(blocks[i]) * BLOCK_BYTES, int(levels[i])) for i in range(n[0])]
 
     def _extent_offset(self, key: bytes) -> int:
         """Device byte offset of the record's header block (its data follows)."""
         off = ffi.new("uint64_t *")
-        ensure(lib.oio_debug_extent(self._h("extent"), key, len(key), off), f"extent {self._path} {key!r}")
+        ensure(self._call("extent", lib.oio_debug_extent, key, len(key), off), f"extent {self._path} {key!r}")
         return int(off[0])

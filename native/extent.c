@@ -60,8 +60,11 @@ uint32_t extent_build(uint8_t *buf, uint64_t blk, const uint8_t *key, uint32_t k
     for (uint32_t c = 0; c < chunks; c++) {
         uint32_t n = length - c * OIO_CHUNK_BYTES < OIO_CHUNK_BYTES ? length - c * OIO_CHUNK_BYTES : OIO_CHUNK_BYTES;
         const uint8_t *p = buf + OIO_BLOCK_BYTES + (uint64_t)c * OIO_CHUNK_BYTES;
-        put_u32(buf + XH_CHUNKS_OFF + 4 * c, oio_crc32c(0, p, n));
-        whole = oio_crc32c(whole, p, n);
+        uint32_t crc = oio_crc32c(0, p, n);
+        put_u32(buf + XH_CHUNKS_OFF + 4 * c, crc);
+        if (c == 0) whole = crc;
+        else if (n == OIO_CHUNK_BYTES) whole = oio_crc32c_combine_chunk(whole, crc);
+        else whole = oio_crc32c_combine(whole, crc, n);
     }
     put_u32(buf, XH_MAGIC);
     put_u16(buf + 4, XH_VERSION);

@@ -32,6 +32,11 @@ static inline uint16_t get_u16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2);
 static inline uint32_t get_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static inline uint64_t get_u64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
+/* crc32c of A||B from crc32c(A), crc32c(B) and len(B). */
+uint32_t oio_crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b);
+/* Same for len(B) == OIO_CHUNK_BYTES, with a precomputed operator (fast). */
+uint32_t oio_crc32c_combine_chunk(uint32_t crc_a, uint32_t crc_b);
+
 /* Checksum of a block whose own crc field sits at crc_off (taken as zero). */
 uint32_t oio_block_crc(const uint8_t *block, size_t len, size_t crc_off);
 
@@ -43,11 +48,24 @@ struct oio_io {
     int (*flush)(oio_io *io);
     void (*destroy)(oio_io *io);
 };
-void *oio_buf_alloc(size_t len);   /* 4 KiB aligned, zeroed; NULL on ENOMEM */
+void *oio_buf_alloc(size_t len);   /* 4 KiB aligned, NOT zeroed; NULL on ENOMEM */
 void oio_buf_free(void *buf);
 int io_posix_create(int fd, oio_io **out);
 int io_fault_create(oio_io *inner, uint64_t seed, uint64_t cut_after_ops, oio_io **out);
 int io_fault_cut(oio_io *io);      /* simulate power loss now              */
+
+/* ---- bufpool.c: recycled aligned I/O buffers ----------------------------- */
+#define BUFPOOL_SLOTS 64u
+typedef struct oio_bufpool {
+    pthread_mutex_t mu;
+    void *bufs[BUFPOOL_SLOTS];
+    uint32_t count;
+    uint64_t bytes;
+} oio_bufpool;
+int bufpool_init(oio_bufpool *p);
+void bufpool_destroy(oio_bufpool *p);
+void *bufpool_get(oio_bufpool *p, uint64_t len); /* 4 KiB aligned, not zeroed */
+void bufpool_put(oio_bufpool *p, void *buf);
 
 /* ---- device.c ---------------------------------------------------------- */
 typedef struct oio_device {
@@ -229,6 +247,7 @@ typedef struct commit_req {
     int done;
     int rc;
     struct commit_req *next;
+    pthread_cond_t cv; /* signalled when done, or when it should lead */
 } commit_req;
 
 struct oio_engine {
@@ -239,10 +258,14 @@ struct oio_engine {
     oio_arc *arc;
     oio_btree bt;
     oio_wal wal;
+    oio_bufpool pool;
     uint64_t cache_capacity_bytes;
     pthread_mutex_t index_mu;   /* bt, object_count */
     pthread_mutex_t commit_mu;  /* queue, leader_busy, writers, counters */
-    pthread_cond_t commit_cv;
+    pthread_cond_t commit_cv;   /* sync()/close() waiting for the leader role */
+    pthread_cond_t writers_cv;  /* writers waiting for an inflight slot */
+    pthread_cond_t gather_cv;   /* leader waiting for data writers to queue */
+    uint32_t writing;           /* puts writing data, not yet queued */
     commit_req *queue_head, *queue_tail;
     int leader_busy;
     uint32_t writers;
@@ -257,7 +280,9 @@ struct oio_engine {
     uint64_t group_commits, group_commit_records, flushes, checkpoints, replayed_records;
 };
 
-int engine_commit(oio_engine *e, oio_walrec **recs, uint64_t count);
+int engine_commit(oio_engine *e, oio_walrec **recs, uint64_t count, int was_writing);
+void engine_writing_begin(oio_engine *e);
+void engine_writing_abort(oio_engine *e);
 void engine_extent_free(oio_engine *e, uint64_t blk, uint32_t length);
 int engine_call_enter(oio_engine *e);
 void engine_call_exit(oio_engine *e);

@@ -31,8 +31,7 @@ void *oio_buf_alloc(size_t len) {
     assert(len > 0);
     void *p = NULL;
     if (posix_memalign(&p, OIO_BLOCK_BYTES, oio_round_up(len, OIO_BLOCK_BYTES)) != 0) return NULL;
-    memset(p, 0, oio_round_up(len, OIO_BLOCK_BYTES));
-    return p;
+    return p; /* not zeroed: every user fills or clears what it writes */
 }
 
 void oio_buf_free(void *buf) { free(buf); }

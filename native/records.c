@@ -34,7 +34,7 @@ static int extent_write(oio_engine *e, const oio_put_item *it, oio_walrec *r) {
     uint64_t nblk = extent_blocks(it->data_len), blk = 0;
     int rc = alloc_take(&e->alloc, nblk, 0, &blk);
     if (rc != OIO_OK) return rc;
-    uint8_t *buf = oio_buf_alloc(nblk * OIO_BLOCK_BYTES);
+    uint8_t *buf = bufpool_get(&e->pool, nblk * OIO_BLOCK_BYTES);
     if (buf == NULL) {
         alloc_release(&e->alloc, blk, nblk);
         return OIO_NOMEM;
@@ -43,7 +43,7 @@ static int extent_write(oio_engine *e, const oio_put_item *it, oio_walrec *r) {
     uint32_t hdr_crc = extent_build(buf, blk, it->key, it->key_len, it->meta, it->meta_len, it->data,
                                     (uint32_t)it->data_len, &data_crc);
     rc = e->io->pwrite(e->io, buf, nblk * OIO_BLOCK_BYTES, blk * OIO_BLOCK_BYTES);
-    oio_buf_free(buf);
+    bufpool_put(&e->pool, buf);
     if (rc != OIO_OK) {
         e->failed = 1; /* the extent stays allocated: nothing is trusted now */
         return rc;
@@ -77,12 +77,14 @@ static int put_items(oio_engine *e, const oio_put_item *items, uint32_t count, o
     oio_walrec **ptrs = calloc(count, sizeof(*ptrs));
     int rc = recs == NULL || ptrs == NULL ? OIO_NOMEM : OIO_OK;
     uint32_t written = 0;
+    if (rc == OIO_OK) engine_writing_begin(e);
     for (; rc == OIO_OK && written < count; written++) {
         rc = extent_write(e, &items[written], &recs[written]);
         ptrs[written] = &recs[written];
         if (rc != OIO_OK) break;
     }
-    if (rc == OIO_OK) rc = engine_commit(e, ptrs, count);
+    if (rc == OIO_OK) rc = engine_commit(e, ptrs, count, 1);
+    else if (recs != NULL && ptrs != NULL) engine_writing_abort(e);
     if (rc == OIO_OK) {
         for (uint32_t i = 0; i < count; i++) info_from_put(&items[i], &recs[i], &out[i]);
     } else if (!e->failed) { /* nothing was logged: the extents are still ours */
@@ -137,7 +139,7 @@ int oio_delete(oio_engine *e, const uint8_t *key, uint32_t key_len) {
         memcpy(r.key, key, key_len);
         oio_walrec *p = &r;
         engine_writer_enter(e);
-        rc = engine_commit(e, &p, 1);
+        rc = engine_commit(e, &p, 1, 0);
         engine_writer_exit(e);
         if (rc == OIO_OK) rc = r.result;
     }
@@ -178,25 +180,32 @@ static int read_head(oio_engine *e, const oio_leafval *v, uint8_t *buf, oio_xhdr
 }
 
 /* Copy bytes [off, off+n) of record v into out, verifying what is read. */
-static int read_range(oio_engine *e, const oio_leafval *v, uint64_t off, uint64_t n, uint8_t *out, int use_cache,
-                      oio_xhdr *h) {
-    uint8_t *head = oio_buf_alloc(OIO_CACHE_RECORD_BYTES_MAX);
+/* out has room for out_cap bytes; when it is 4 KiB aligned, the range starts a
+ * chunk and out_cap covers the whole chunks, the data is read straight into it
+ * (no bounce copy).  On any error out's contents are undefined. */
+static int read_range(oio_engine *e, const oio_leafval *v, uint64_t off, uint64_t n, uint8_t *out,
+                      uint64_t out_cap, int use_cache, oio_xhdr *h) {
+    uint8_t *head = bufpool_get(&e->pool, OIO_CACHE_RECORD_BYTES_MAX);
     if (head == NULL) return OIO_NOMEM;
     int whole = 0;
     int rc = read_head(e, v, head, h, use_cache, &whole);
     if (rc == OIO_OK && whole && n > 0) memcpy(out, head + OIO_BLOCK_BYTES + off, n);
-    oio_buf_free(head);
+    bufpool_put(&e->pool, head);
     if (rc != OIO_OK || whole || n == 0) return rc;
     uint32_t c0 = (uint32_t)(off / OIO_CHUNK_BYTES), c1 = (uint32_t)((off + n - 1) / OIO_CHUNK_BYTES);
     uint64_t start = (uint64_t)c0 * OIO_CHUNK_BYTES;
     uint64_t end = (uint64_t)(c1 + 1) * OIO_CHUNK_BYTES < v->length ? (uint64_t)(c1 + 1) * OIO_CHUNK_BYTES : v->length;
     uint64_t nbytes = oio_round_up(end - start, OIO_BLOCK_BYTES);
-    uint8_t *data = oio_buf_alloc(nbytes);
+    if (off == start && (uintptr_t)out % OIO_BLOCK_BYTES == 0 && out_cap >= nbytes) {
+        rc = e->io->pread(e->io, out, nbytes, (v->extent_blk + 1) * OIO_BLOCK_BYTES + start);
+        return rc == OIO_OK ? extent_check_chunks(h, out, c0, c1) : rc;
+    }
+    uint8_t *data = bufpool_get(&e->pool, nbytes);
     if (data == NULL) return OIO_NOMEM;
     rc = e->io->pread(e->io, data, nbytes, (v->extent_blk + 1) * OIO_BLOCK_BYTES + start);
     if (rc == OIO_OK) rc = extent_check_chunks(h, data, c0, c1);
     if (rc == OIO_OK) memcpy(out, data + (off - start), n);
-    oio_buf_free(data);
+    bufpool_put(&e->pool, data);
     return rc;
 }
 
@@ -232,7 +241,7 @@ static int get_fn(oio_engine *e, const oio_leafval *v, void *ctx) {
     uint64_t n = v->length - g->offset < g->length ? v->length - g->offset : g->length;
     *g->len_out = n;
     if (n > g->buf_len) return OIO_RANGE;
-    return read_range(e, v, g->offset, n, g->buf, 1, &g->h);
+    return read_range(e, v, g->offset, n, g->buf, g->buf_len, 1, &g->h);
 }
 
 int oio_get(oio_engine *e, const uint8_t *key, uint32_t key_len, uint64_t offset, uint64_t length, uint8_t *buf,
@@ -277,11 +286,11 @@ typedef struct stat_ctx {
 
 static int stat_fn(oio_engine *e, const oio_leafval *v, void *ctx) {
     stat_ctx *s = ctx;
-    uint8_t *head = oio_buf_alloc(OIO_CACHE_RECORD_BYTES_MAX);
+    uint8_t *head = bufpool_get(&e->pool, OIO_CACHE_RECORD_BYTES_MAX);
     if (head == NULL) return OIO_NOMEM;
     int whole = 0;
     int rc = read_head(e, v, head, &s->h, 1, &whole);
-    oio_buf_free(head);
+    bufpool_put(&e->pool, head);
     if (rc == OIO_OK) info_from_record(s->key, s->key_len, v, &s->h, s->out);
     return rc;
 }
@@ -306,11 +315,12 @@ int oio_stat(oio_engine *e, const uint8_t *key, uint32_t key_len, oio_shard_info
 
 static int verify_fn(oio_engine *e, const oio_leafval *v, void *ctx) {
     oio_xhdr *h = ctx;
-    uint8_t *data = malloc(v->length ? v->length : 1);
+    uint64_t cap = oio_round_up(v->length ? v->length : 1, OIO_BLOCK_BYTES);
+    uint8_t *data = bufpool_get(&e->pool, cap);
     if (data == NULL) return OIO_NOMEM;
-    int rc = read_range(e, v, 0, v->length, data, 0, h);
+    int rc = read_range(e, v, 0, v->length, data, cap, 0, h);
     if (rc == OIO_OK && oio_crc32c(0, data, v->length) != v->data_crc) rc = OIO_CORRUPT;
-    free(data);
+    bufpool_put(&e->pool, data);
     return rc;
 }
 
@@ -385,7 +395,7 @@ int oio_scan(oio_engine *e, const uint8_t *prefix, uint32_t prefix_len, const ui
     static const uint8_t empty[1] = {0};
     scan_ctx s = {prefix_len ? prefix : empty, prefix_len, limit, 0, calloc(limit, sizeof(scan_hit))};
     oio_xhdr *h = malloc(sizeof(*h));
-    uint8_t *head = oio_buf_alloc(OIO_CACHE_RECORD_BYTES_MAX);
+    uint8_t *head = bufpool_get(&e->pool, OIO_CACHE_RECORD_BYTES_MAX);
     rc = s.hits == NULL || h == NULL || head == NULL ? OIO_NOMEM : OIO_OK;
     if (rc == OIO_OK) rc = scan_collect(e, &s, start_after_len ? start_after : empty, start_after_len);
     for (uint32_t i = 0; rc == OIO_OK && i < s.count; i++) {
@@ -398,7 +408,7 @@ int oio_scan(oio_engine *e, const uint8_t *prefix, uint32_t prefix_len, const ui
     *count_out = rc == OIO_OK ? s.count : 0;
     free(s.hits);
     free(h);
-    oio_buf_free(head);
+    bufpool_put(&e->pool, head);
     engine_call_exit(e);
     return rc;
 }

@@ -30,6 +30,7 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 SHA256_HEX_RE = re.compile(r"^[0-9a-f]{64}$")
 AMZ_DATE_RE = re.compile(r"^\d{8}T\d{6}Z$")
 SIGNATURE_RE = re.compile(r"^[0-9a-f]{64}$")
+PLAIN_PATH_RE = re.compile(r"^[A-Za-z0-9\-_.~/]*$")
 UNRESERVED = "-_.~"  # plus ASCII letters and digits, which quote() never escapes
 
 
@@ -137,6 +138,8 @@ def uri_encode(text: str, *, keep_slash: bool) -> str:
 def canonical_uri_candidates(raw_path: str) -> list[str]:
     """The path as sent, and (if different) its AWS-normalised encoding: clients differ on which
     characters they escape in the request line but sign the encoding AWS defines."""
+    if PLAIN_PATH_RE.match(raw_path):
+        return [raw_path]  # nothing escaped and nothing to escape: already canonical
     normalised = uri_encode(unquote(raw_path), keep_slash=True)
     return [raw_path] if normalised == raw_path else [raw_path, normalised]
 
@@ -148,6 +151,19 @@ CACHED_COMPONENT_CHARS_MAX = 256  # longer query values are encoded each time, n
 def _canonical_component(raw: str) -> str:
     """Query names and values recur (X-Amz-Credential, list-type, prefixes): cache their form."""
     return uri_encode(unquote(raw), keep_slash=False)
+
+
+def canonical_query_candidates(raw_query: str, *, drop_signature: bool) -> list[str]:
+    """The AWS-normalised canonical query, then (if different) the parameters sorted as sent:
+    some signers use the query string as it appears in the URL without re-encoding it."""
+    normalised = canonical_query(raw_query, drop_signature=drop_signature)
+    pairs = sorted(
+        (name, value)
+        for name, _, value in (part.partition("=") for part in raw_query.split("&") if part)
+        if not (drop_signature and name == "X-Amz-Signature")
+    )
+    as_sent = "&".join(f"{n}={v}" for n, v in pairs)
+    return [normalised] if as_sent == normalised else [normalised, as_sent]
 
 
 def canonical_query(raw_query: str, *, drop_signature: bool) -> str:

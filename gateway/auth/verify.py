@@ -8,14 +8,21 @@ The result, :class:`Identity`, also carries what the body decoder needs to verif
 from __future__ import annotations
 
 import calendar
+import itertools
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 from objectio.gateway import errors
 from objectio.gateway.auth import sigv4
-from objectio.gateway.auth.keys import KeyLookup
 from objectio.gateway.backend import AccessKey
 from objectio.gateway.request import S3Request
+
+
+class KeyLookup(Protocol):
+    """Where secrets come from: the backend (which caches them: ``datapath.access_key_cache_seconds``)."""
+
+    async def lookup_key(self, access_key: str) -> AccessKey | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +86,16 @@ def _check_time(claim: sigv4.ClaimedSignature, now: float, skew_max: int) -> Non
         raise errors.request_expired()
 
 
+def _check_amz_headers_signed(req: S3Request, claim: sigv4.ClaimedSignature) -> None:
+    """As AWS: with header auth every x-amz-* header must be signed (none can be slipped in)."""
+    unsigned = [n for n in req.headers if n.startswith("x-amz-") and n not in claim.signed_headers]
+    if unsigned:
+        raise errors.AccessDenied(
+            "There were headers present in the request which were not signed",
+            fields={"HeadersNotSigned": ", ".join(sorted(unsigned))},
+        )
+
+
 def claimed_signature(req: S3Request, presign_expires_max: int) -> sigv4.ClaimedSignature:
     header = req.headers.get("authorization")
     if header is not None and is_presigned(req):
@@ -118,6 +135,8 @@ async def authenticate(
             fields={"Region": region},
         )
     _check_time(claim, time.time() if now is None else now, skew_max_seconds)
+    if not presigned:
+        _check_amz_headers_signed(req, claim)
     payload_hash = _payload_hash(req, presigned)
     key = await keys.lookup_key(claim.credential.access_key)
     if key is None:
@@ -125,8 +144,8 @@ async def authenticate(
     signing_key = cache.get(key.access_key, key.secret_key, claim.credential.date, region)
     scope = claim.credential.scope
     header_block = sigv4.canonical_headers(req.headers, claim.signed_headers)
-    query = sigv4.canonical_query(req.raw_query, drop_signature=presigned)
-    for uri in sigv4.canonical_uri_candidates(req.raw_path):
+    queries = sigv4.canonical_query_candidates(req.raw_query, drop_signature=presigned)
+    for uri, query in itertools.product(sigv4.canonical_uri_candidates(req.raw_path), queries):
         canonical = sigv4.canonical_request(req.method, uri, query, header_block, claim.signed_headers, payload_hash)
         expected = sigv4.sign(signing_key, sigv4.string_to_sign(claim.amz_date, scope, canonical))
         if sigv4.signatures_equal(expected, claim.signature):

@@ -29,15 +29,12 @@ async def create_bucket(ctx: Context) -> Response:
         )
     pool = ctx.req.headers.get(POOL_HEADER) or None
     await ctx.backend.create_bucket(ctx.req.bucket, ctx.identity.user, pool)
-    ctx.buckets.invalidate(ctx.req.bucket)
     return Response(200, [("location", f"/{ctx.req.bucket}")])
 
 
 async def delete_bucket(ctx: Context) -> Response:
     await ctx.authorize_bucket()
-    ctx.buckets.invalidate(ctx.req.bucket)
     await ctx.backend.delete_bucket(ctx.req.bucket)
-    ctx.buckets.invalidate(ctx.req.bucket)
     return Response(204)
 
 

@@ -56,7 +56,7 @@ def list_params(query: dict[str, str], keys_max: int) -> ListParams:
     return ListParams(query.get("prefix", ""), query.get("delimiter", ""), min(int(text), keys_max), encoding == "url")
 
 
-async def _list(ctx: Context, params: ListParams, start_after: str) -> ListResult:
+async def run_list(ctx: Context, params: ListParams, start_after: str) -> ListResult:
     await ctx.authorize_bucket()
     if params.max_keys == 0:
         return ListResult([], [], False, None)
@@ -69,27 +69,27 @@ async def _list(ctx: Context, params: ListParams, start_after: str) -> ListResul
     )
 
 
-def _enc(value: str, params: ListParams) -> str:
+def enc(value: str, params: ListParams) -> str:
     return quote(value, safe="/") if params.url_encode else value
 
 
 def _contents(objects: list[ObjectInfo], params: ListParams, owner: str | None) -> str:
     return "".join(
-        f"<Contents>{el('Key', _enc(o.key, params))}{el('LastModified', iso8601(o.last_modified))}"
+        f"<Contents>{el('Key', enc(o.key, params))}{el('LastModified', iso8601(o.last_modified))}"
         f"{el('ETag', quote_etag(o.etag))}{el('Size', o.size)}"
         f"{owner_xml(owner) if owner is not None else ''}<StorageClass>STANDARD</StorageClass></Contents>"
         for o in objects
     )
 
 
-def _common(result: ListResult, params: ListParams) -> str:
-    return "".join(f"<CommonPrefixes>{el('Prefix', _enc(p, params))}</CommonPrefixes>" for p in result.common_prefixes)
+def common_prefixes_xml(result: ListResult, params: ListParams) -> str:
+    return "".join(f"<CommonPrefixes>{el('Prefix', enc(p, params))}</CommonPrefixes>" for p in result.common_prefixes)
 
 
 def _head(ctx: Context, params: ListParams) -> str:
     return (
-        f"{el('Name', ctx.req.bucket)}{el('Prefix', _enc(params.prefix, params))}"
-        f"{el('Delimiter', _enc(params.delimiter, params) if params.delimiter else None)}"
+        f"{el('Name', ctx.req.bucket)}{el('Prefix', enc(params.prefix, params))}"
+        f"{el('Delimiter', enc(params.delimiter, params) if params.delimiter else None)}"
         f"{el('MaxKeys', params.max_keys)}{el('EncodingType', 'url' if params.url_encode else None)}"
     )
 
@@ -100,16 +100,16 @@ async def list_objects_v2(ctx: Context) -> Response:
     token = query.get("continuation-token")
     start_after = query.get("start-after", "")
     resume = decode_token(token) if token is not None else start_after
-    result = await _list(ctx, params, resume)
+    result = await run_list(ctx, params, resume)
     owner = ctx.identity.user if query.get("fetch-owner", "").lower() == "true" else None
     next_token = encode_token(result.next_marker) if result.is_truncated and result.next_marker else None
     key_count = len(result.objects) + len(result.common_prefixes)
     return xml_response(
         f'<ListBucketResult xmlns="{XML_NS}">{_head(ctx, params)}'
-        f"{el('StartAfter', _enc(start_after, params) if 'start-after' in query else None)}"
+        f"{el('StartAfter', enc(start_after, params) if 'start-after' in query else None)}"
         f"{el('ContinuationToken', token)}{el('NextContinuationToken', next_token)}"
         f"{el('KeyCount', key_count)}{el('IsTruncated', result.is_truncated)}"
-        f"{_contents(result.objects, params, owner)}{_common(result, params)}</ListBucketResult>"
+        f"{_contents(result.objects, params, owner)}{common_prefixes_xml(result, params)}</ListBucketResult>"
     )
 
 
@@ -117,12 +117,13 @@ async def list_objects(ctx: Context) -> Response:
     query = ctx.req.query
     params = list_params(query, ctx.config.list_keys_max)
     marker = query.get("marker", "")
-    result = await _list(ctx, params, marker)
+    result = await run_list(ctx, params, marker)
     # As AWS: NextMarker only when a delimiter was given; otherwise clients resume at the last key.
     next_marker = result.next_marker if result.is_truncated and params.delimiter else None
     return xml_response(
-        f'<ListBucketResult xmlns="{XML_NS}">{_head(ctx, params)}{el("Marker", _enc(marker, params))}'
-        f"{el('NextMarker', _enc(next_marker, params) if next_marker else None)}"
+        f'<ListBucketResult xmlns="{XML_NS}">{_head(ctx, params)}{el("Marker", enc(marker, params))}'
+        f"{el('NextMarker', enc(next_marker, params) if next_marker else None)}"
         f"{el('IsTruncated', result.is_truncated)}"
-        f"{_contents(result.objects, params, ctx.identity.user)}{_common(result, params)}</ListBucketResult>"
+        f"{_contents(result.objects, params, ctx.identity.user)}{common_prefixes_xml(result, params)}"
+        "</ListBucketResult>"
     )

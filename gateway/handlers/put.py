@@ -6,6 +6,7 @@ from objectio.gateway import checksums, errors
 from objectio.gateway.backend import PutRequest
 from objectio.gateway.context import Context
 from objectio.gateway.http import Response, quote_etag
+from objectio.gateway.request import check_storage_class
 
 META_PREFIX = "x-amz-meta-"
 USER_META_BYTES_MAX = 2048  # AWS: user metadata (names + values) up to 2 KB
@@ -43,6 +44,7 @@ async def put_object(ctx: Context) -> Response:
     headers = ctx.req.headers
     if "if-match" in headers:
         raise errors.NotImplemented("If-Match is not supported on PUT.")
+    check_storage_class(headers)
     await ctx.authorize_bucket()
     length = ctx.body.require_length(ctx.config.object_bytes_max)
     md5 = headers.get("content-md5")

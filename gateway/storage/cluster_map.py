@@ -16,6 +16,7 @@ from grpc import aio
 from objectio.common.grpcutil import channel_options
 from objectio.common.placement import Candidate
 from objectio.common.pools import PoolError, PoolSpec
+from objectio.meta.client import MetaError
 from objectio.protos import meta_pb2, osd_pb2_grpc
 
 log = logging.getLogger("objectio.gateway.cluster_map")
@@ -46,7 +47,9 @@ class ClusterView:
         revived = {
             osd.address
             for osd in cluster_map.osds
-            if osd.up == meta_pb2.OSD_UP and (old := self.osd(osd.id)) is not None and old.up != meta_pb2.OSD_UP
+            if osd.up == meta_pb2.OSD_UP
+            and (old := self.osd(osd.id)) is not None
+            and (old.up != meta_pb2.OSD_UP or old.registered_ms != osd.registered_ms)
         }
         self.map = cluster_map
         self.pools = pools
@@ -69,11 +72,11 @@ class ClusterView:
                     async for cluster_map in call:
                         self.apply(cluster_map)
                         backoff = 0.1
-                except aio.AioRpcError as exc:
-                    log.debug("cluster map watch ended: %s", exc.code().name)
+                except (aio.AioRpcError, MetaError) as exc:
+                    log.warning("cluster map watch ended: %s", exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
-                with contextlib.suppress(aio.AioRpcError):
+                with contextlib.suppress(aio.AioRpcError, MetaError):
                     await self.refresh()
 
         self._task = asyncio.create_task(follow())

@@ -9,19 +9,28 @@ from __future__ import annotations
 
 import hashlib
 import time
+import uuid
 from collections.abc import AsyncIterator
 
 from objectio.gateway import backend as be
 
 
 class MemoryBackend:
-    def __init__(self, keys: list[be.AccessKey] | None = None, *, read_chunk_bytes: int = 64 * 1024) -> None:
+    def __init__(
+        self,
+        keys: list[be.AccessKey] | None = None,
+        *,
+        read_chunk_bytes: int = 64 * 1024,
+        part_bytes_min: int = be.MULTIPART_PART_BYTES_MIN,
+    ) -> None:
         self.keys = {k.access_key: k for k in keys or []}
         self.buckets: dict[str, be.BucketInfo] = {}
         self.objects: dict[str, dict[str, tuple[be.ObjectInfo, bytes]]] = {}
         self.is_ready = True
         self.read_chunk_bytes = read_chunk_bytes
         self.put_chunk_sizes: list[int] = []  # sizes of body pieces received, for bounded-chunk checks
+        self.part_bytes_min = part_bytes_min
+        self.uploads: dict[str, tuple[be.MultipartUpload, dict[int, tuple[be.PartInfo, bytes]]]] = {}
 
     async def lookup_key(self, access_key: str) -> be.AccessKey | None:
         return self.keys.get(access_key)
@@ -56,21 +65,26 @@ class MemoryBackend:
             raise be.BucketNotFound(name)
         return self.objects[name]
 
-    async def put_object(self, request: be.PutRequest) -> be.ObjectInfo:
-        objects = self._bucket(request.bucket)
-        if request.if_none_match_star and request.key in objects:
-            raise be.PreconditionFailed(request.key)
+    async def _drain(self, body: AsyncIterator[bytes], length: int | None, expected_md5: bytes | None) -> bytes:
         md5 = hashlib.md5()
         parts = []
-        async for piece in request.body:
+        async for piece in body:
             self.put_chunk_sizes.append(len(piece))
             md5.update(piece)
             parts.append(piece)
         data = b"".join(parts)
-        if request.content_length is not None and len(data) != request.content_length:
-            raise be.IncompleteBody(f"{len(data)} != {request.content_length}")
-        if request.expected_md5 is not None and md5.digest() != request.expected_md5:
-            raise be.DigestMismatch(request.key)
+        if length is not None and len(data) != length:
+            raise be.IncompleteBody(f"{len(data)} != {length}")
+        if expected_md5 is not None and md5.digest() != expected_md5:
+            raise be.DigestMismatch("Content-MD5")
+        return data
+
+    async def put_object(self, request: be.PutRequest) -> be.ObjectInfo:
+        objects = self._bucket(request.bucket)
+        if request.if_none_match_star and request.key in objects:
+            raise be.PreconditionFailed(request.key)
+        data = await self._drain(request.body, request.content_length, request.expected_md5)
+        md5 = hashlib.md5(data)
         if request.if_none_match_star and request.key in objects:
             raise be.PreconditionFailed(request.key)
         info = be.ObjectInfo(
@@ -150,3 +164,92 @@ class MemoryBackend:
 
     async def ready(self) -> bool:
         return self.is_ready
+
+    # ---- multipart -------------------------------------------------------------------------------
+
+    def _upload(self, bucket: str, key: str, upload_id: str) -> dict[int, tuple[be.PartInfo, bytes]]:
+        self._bucket(bucket)
+        entry = self.uploads.get(upload_id)
+        if entry is None or (entry[0].bucket, entry[0].key) != (bucket, key):
+            raise be.NoSuchUpload(upload_id)
+        return entry[1]
+
+    async def create_multipart_upload(
+        self,
+        bucket: str,
+        key: str,
+        owner: str,
+        *,
+        content_type: str = "binary/octet-stream",
+        user_meta: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> be.MultipartUpload:
+        self._bucket(bucket)
+        upload = be.MultipartUpload(
+            bucket, key, uuid.uuid4().hex, owner, time.time(), content_type, dict(user_meta or {}), dict(headers or {})
+        )
+        self.uploads[upload.upload_id] = (upload, {})
+        return upload
+
+    async def upload_part(self, request: be.PartRequest) -> be.PartInfo:
+        parts = self._upload(request.bucket, request.key, request.upload_id)
+        data = await self._drain(request.body, request.content_length, request.expected_md5)
+        info = be.PartInfo(
+            request.part_number, len(data), hashlib.md5(data).hexdigest(), time.time(), dict(request.headers)
+        )
+        parts[request.part_number] = (info, data)
+        return info
+
+    async def complete_multipart_upload(
+        self, bucket: str, key: str, upload_id: str, parts: list[tuple[int, str]]
+    ) -> be.ObjectInfo:
+        stored = self._upload(bucket, key, upload_id)
+        chosen = []
+        for number, etag in parts:
+            if number not in stored or stored[number][0].etag != etag:
+                raise be.InvalidPart(f"part {number}")
+            chosen.append(stored[number])
+        if any(info.size < self.part_bytes_min for info, _ in chosen[:-1]):
+            raise be.EntityTooSmall(upload_id)
+        upload = self.uploads.pop(upload_id)[0]
+        digest = hashlib.md5(b"".join(bytes.fromhex(info.etag) for info, _ in chosen)).hexdigest()
+        data = b"".join(piece for _, piece in chosen)
+        info = be.ObjectInfo(
+            bucket, key, len(data), f"{digest}-{len(chosen)}", time.time(), upload.content_type,
+            dict(upload.user_meta), dict(upload.headers),
+        )  # fmt: skip
+        self.objects[bucket][key] = (info, data)
+        return info
+
+    async def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
+        self._upload(bucket, key, upload_id)
+        del self.uploads[upload_id]
+
+    async def list_parts(
+        self, bucket: str, key: str, upload_id: str, *, part_number_marker: int = 0, max_parts: int = 1000
+    ) -> be.PartListing:
+        stored = self._upload(bucket, key, upload_id)
+        numbers = sorted(n for n in stored if n > part_number_marker)
+        return be.PartListing([stored[n][0] for n in numbers[:max_parts]], len(numbers) > max_parts)
+
+    async def list_multipart_uploads(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "",
+        key_marker: str = "",
+        upload_id_marker: str = "",
+        max_uploads: int = 1000,
+    ) -> be.UploadListing:
+        self._bucket(bucket)
+        found = sorted(
+            (u for u, _ in self.uploads.values() if u.bucket == bucket and u.key.startswith(prefix)),
+            key=lambda u: (u.key, u.upload_id),
+        )
+
+        def after_markers(u: be.MultipartUpload) -> bool:
+            same_key_later = bool(upload_id_marker) and u.key == key_marker and u.upload_id > upload_id_marker
+            return u.key > key_marker or same_key_later
+
+        found = [u for u in found if after_markers(u)]
+        return be.UploadListing(found[:max_uploads], len(found) > max_uploads)

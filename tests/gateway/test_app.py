@@ -23,17 +23,25 @@ class FlakyBackend(MemoryBackend):  # type: ignore[misc]
         super().__init__([ALICE])
         self.fail_with: BaseException | None = None
 
+        self.fail_reading_with: BaseException | None = None
+
     async def get_object(self, bucket: str, key: str, byte_range: tuple[int, int] | None = None) -> Any:
         if self.fail_with is not None:
             raise self.fail_with
-        return await super().get_object(bucket, key, byte_range)
+        info, stream = await super().get_object(bucket, key, byte_range)
+        return info, self._failing(stream) if self.fail_reading_with is not None else stream
+
+    async def _failing(self, stream: Any) -> Any:
+        if self.fail_reading_with is not None:
+            raise self.fail_reading_with
+        yield b""
 
 
 async def call(
-    app: Any, method: str, path: str, body: bytes = b"", signed: bool = True
+    app: Any, method: str, path: str, body: bytes = b"", signed: bool = True, host: str = "gw.test"
 ) -> tuple[int, dict[str, str], bytes]:
     headers = {"x-amz-content-sha256": hashlib.sha256(body).hexdigest(), "Content-Length": str(len(body))}
-    request = AWSRequest(method=method, url=f"http://gw.test{path}", data=body, headers=headers)
+    request = AWSRequest(method=method, url=f"http://{host}{path}", data=body, headers=headers)
     if signed:
         S3SigV4Auth(Credentials(ALICE.access_key, ALICE.secret_key), "s3", REGION).add_auth(request)
     raw_path, _, query = path.partition("?")
@@ -43,7 +51,7 @@ async def call(
         "path": raw_path,
         "raw_path": raw_path.encode(),
         "query_string": query.encode(),
-        "headers": [(b"host", b"gw.test")] + [(k.lower().encode(), v.encode()) for k, v in request.headers.items()],
+        "headers": [(b"host", host.encode())] + [(k.lower().encode(), v.encode()) for k, v in request.headers.items()],
     }
     messages = [{"type": "http.request", "body": body, "more_body": False}]
     sent: list[dict[str, Any]] = []
@@ -119,3 +127,59 @@ async def test_lifespan_is_answered(setup: Any) -> None:
 
     await app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
     assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+async def test_virtual_host_style() -> None:
+    backend = MemoryBackend([ALICE])
+    await backend.create_bucket("my.bucket", "alice")
+    app = create_app(backend, make_config(domain="s3.test"))
+    status, _, _ = await call(app, "PUT", "/dir/key", b"vhost", host="my.bucket.s3.test")
+    assert status == 200
+    assert backend.objects["my.bucket"]["dir/key"][1] == b"vhost"
+    status, _, body = await call(app, "GET", "/dir/key", host="my.bucket.s3.test")
+    assert (status, body) == (200, b"vhost")
+    status, _, body = await call(app, "GET", "/my.bucket/dir/key", host="s3.test")  # path style still works
+    assert (status, body) == (200, b"vhost")
+    status, _, body = await call(app, "GET", "/?list-type=2", host="my.bucket.s3.test")
+    assert status == 200 and b"<Key>dir/key</Key>" in body
+
+
+async def test_error_before_the_first_body_byte_is_an_s3_error(setup: Any) -> None:
+    app, backend = setup
+    await call(app, "PUT", "/bkt/k", b"data")
+    backend.fail_reading_with = be.ServiceUnavailable("stripe unreadable")
+    status, _, body = await call(app, "GET", "/bkt/k")
+    assert status == 503 and b"<Code>ServiceUnavailable</Code>" in body
+
+
+async def test_requests_beyond_the_in_flight_limit_slow_down() -> None:
+    import asyncio
+
+    gate = asyncio.Event()
+
+    class SlowBackend(MemoryBackend):  # type: ignore[misc]
+        async def head_bucket(self, name: str) -> be.BucketInfo:
+            await gate.wait()
+            info: be.BucketInfo = await super().head_bucket(name)
+            return info
+
+    backend = SlowBackend([ALICE])
+    await backend.create_bucket("bkt", "alice")
+    app = create_app(backend, make_config(requests_in_flight_max=2))
+    held = [asyncio.create_task(call(app, "GET", "/bkt/x")) for _ in range(2)]
+    await asyncio.sleep(0.05)
+    status, _, body = await call(app, "GET", "/bkt/x")
+    assert status == 503 and b"<Code>SlowDown</Code>" in body
+    gate.set()
+    assert [(await task)[0] for task in held] == [404, 404]
+    assert (await call(app, "GET", "/bkt/x"))[0] == 404
+
+
+async def test_access_log_names_the_key_never_the_secret(setup: Any, caplog: pytest.LogCaptureFixture) -> None:
+    app, _ = setup
+    with caplog.at_level(logging.INFO, logger="objectio.gateway.access"):
+        await call(app, "GET", "/bkt?list-type=2")
+    records = [r for r in caplog.records if r.name == "objectio.gateway.access"]
+    fields = records[-1].fields  # type: ignore[attr-defined]
+    assert (fields["op"], fields["status"], fields["access_key"]) == ("ListObjectsV2", 200, ALICE.access_key)
+    assert ALICE.secret_key not in caplog.text

@@ -72,6 +72,7 @@ def test_serves_and_stops_gracefully(tmp_path: Path, workers: int) -> None:
     lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
     access = [line for line in lines if line.get("logger") == "objectio.gateway.access"]
     assert access and access[-1]["status"] == 403 and access[-1]["request_id"] != "-"
+    assert access[-1]["access_key"] == ""  # anonymous
     assert all("authorization" not in json.dumps(line).lower() for line in lines)
 
 

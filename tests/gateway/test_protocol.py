@@ -47,13 +47,26 @@ def parse(method: str, path: str, query: str = "", host: str = "localhost:9000",
         ("GET", "/bkt/k", "response-content-type=x", S3Op.GET_OBJECT),
         ("HEAD", "/bkt/k", "", S3Op.HEAD_OBJECT),
         ("DELETE", "/bkt/k", "", S3Op.DELETE_OBJECT),
-        ("GET", "/bkt", "acl", S3Op.UNSUPPORTED),
-        ("POST", "/bkt/k", "uploads", S3Op.UNSUPPORTED),
-        ("PUT", "/bkt/k", "partNumber=1&uploadId=x", S3Op.UNSUPPORTED),
+        ("GET", "/bkt", "acl", S3Op.GET_SUBRESOURCE),
+        ("PUT", "/bkt", "acl", S3Op.UNSUPPORTED),
+        ("GET", "/bkt/k", "tagging", S3Op.GET_SUBRESOURCE),
+        ("GET", "/bkt/k", "versioning", S3Op.UNSUPPORTED),
+        ("GET", "/bkt", "versions", S3Op.LIST_OBJECT_VERSIONS),
+        ("GET", "/bkt", "analytics", S3Op.UNSUPPORTED),
+        ("POST", "/bkt/k", "uploads", S3Op.CREATE_MULTIPART_UPLOAD),
+        ("PUT", "/bkt/k", "partNumber=1&uploadId=x", S3Op.UPLOAD_PART),
+        ("POST", "/bkt/k", "uploadId=x", S3Op.COMPLETE_MULTIPART_UPLOAD),
+        ("DELETE", "/bkt/k", "uploadId=x", S3Op.ABORT_MULTIPART_UPLOAD),
+        ("GET", "/bkt/k", "uploadId=x", S3Op.LIST_PARTS),
+        ("GET", "/bkt", "uploads", S3Op.LIST_MULTIPART_UPLOADS),
     ],
 )
 def test_operation_table(method: str, path: str, query: str, op: S3Op) -> None:
     assert parse(method, path, query).op is op
+
+
+def test_copy_is_chosen_by_its_header() -> None:
+    assert parse("PUT", "/bkt/k", x_amz_copy_source="/src/key").op is S3Op.COPY_OBJECT
 
 
 def test_keys_are_opaque_strings() -> None:
@@ -84,6 +97,9 @@ def test_invalid_bucket_names(name: str) -> None:
 def test_method_not_allowed() -> None:
     with pytest.raises(errors.MethodNotAllowed):
         parse("PATCH", "/bkt/k")
+    with pytest.raises(errors.NotImplemented):
+        parse("GET", "/bkt/k", "partNumber=2")
+    assert parse("PUT", "/bkt/k", "partNumber=1&uploadId=x", x_amz_copy_source="/a/b").op is S3Op.UPLOAD_PART_COPY
     with pytest.raises(errors.NotImplemented):
         parse("POST", "/bkt/k")
 

@@ -227,3 +227,90 @@ def test_http2_over_tls(tls_server: Server) -> None:
     assert response.http_version == "HTTP/2"
     assert response.status_code == 200
     assert b"ListAllMyBucketsResult" in response.content
+
+
+def test_copy_object(server: Server, s3: Any, bucket: str) -> None:
+    data = b"copy me " * 5000
+    s3.put_object(Bucket=bucket, Key="src", Body=data, ContentType="text/x-src", Metadata={"m": "1"})
+    result = s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"})
+    assert result["CopyObjectResult"]["ETag"] == f'"{hashlib.md5(data).hexdigest()}"'
+    got = s3.get_object(Bucket=bucket, Key="dst")
+    assert got["Body"].read() == data
+    assert (got["ContentType"], got["Metadata"]) == ("text/x-src", {"m": "1"})
+    s3.copy_object(
+        Bucket=bucket,
+        Key="dst2",
+        CopySource=f"{bucket}/src",
+        MetadataDirective="REPLACE",
+        ContentType="text/x-new",
+        Metadata={"n": "2"},
+    )
+    replaced = s3.head_object(Bucket=bucket, Key="dst2")
+    assert (replaced["ContentType"], replaced["Metadata"]) == ("text/x-new", {"n": "2"})
+    with pytest.raises(ClientError) as exc:
+        s3.copy_object(Bucket=bucket, Key="src", CopySource={"Bucket": bucket, "Key": "src"})
+    assert error_code(exc) == "InvalidRequest"
+    with pytest.raises(ClientError) as exc:
+        s3.copy_object(Bucket=bucket, Key="d3", CopySource={"Bucket": bucket, "Key": "src"}, CopySourceIfMatch='"x"')
+    assert error_code(exc) == "PreconditionFailed"
+    with pytest.raises(ClientError) as exc:
+        s3.copy_object(Bucket=bucket, Key="d4", CopySource={"Bucket": bucket, "Key": "absent"})
+    assert error_code(exc) == "NoSuchKey"
+    bob = server.client(BOB)
+    bob.create_bucket(Bucket=f"{bucket}-bob")
+    with pytest.raises(ClientError) as exc:
+        bob.copy_object(Bucket=f"{bucket}-bob", Key="stolen", CopySource={"Bucket": bucket, "Key": "src"})
+    assert error_code(exc) == "AccessDenied"
+
+
+def test_read_only_subresources(s3: Any, bucket: str) -> None:
+    assert "Status" not in s3.get_bucket_versioning(Bucket=bucket)
+    acl = s3.get_bucket_acl(Bucket=bucket)
+    assert acl["Owner"]["ID"] == "alice"
+    assert [(g["Grantee"]["ID"], g["Permission"]) for g in acl["Grants"]] == [("alice", "FULL_CONTROL")]
+    for call, code in (
+        (s3.get_bucket_policy, "NoSuchBucketPolicy"),
+        (s3.get_bucket_cors, "NoSuchCORSConfiguration"),
+        (s3.get_bucket_lifecycle_configuration, "NoSuchLifecycleConfiguration"),
+        (s3.get_bucket_tagging, "NoSuchTagSet"),
+        (s3.get_bucket_encryption, "ServerSideEncryptionConfigurationNotFoundError"),
+        (s3.get_object_lock_configuration, "ObjectLockConfigurationNotFoundError"),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call(Bucket=bucket)
+        assert error_code(exc) == code
+    s3.put_object(Bucket=bucket, Key="o", Body=b"x")
+    assert s3.get_object_tagging(Bucket=bucket, Key="o")["TagSet"] == []
+    assert s3.get_object_acl(Bucket=bucket, Key="o")["Grants"][0]["Permission"] == "FULL_CONTROL"
+    with pytest.raises(ClientError) as exc:
+        s3.get_object_acl(Bucket=bucket, Key="absent")
+    assert error_code(exc) == "NoSuchKey"
+
+
+def test_list_object_versions_of_an_unversioned_bucket(s3: Any, bucket: str) -> None:
+    for key in ("a", "b/1", "b/2", "c"):
+        s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
+    page = s3.list_object_versions(Bucket=bucket, MaxKeys=2)
+    assert [(v["Key"], v["VersionId"], v["IsLatest"]) for v in page["Versions"]] == [
+        ("a", "null", True),
+        ("b/1", "null", True),
+    ]
+    assert page["IsTruncated"] and page["NextKeyMarker"] == "b/1"
+    rest = s3.list_object_versions(Bucket=bucket, KeyMarker=page["NextKeyMarker"], VersionIdMarker="null")
+    assert [v["Key"] for v in rest["Versions"]] == ["b/2", "c"]
+    grouped = s3.list_object_versions(Bucket=bucket, Delimiter="/")
+    assert [p["Prefix"] for p in grouped["CommonPrefixes"]] == ["b/"]
+
+
+def test_rejected_put_before_the_body_keeps_the_client_working(server: Server, s3: Any, bucket: str) -> None:
+    bob = server.client(BOB)
+    for _ in range(3):
+        with pytest.raises(ClientError) as exc:
+            s3.put_object(Bucket="no-such-bucket-put", Key="k", Body=b"b" * 200_000)
+        assert error_code(exc) == "NoSuchBucket"
+        with pytest.raises(ClientError) as exc:
+            bob.put_object(Bucket=bucket, Key="k", Body=b"b" * 200_000)
+        assert error_code(exc) == "AccessDenied"
+        s3.put_object(Bucket=bucket, Key="after", Body=b"a" * 200_000)
+        assert bob.list_buckets()["Buckets"] is not None
+    assert s3.get_object(Bucket=bucket, Key="after")["Body"].read() == b"a" * 200_000

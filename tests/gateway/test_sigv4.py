@@ -151,6 +151,28 @@ def test_signing_key_cache_is_bounded_and_secret_aware() -> None:
     assert len(cache) == 2
 
 
+def test_canonical_query_candidates() -> None:
+    assert sigv4.canonical_query_candidates("delimiter=/&uploads", drop_signature=False) == [
+        "delimiter=%2F&uploads=",
+        "delimiter=/&uploads=",
+    ]
+    assert sigv4.canonical_query_candidates("a=1&b=2", drop_signature=False) == ["a=1&b=2"]
+
+
 def test_canonical_query_sorting_and_encoding() -> None:
     raw = "b=2&a=x%20y&X-Amz-Signature=ff&a=1&empty"
     assert sigv4.canonical_query(raw, drop_signature=True) == "a=1&a=x%20y&b=2&empty="
+
+
+async def test_unsigned_amz_headers_are_refused() -> None:
+    request = header_signed("PUT", "/bucket/key")
+    request.headers["x-amz-meta-injected"] = "1"
+    with pytest.raises(errors.AccessDenied, match="not signed"):
+        await verify(request)
+
+
+def test_canonical_uri_candidates() -> None:
+    assert sigv4.canonical_uri_candidates("/bucket/plain-key_1.txt~") == ["/bucket/plain-key_1.txt~"]
+    assert sigv4.canonical_uri_candidates("/b/a%20b") == ["/b/a%20b"]
+    assert sigv4.canonical_uri_candidates("/b/a b!") == ["/b/a b!", "/b/a%20b%21"]
+    assert sigv4.canonical_uri_candidates("/b/x%2Fy") == ["/b/x%2Fy", "/b/x/y"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import subprocess
@@ -14,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from objectio.common.config import ConfigError
-from objectio.meta.client import MetaClient, MetaUnavailable
+from objectio.meta.client import MetaUnavailable
 from objectio.meta.config import MetaConfig
-from tests.meta.conftest import TOKEN, Running
-from tests.meta.test_crash import start_meta
+from tests.meta.conftest import Running
+from tests.meta.test_crash import connect, start_meta
 
 
 def _alive(pid: int) -> bool:
@@ -69,20 +68,23 @@ def test_the_daemon_dies_with_its_parent(tmp_path: Path) -> None:
 @pytest.mark.e2e
 async def test_sigterm_ends_watch_streams_and_exits_cleanly(tmp_path: Path) -> None:
     ready, log = tmp_path / "ready.json", tmp_path / "meta.log"
-    proc = start_meta(tmp_path / "meta", ready, log)
-    client = await MetaClient.connect(f"127.0.0.1:{json.loads(ready.read_text())['port']}", TOKEN)
+    proc = start_meta(tmp_path / "meta", ready, log, "--shutdown-grace-ms=30000")
     try:
-        maps = client.watch_cluster_map(0, reconnect=False)
-        assert (await anext(maps)).epoch > 0
-        started = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        with pytest.raises((StopAsyncIteration, MetaUnavailable)):
-            await asyncio.wait_for(anext(maps), 10)
-        assert await asyncio.to_thread(proc.wait, 10) == 0
-        assert time.monotonic() - started < 3, "shutdown waited for the watch stream"
+        client = await connect(ready)
+        try:
+            maps = client.watch_cluster_map(0, reconnect=False)
+            assert (await anext(maps)).epoch > 0
+            started = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            with pytest.raises((StopAsyncIteration, MetaUnavailable)):
+                await asyncio.wait_for(anext(maps), 20)
+            assert await asyncio.to_thread(proc.wait, 20) == 0
+            assert time.monotonic() - started < 15, "shutdown waited out the grace for the watch stream"
+        finally:
+            await client.close()
     finally:
         proc.kill()
-        await client.close()
+        proc.wait()
 
 
 async def test_watch_streams_end_when_the_server_stops(meta: Running) -> None:

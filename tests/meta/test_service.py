@@ -267,7 +267,7 @@ async def test_concurrent_puts_share_commits(meta: Running) -> None:
     await client.create_bucket("load", "admin")
     stats = meta.server.store.writer_stats
     commits_before = stats.commits
-    count, concurrency = 2000, 32
+    count, concurrency = 800, 32
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(count):
         queue.put_nowait(i)

@@ -24,13 +24,3 @@ def engine(image: str) -> Iterator[Engine]:
         yield eng
     finally:
         eng.close()
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Slow engine tests run only with --run-slow (the option itself is the root conftest's)."""
-    if config.getoption("--run-slow", default=False):
-        return
-    skip = pytest.mark.skip(reason="slow: needs --run-slow")
-    for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)

@@ -29,7 +29,7 @@ def test_limits_come_from_c() -> None:
     assert E.INFLIGHT_WRITERS_MAX > 0 and E.WAL_BYTES_MAX >= E.WAL_BYTES_MIN
 
 
-@pytest.mark.parametrize("size", [0, 1, 7, 8, 9, 63, 64, 4095, 4096, 65537, 1 << 20])
+@pytest.mark.parametrize("size", [0, 1, 7, 8, 9, 63, 64, 3071, 3072, 3073, 4095, 4096, 6151, 65537, 1 << 20])
 def test_crc32c_hardware_and_software_agree(size: int) -> None:
     data = os.urandom(size)
     sw = E.crc32c_software(data)
@@ -83,8 +83,14 @@ def test_open_unformatted_fails(tmp_path: Path) -> None:
 
 
 def test_open_twice_is_busy(image: str) -> None:
-    with Engine.open(image), pytest.raises(DeviceBusyError):
-        Engine.open(image)
+    with Engine.open(image) as eng:
+        with pytest.raises(DeviceBusyError):
+            Engine.open(image)
+        with pytest.raises(DeviceBusyError):
+            Engine.format(image, osd_id=1, cluster_id=CLUSTER_ID, force=True)
+        # the refused opens must not have touched the open engine's descriptor
+        eng.put(b"still", b"mine")
+        assert eng.get(b"still") == b"mine"
 
 
 def test_put_get_stat(engine: Engine) -> None:
@@ -111,10 +117,11 @@ def test_buffer_types(engine: Engine) -> None:
     assert engine.get(b"mv") == data[100:200]
 
 
-@pytest.mark.parametrize("size", [1, 4096, 65536, 65537, 300000, 3 << 20])
+@pytest.mark.parametrize("size", [1, 4096, 65536, 65537, 131072, 300000, 3 << 20])
 def test_ranged_get(engine: Engine, size: int) -> None:
     data = os.urandom(size)
-    engine.put(b"r", data)
+    info = engine.put(b"r", data)
+    assert info.crc32c == E.crc32c_software(data) == engine.stat(b"r").crc32c
     assert engine.get(b"r") == data
     for off, length in [(0, 1), (size // 3, 5000), (size - 1, 1), (size, 10), (0, size + 100)]:
         assert engine.get(b"r", off, length) == data[off : off + length]
@@ -207,8 +214,8 @@ def test_scan_order_prefix_and_paging(engine: Engine) -> None:
 
 def test_scan_many_pages(engine: Engine) -> None:
     keys = sorted(b"key-%06d" % (i * 7919 % 5000) for i in range(5000))
-    for k in keys:
-        engine.put(k, b"")
+    for i in range(0, len(keys), 500):
+        engine.put_many([(k, b"", b"") for k in keys[i : i + 500]])
     seen: list[bytes] = []
     after = b""
     while True:
