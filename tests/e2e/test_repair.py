@@ -13,6 +13,10 @@ from typing import Any
 import pytest
 
 from objectio.cli.aio import AllInOne
+from objectio.common.erasure import payload_bytes
+from objectio.common.pools import DEFAULT_POOLS, FRAGMENT_HEADER_BYTES
+from objectio.meta.repair_planner import read_set
+from tests.cli.conftest import run_cli
 from tests.e2e.conftest import s3_client
 from tests.e2e.repair_cluster import (
     body_of,
@@ -106,3 +110,44 @@ def test_two_dead_osds_are_repaired_then_two_more_can_die(repair_cluster: AllInO
 
     wait_until("stale copies removed from the returning OSD", stale_left, 30)
     _read_all(s3, objects, "after the stale copies were removed")
+
+
+@pytest.mark.slow
+def test_lrc_repair_reads_only_the_local_group(tmp_path: Path) -> None:
+    """LRC 8+2+2 on 14 OSDs: after one OSD is lost, the repair manager reads exactly the local
+    group (4 fragments) per lost data fragment or local parity and 8 per lost global parity."""
+    cluster = start_repair_cluster(tmp_path / "aio", osds=14)
+    try:
+        d = cluster.data_dir
+        run_cli(d, "bucket", "create", "lrc", "--pool", "lrc-8-2-2", "--owner", "admin")
+        s3: Any = s3_client(cluster)
+        pool = DEFAULT_POOLS[2]
+        objects = {f"l-{i}": body_of(f"l-{i}", size) for i, size in enumerate([3 << 20, pool.stripe_data_bytes + 9])}
+        for key, body in objects.items():
+            s3.put_object(Bucket="lrc", Key=key, Body=body)
+        before = records(cluster, "lrc", list(objects))
+        names = {osd_id: name for name, osd_id in osd_ids_by_daemon(cluster).items()}
+        victim = before["l-0"].stripes[0].osd_ids[0]  # holds a data fragment
+        expected_read = 0
+        for record in before.values():
+            for stripe in record.stripes:
+                for index, osd_id in enumerate(stripe.osd_ids):
+                    if osd_id == victim:
+                        reads = len(read_set(pool, {index}, set(range(pool.fragments)) - {index}) or [])
+                        expected_read += reads * (payload_bytes(pool, stripe.length) + FRAGMENT_HEADER_BYTES)
+        cluster.daemons[names[victim]].kill()
+        wait_until(
+            "every LRC stripe repaired",
+            lambda: unhealthy_stripes(records(cluster, "lrc", list(objects)), {victim}),
+            REPAIR_TIMEOUT_S,
+        )
+        status = run_cli(d, "repair", "status", "--json").data
+        assert status["bytes_read"] == expected_read, status
+        _read_all_in(s3, "lrc", objects)
+    finally:
+        cluster.stop()
+
+
+def _read_all_in(s3: Any, bucket: str, objects: dict[str, bytes]) -> None:
+    for key, body in objects.items():
+        assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body, key

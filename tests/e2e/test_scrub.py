@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import mmap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,9 +84,26 @@ def test_scrub_finds_every_corrupt_fragment_and_repair_replaces_it(scrub_cluster
         scrub_cluster.daemons[daemon].start()
         scrub_cluster.daemons[daemon].wait_ready()
 
-    for key, body in objects.items():  # meanwhile: the engine refuses corrupt bytes, readers decode
-        assert s3.get_object(Bucket="scrub", Key=key)["Body"].read() == body, f"{key} with corrupt fragments"
+    def not_moved(keys: set[str]) -> Callable[[], list[str]]:
+        def check() -> list[str]:
+            now = records(scrub_cluster, "scrub", list(objects))
+            bad = unhealthy_stripes({k: now[k] for k in keys}, set())
+            for key, stripe, fragment in targets:
+                old = recs[key].stripes[stripe].osd_ids[fragment]
+                if key in keys and now[key].stripes[stripe].osd_ids[fragment] == old:
+                    bad.append(f"{key}#{stripe}/{fragment} still on the corrupt copy")
+            return bad
 
+        return check
+
+    # Read-repair: reading s-0 and s-1 meets their corrupt fragments (the engine refuses them, the
+    # gateway decodes and reports), and meta rebuilds them elsewhere without any scrub.
+    for key in ("s-0", "s-1"):
+        assert s3.get_object(Bucket="scrub", Key=key)["Body"].read() == objects[key], f"{key} with a corrupt fragment"
+    wait_until("read-repair of s-0 and s-1", not_moved({"s-0", "s-1"}), 60)
+
+    # Scrub finds all four (the two read-repaired copies are still on disk, quarantined now); its
+    # report is the only thing that can move s-2's fragments, which nobody has read.
     d = scrub_cluster.data_dir
     started = time.time() * 1000
     run_cli(d, "scrub", "start", "--json")
@@ -99,16 +116,7 @@ def test_scrub_finds_every_corrupt_fragment_and_repair_replaces_it(scrub_cluster
     rows = run_cli(d, "scrub", "status", "--json").data
     assert sum(r["shards_corrupt"] for r in rows) == len(targets), rows
     assert sum(r["quarantined"] for r in rows) == len(targets), rows
-
-    def not_moved() -> list[str]:
-        now = records(scrub_cluster, "scrub", list(objects))
-        bad = unhealthy_stripes(now, set())
-        for key, stripe, fragment in targets:
-            if now[key].stripes[stripe].osd_ids[fragment] == recs[key].stripes[stripe].osd_ids[fragment]:
-                bad.append(f"{key}#{stripe}/{fragment} still on the corrupt copy")
-        return bad
-
-    wait_until("corrupt fragments rebuilt elsewhere", not_moved, 60)
+    wait_until("corrupt fragments found by scrub rebuilt elsewhere", not_moved(set(objects)), 60)
     for key, body in objects.items():
         assert s3.get_object(Bucket="scrub", Key=key)["Body"].read() == body, f"{key} after repair"
     status = run_cli(d, "repair", "status", "--json").data
