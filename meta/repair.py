@@ -46,6 +46,7 @@ log = logging.getLogger("objectio.meta.repair")
 
 SCAN_PAGE_RECORDS = 500
 TICK_S_MAX = 1.0  # how often the lost-OSD set is re-evaluated at most
+CORRUPT_REPORTS_REMEMBERED_MAX = 100_000  # stripes whose corrupt-copy OSDs repair avoids
 RECENT_ACTIVITY_S = 300.0  # > any stale-copy check's read: a freshly rebuilt fragment is kept that long
 
 
@@ -62,6 +63,7 @@ class RepairManager:
         self._down_since: dict[int, float] = {}
         self._recent: dict[tuple[bytes, int, int, int], float] = {}  # fragments repair wrote, by target OSD
         self._pools: dict[str, PoolSpec] = {}
+        self._corrupt_on: dict[tuple[bytes, int], set[int]] = {}  # stripe -> OSDs that reported a corrupt copy
         self._scan_requested = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._last_scan_lost: set[int] | None = None
@@ -100,6 +102,11 @@ class RepairManager:
 
     async def throttle(self, nbytes: int) -> None:
         await self._bucket.acquire(nbytes)
+
+    def avoid_for(self, object_id: bytes, stripe_index: int) -> set[int]:
+        """OSDs that reported a corrupt copy of a fragment of this stripe: never a repair target
+        (their quarantined record would be overwritten and scrub would report the key again)."""
+        return self._corrupt_on.get((object_id, stripe_index), set())
 
     def note_written(self, object_id: bytes, stripe_index: int, targets: dict[int, int]) -> None:
         now = time.monotonic()
@@ -224,6 +231,10 @@ class RepairManager:
     async def report_corrupt(self, osd_id: int, shards: list[pb.ShardRef]) -> int:
         """Scrub found these fragments corrupt on ``osd_id``: mark them missing and rescan."""
         self.counters.reports_received += 1
+        if len(self._corrupt_on) > CORRUPT_REPORTS_REMEMBERED_MAX:
+            self._corrupt_on.clear()  # a hint only: the OSDs' quarantine entries are the truth
+        for shard in shards:
+            self._corrupt_on.setdefault((shard.object_id, shard.stripe_index), set()).add(osd_id)
         marked = await self.store.mark_missing(osd_id, shards)
         if marked:
             self._scan_requested.set()

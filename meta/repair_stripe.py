@@ -78,6 +78,7 @@ class RepairContext(Protocol):
     def pool(self, name: str) -> PoolSpec: ...
     def cluster_map(self) -> pb.ClusterMap: ...
     async def throttle(self, nbytes: int) -> None: ...
+    def avoid_for(self, object_id: bytes, stripe_index: int) -> set[int]: ...
     def note_written(self, object_id: bytes, stripe_index: int, targets: dict[int, int]) -> None: ...
 
 
@@ -220,7 +221,7 @@ async def repair_stripe(manager: RepairContext, job: StripeJob) -> Outcome:
         return Outcome.HEALTHY
     sources = await read_sources(manager, pool, record, job.stripe_index, missing)
     rebuilt = await asyncio.to_thread(rebuild, pool, sources, sorted(missing))
-    avoid = lost | {osd_ids[i] for i in missing if osd_ids[i]}
+    avoid = lost | {osd_ids[i] for i in missing if osd_ids[i]} | manager.avoid_for(job.object_id, job.stripe_index)
     try:
         targets = choose_targets(
             record.object_id, job.stripe_index, osd_ids, missing, candidates(manager.cluster_map()), avoid

@@ -7,7 +7,9 @@ reserved key prefix :data:`QUARANTINE_PREFIX`: the fragment's key, length, check
 and the time and reason of detection, with the fragment's own ShardMeta. ``ListShards`` and the
 collectors ignore keys that are not shard keys, so the entry and the corrupt record stay on disk
 for an operator (or a forensics tool reading the device at the record's extent) until the object
-itself is deleted or overwritten — then ``DeleteShards`` by object id removes the corrupt record
+itself is deleted or overwritten. An entry names the record's generation: if the same key is
+written again later (a repair placing the fragment back on this OSD), the entry is history and
+the new record is verified and served like any other — then ``DeleteShards`` by object id removes the corrupt record
 like any other fragment, and the entry remains as the log of what happened.
 """
 
@@ -34,18 +36,27 @@ def entry_key(key: bytes) -> bytes:
     return QUARANTINE_PREFIX + key
 
 
-async def is_quarantined(store: ShardStore, key: bytes) -> bool:
+async def quarantined_generation(store: ShardStore, key: bytes) -> int | None:
+    """The generation of the record the entry for ``key`` names; None without an entry."""
     try:
-        await store.stat(entry_key(key))
+        raw = await store.get(entry_key(key))
     except NotFoundError:
-        return False
-    return True
+        return None
+    try:
+        generation = json.loads(raw).get("generation", -1)
+    except ValueError:
+        return -1  # an unreadable entry still marks the key as quarantined once
+    return int(generation)
 
 
-async def quarantine(store: ShardStore, key: bytes, reason: str) -> bool:
-    """Write the entry for corrupt fragment ``key``; False if it already had one."""
-    if await is_quarantined(store, key):
-        return False
+async def is_quarantined(store: ShardStore, key: bytes, generation: int) -> bool:
+    """Whether the record ``key`` at ``generation`` is the one quarantined. A key rewritten since
+    (a later put of the same fragment) has another generation: its entry is history only."""
+    return await quarantined_generation(store, key) in (generation, -1)
+
+
+async def quarantine(store: ShardStore, key: bytes, reason: str) -> None:
+    """Write (or replace) the entry for corrupt fragment ``key``."""
     details: dict[str, object] = {"format_version": ENTRY_FORMAT_VERSION, "reason": reason}
     meta = b""
     try:
@@ -56,7 +67,6 @@ async def quarantine(store: ShardStore, key: bytes, reason: str) -> bool:
         details["stat_error"] = str(exc)
     details["detected_ms"] = int(time.time() * 1000)
     await store.put(entry_key(key), json.dumps(details, sort_keys=True).encode(), meta)
-    return True
 
 
 async def count(store: ShardStore) -> int:

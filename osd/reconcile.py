@@ -74,7 +74,13 @@ class StaleCopySweeper:
         return removed
 
     async def _remove(self, key: bytes) -> int:
-        if await quarantine.is_quarantined(self.store, key):
+        try:
+            generation = (await self.store.stat(key)).generation
+        except NotFoundError:
+            return 0
+        except EngineError:
+            generation = -1  # header unreadable: an entry of any generation covers it
+        if await quarantine.is_quarantined(self.store, key, generation):
             return 0  # kept for the operator until the object itself goes
         try:
             await self.store.verify(key)

@@ -5,8 +5,9 @@ engine re-reads the record from the device and checks every checksum), spending 
 ``scrub_bytes_per_s`` of disk bandwidth. A fragment that fails is quarantined (``quarantine.py``:
 left in place, never served, with an entry naming it) and reported to meta
 (``ReportCorruptShards``), which records it as missing so the repair manager rebuilds it on
-another OSD. Quarantined fragments are re-reported at every pass (meta's marking is idempotent),
-so a report lost to a meta restart is delivered by the next pass.
+another OSD. Quarantined fragments still on disk are re-reported at every pass (meta's marking
+is idempotent and only applies while the record still places the fragment on this OSD), so a
+report lost to a meta restart is delivered by the next pass.
 
 A pass starts ``scrub_interval_ms`` after the previous one ended, or at once on ``StartScrub``.
 """
@@ -25,7 +26,7 @@ from objectio.common.shardkey import parse_shard_key
 from objectio.meta.client import MetaClient, MetaError
 from objectio.native.engine import CorruptionError, EngineError, NotFoundError
 from objectio.osd import quarantine
-from objectio.osd.store import ShardStore
+from objectio.osd.store import ShardInfo, ShardStore
 from objectio.protos import meta_pb2, osd_pb2
 
 log = logging.getLogger("objectio.osd.scrub")
@@ -84,50 +85,41 @@ class Scrubber:
         c = self.counters
         c.pass_started_ms = int(time.time() * 1000)
         corrupt: list[bytes] = []
+        corrupt_before = c.shards_corrupt
         start_after = b""
         while True:
             page = await self.store.scan(b"", start_after, SCAN_PAGE_SHARDS)
             for info in page:
                 if quarantine.is_shard_key(info.key):
-                    corrupt.extend(await self._verify(info.key, info.length))
+                    corrupt.extend(await self._verify(info))
             if len(page) < SCAN_PAGE_SHARDS:
                 break
             start_after = page[-1].key
-        found = len(corrupt)
-        corrupt.extend(await self._quarantined_keys())
         await self._report(sorted(set(corrupt)))
         c.passes_completed += 1
         c.pass_finished_ms = int(time.time() * 1000)
         self.running = False
+        found = c.shards_corrupt - corrupt_before
         log.info("scrub pass done", extra=log_fields(verified=c.shards_verified, corrupt_found=found))
         return found
 
-    async def _verify(self, key: bytes, length: int) -> list[bytes]:
-        if await quarantine.is_quarantined(self.store, key):
-            return []  # reported below with the other quarantined keys
-        await self._bucket.acquire(length)
+    async def _verify(self, info: ShardInfo) -> list[bytes]:
+        """[key] if the fragment is corrupt (newly or already quarantined: both are reported)."""
+        if await quarantine.is_quarantined(self.store, info.key, info.generation):
+            return [info.key]  # re-reported: a report lost to a meta restart arrives now
+        await self._bucket.acquire(info.length)
         try:
-            await self.store.verify(key)
+            await self.store.verify(info.key)
         except NotFoundError:
             return []  # deleted since the scan
         except CorruptionError as exc:
             self.counters.shards_corrupt += 1
-            await quarantine.quarantine(self.store, key, f"scrub: {exc}")
-            log.warning("corrupt fragment quarantined", extra=log_fields(key=key.hex()))
-            return [key]
+            await quarantine.quarantine(self.store, info.key, f"scrub: {exc}")
+            log.warning("corrupt fragment quarantined", extra=log_fields(key=info.key.hex()))
+            return [info.key]
         self.counters.shards_verified += 1
-        self.counters.bytes_verified += length
+        self.counters.bytes_verified += info.length
         return []
-
-    async def _quarantined_keys(self) -> list[bytes]:
-        keys: list[bytes] = []
-        start_after = b""
-        while True:
-            page = await self.store.scan(quarantine.QUARANTINE_PREFIX, start_after, SCAN_PAGE_SHARDS)
-            keys.extend(info.key[len(quarantine.QUARANTINE_PREFIX) :] for info in page)
-            if len(page) < SCAN_PAGE_SHARDS:
-                return keys
-            start_after = page[-1].key
 
     async def _report(self, keys: list[bytes]) -> None:
         for start in range(0, len(keys), REPORT_BATCH_SHARDS):
