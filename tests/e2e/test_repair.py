@@ -151,3 +151,32 @@ def test_lrc_repair_reads_only_the_local_group(tmp_path: Path) -> None:
 def _read_all_in(s3: Any, bucket: str, objects: dict[str, bytes]) -> None:
     for key, body in objects.items():
         assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body, key
+
+
+@pytest.mark.slow
+def test_an_osd_marked_out_is_drained_and_can_then_be_removed(tmp_path: Path) -> None:
+    cluster = start_repair_cluster(tmp_path / "aio", osds=7)
+    try:
+        d = cluster.data_dir
+        s3: Any = s3_client(cluster)
+        s3.create_bucket(Bucket="rep")
+        objects = {f"d-{size}": body_of(f"d-{size}", size) for size in SIZES}
+        for key, body in objects.items():
+            s3.put_object(Bucket="rep", Key=key, Body=body)
+        busiest = max(_holders(records(cluster, "rep", list(objects))).items(), key=lambda kv: kv[1])[0]
+        run_cli(d, "osd", "out", str(busiest))
+        wait_until(
+            "nothing placed on the out OSD",
+            lambda: unhealthy_stripes(records(cluster, "rep", list(objects)), {busiest}),
+            REPAIR_TIMEOUT_S,
+        )
+        _read_all(s3, objects, "after the drain")
+        cluster.daemons[osd_ids_by_daemon_inverse(cluster)[busiest]].stop()
+        run_cli(d, "osd", "remove", str(busiest))
+        _read_all(s3, objects, "after the drained OSD was removed")
+    finally:
+        cluster.stop()
+
+
+def osd_ids_by_daemon_inverse(cluster: AllInOne) -> dict[int, str]:
+    return {osd_id: name for name, osd_id in osd_ids_by_daemon(cluster).items()}
