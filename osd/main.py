@@ -141,7 +141,7 @@ class OsdDaemon:
         collector = OrphanCollector(store, self.meta, grace_ms=cfg.gc_grace_ms, interval_ms=cfg.gc_interval_ms)
         gc_task = asyncio.create_task(collector.run_forever())
         sweeper = StaleCopySweeper(store, self.meta, self.osd_id)
-        sweep_task = asyncio.create_task(sweeper.run_forever(cfg.gc_interval_ms))
+        sweep_task = asyncio.create_task(sweeper.run_forever(cfg.stale_sweep_interval_ms))
         scrub_task = asyncio.create_task(scrubber.run_forever())
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

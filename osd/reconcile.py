@@ -2,14 +2,14 @@
 record places them on another OSD (or nowhere) — left behind when this OSD was down long enough
 for the repair manager to rebuild them elsewhere, or when a write to it failed mid-object.
 
-The OSD asks meta (``CheckPlacements``) about every fragment it holds, at start-up (right after it
-registers: the moment a returning OSD is most likely to hold stale copies) and then every
-``gc_interval_ms``. Meta answers only for objects that have a record (the orphan collector,
-``gc.py``, owns object ids without one) and never names a fragment of an object it repaired in
-the last few minutes (its record may be mid-update). Reads never see stale copies either way:
-readers ask only the OSD the record names. A stale copy is verified before it is deleted; one
-that turns out corrupt is quarantined instead (``quarantine.py``): corrupt data is set aside,
-not silently removed.
+The OSD asks meta (``CheckPlacements``) about every fragment it holds, at start-up (right after
+it registers: the moment a returning OSD is most likely to hold stale copies) and then every
+``stale_sweep_interval_ms`` (a sweep asks about every fragment on the disk: not too often).
+Meta answers only for objects that have a record (the orphan collector, ``gc.py``, owns object
+ids without one) and never names a fragment it wrote to this OSD in the last few minutes (its
+record may be mid-update). Reads never see stale copies either way: readers ask only the OSD
+the record names. A stale copy is verified before it is deleted; one that turns out corrupt is
+quarantined instead (``quarantine.py``): corrupt data is set aside, not silently removed.
 """
 
 from __future__ import annotations
