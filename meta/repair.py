@@ -32,7 +32,7 @@ import logging
 import time
 
 from objectio.common.logs import log_fields
-from objectio.common.pools import PoolSpec
+from objectio.common.pools import PoolError, PoolSpec
 from objectio.common.ratelimit import TokenBucket
 from objectio.meta.cluster import ClusterState
 from objectio.meta.config import MetaConfig
@@ -97,7 +97,10 @@ class RepairManager:
             found = next((p for p in self.state.map.pools if p.name == name), None)
             if found is None:
                 raise RepairError(f"pool {name!r} is not in the cluster map")
-            spec = self._pools[name] = PoolSpec.from_proto(found)
+            try:
+                spec = self._pools[name] = PoolSpec.from_proto(found)
+            except PoolError as exc:
+                raise RepairError(str(exc)) from exc
         return spec
 
     async def throttle(self, nbytes: int) -> None:

@@ -24,7 +24,7 @@ import enum
 from dataclasses import dataclass
 from typing import Protocol
 
-from objectio.common.erasure import payload_bytes, reconstruct_fragments
+from objectio.common.erasure import DecodeError, payload_bytes, reconstruct_fragments
 from objectio.common.placement import PlacementError
 from objectio.common.pools import FRAGMENT_HEADER_BYTES, PoolSpec
 from objectio.meta.errors import NotFound
@@ -109,7 +109,10 @@ def shard_meta(record: pb.ObjectRecord, stripe_index: int) -> osd_pb2.ShardMeta:
 
 def rebuild(pool: PoolSpec, sources: dict[int, bytes], missing: list[int]) -> dict[int, bytes]:
     """Reconstruct ``missing`` (blocking: run it in a thread) and check every result."""
-    rebuilt = reconstruct_fragments(pool, sources, sorted(missing))
+    try:
+        rebuilt = reconstruct_fragments(pool, sources, sorted(missing))
+    except DecodeError as exc:
+        raise RepairError(str(exc)) from exc
     size = len(next(iter(sources.values())))
     out: dict[int, bytes] = {}
     for fragment in rebuilt:
