@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 
 from objectio.common.logs import log_fields
 from objectio.common.pools import PoolError, PoolSpec
@@ -90,6 +91,13 @@ class RepairManager:
             if getattr(osd, "in") == pb.OSD_OUT:
                 lost.add(osd.id)
         return lost
+
+    def rebuild_set(self) -> Callable[[int], bool]:
+        """A test of "a fragment on this OSD id must be rebuilt": none (0), lost, or unknown to
+        the map. Computed once per scan or stripe, not per fragment."""
+        lost = self.lost_osds()
+        known = {osd.id for osd in self.state.map.osds}
+        return lambda osd_id: osd_id == 0 or osd_id in lost or osd_id not in known
 
     def pool(self, name: str) -> PoolSpec:
         spec = self._pools.get(name)
@@ -158,6 +166,7 @@ class RepairManager:
         """Queue every stripe that needs repair now; returns how many were queued."""
         self._scan_requested.clear()
         lost = self.lost_osds()
+        gone = self.rebuild_set()
         self._last_scan_lost, self._last_scan_at = lost, time.monotonic()
         queued = 0
         after: tuple[str, bytes] | None = None
@@ -165,7 +174,7 @@ class RepairManager:
             page = await self.store.scan_placed_objects(after, SCAN_PAGE_RECORDS)
             for record in page:
                 for index, stripe in enumerate(record.stripes):
-                    if any(osd_id == 0 or osd_id in lost for osd_id in stripe.osd_ids):
+                    if any(gone(osd_id) for osd_id in stripe.osd_ids):
                         job = StripeJob(record.bucket, record.key, record.object_id, index)
                         queued += await self._enqueue(job, wait=True)
             if len(page) < SCAN_PAGE_RECORDS:

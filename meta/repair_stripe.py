@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -75,6 +76,7 @@ class RepairContext(Protocol):
 
     def up_osds(self) -> set[int]: ...
     def lost_osds(self) -> set[int]: ...
+    def rebuild_set(self) -> Callable[[int], bool]: ...
     def pool(self, name: str) -> PoolSpec: ...
     def cluster_map(self) -> pb.ClusterMap: ...
     async def throttle(self, nbytes: int) -> None: ...
@@ -217,7 +219,8 @@ async def repair_stripe(manager: RepairContext, job: StripeJob) -> Outcome:
     pool = manager.pool(record.pool)
     osd_ids = list(record.stripes[job.stripe_index].osd_ids)
     lost = manager.lost_osds()
-    missing = {i for i, osd_id in enumerate(osd_ids) if osd_id == 0 or osd_id in lost}
+    gone = manager.rebuild_set()
+    missing = {i for i, osd_id in enumerate(osd_ids) if gone(osd_id)}
     if job.suspects:
         missing |= await confirm_suspects(manager, record, job.stripe_index, set(job.suspects) - missing)
     if not missing:
