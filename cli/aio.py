@@ -6,6 +6,11 @@ gateway on 127.0.0.1, waits until each signals readiness (ready files, then the 
 Data survives restarts. Root credentials come from OBJECTIO_ACCESS_KEY / OBJECTIO_SECRET_KEY when
 set, else are generated once and kept in ``<data-dir>/credentials.json``.
 
+Every daemon serves Prometheus ``/metrics`` (the gateway on its S3 port, the others on ports of
+their own); ``<data-dir>/ports.json`` records them under ``"metrics"``. With ``--tls`` the
+launcher makes a CA and a certificate under ``<data-dir>/tls`` and turns on HTTPS for S3 and TLS
+for every gRPC connection.
+
 :class:`AllInOne` is also what the end-to-end tests use to start, kill and restart daemons.
 """
 
@@ -17,6 +22,7 @@ import os
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -25,6 +31,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from objectio.cli.certs import TlsFiles, ensure_cluster_tls
 from objectio.common.process import DIE_WITH_PARENT_ENV
 
 DEFAULT_DISK_SIZE_BYTES = 4 << 30
@@ -139,6 +146,8 @@ class AllInOne:
     disk_size_bytes: int = DEFAULT_DISK_SIZE_BYTES
     host: str = "127.0.0.1"
     extra_env: dict[str, str] = field(default_factory=dict)
+    metrics: bool = True  # every daemon serves /metrics (ports in ports.json)
+    tls: bool = False  # HTTPS for S3 and TLS for gRPC, with a CA made under <data-dir>/tls
     daemons: dict[str, Daemon] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -150,12 +159,41 @@ class AllInOne:
         if not self.osd_ports:
             self.osd_ports = saved.get("osds", [])[: self.osds]
             self.osd_ports += [free_port() for _ in range(self.osds - len(self.osd_ports))]
-        ports_file.write_text(json.dumps({"meta": self.meta_port, "osds": self.osd_ports, "gateway": self.port}))
+        self.metrics_ports: dict[str, int] = {}
+        if self.metrics:
+            saved_metrics = saved.get("metrics", {})
+            for name in ["meta", *self.osd_names()]:
+                self.metrics_ports[name] = saved_metrics.get(name) or free_port()
+            self.metrics_ports["gateway"] = self.port  # the gateway serves /metrics on its S3 port
+        self.tls_files: TlsFiles | None = (
+            ensure_cluster_tls(self.data_dir / "tls", [self.host, "localhost"]) if self.tls else None
+        )
+        ports = {
+            "meta": self.meta_port,
+            "osds": self.osd_ports,
+            "gateway": self.port,
+            "metrics": self.metrics_ports,
+            "tls": self.tls,
+        }
+        ports_file.write_text(json.dumps(ports))
         self._define()
 
     @property
     def endpoint(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+
+    @property
+    def ca_file(self) -> str:
+        """The CA every client must trust ('' without TLS)."""
+        return str(self.tls_files.ca_file) if self.tls_files else ""
+
+    def _tls_server_args(self) -> list[str]:
+        if self.tls_files is None:
+            return []
+        return [f"--tls-cert-file={self.tls_files.cert_file}", f"--tls-key-file={self.tls_files.key_file}"]
+
+    def _metrics_args(self, name: str) -> list[str]:
+        return [f"--metrics-port={self.metrics_ports[name]}"] if name in self.metrics_ports else []
 
     @property
     def meta_address(self) -> str:
@@ -169,6 +207,8 @@ class AllInOne:
         for section in ("DATAPATH", "META", "OSD"):
             env[f"OBJECTIO_{section}_CLUSTER_TOKEN"] = self.credentials.cluster_token
         env["OBJECTIO_META_ROOT_SECRET_KEY"] = self.credentials.secret_key
+        if self.tls_files is not None:
+            env["OBJECTIO_DATAPATH_GRPC_TLS_CA_FILE"] = str(self.tls_files.ca_file)
         env.setdefault("PYTHONUNBUFFERED", "1")
         return env
 
@@ -190,6 +230,9 @@ class AllInOne:
                 "--listen-port", str(self.meta_port),
                 "--data-dir", str(self.data_dir / "meta"),
                 f"--root-access-key={self.credentials.access_key}",
+                *self._metrics_args("meta"),
+                *self._tls_server_args(),
+                *([f"--tls-ca-file={self.ca_file}"] if self.tls else []),  # meta calls OSDs (repair)
             ],
         )  # fmt: skip
         for index in range(self.osds):
@@ -204,13 +247,21 @@ class AllInOne:
                     "--listen-port", str(self.osd_ports[index]),
                     "--meta-address", self.meta_address,
                     "--host", "localhost",
+                    *self._metrics_args(f"osd{index}"),
+                    *self._tls_server_args(),
+                    *([f"--tls-ca-file={self.ca_file}"] if self.tls else []),
                 ],
             )  # fmt: skip
         self.daemons["gateway"] = self._daemon(
             "gateway",
             "objectio.gateway.main",
-            ["--listen-host", self.host, "--listen-port", str(self.port), "--meta-address", self.meta_address],
-        )
+            [
+                "--listen-host", self.host,
+                "--listen-port", str(self.port),
+                "--meta-address", self.meta_address,
+                *self._tls_server_args(),
+            ],
+        )  # fmt: skip
 
     def osd_names(self) -> list[str]:
         return [f"osd{i}" for i in range(self.osds)]
@@ -244,9 +295,10 @@ class AllInOne:
     def wait_http_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
         deadline = time.monotonic() + timeout
         last = ""
+        context = ssl.create_default_context(cafile=self.ca_file) if self.tls else None
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"{self.endpoint}/health/ready", timeout=2) as response:
+                with urllib.request.urlopen(f"{self.endpoint}/health/ready", timeout=2, context=context) as response:
                     if response.status == 200:
                         return
             except (urllib.error.URLError, OSError) as exc:
@@ -270,8 +322,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=9000, help="S3 endpoint port on 127.0.0.1")
     parser.add_argument("--osds", type=int, default=6, help="number of OSDs (file-backed disks)")
     parser.add_argument("--disk-size-bytes", type=int, default=DEFAULT_DISK_SIZE_BYTES, help="size of each disk file")
+    parser.add_argument(
+        "--tls", action="store_true", help="HTTPS for S3 and TLS for gRPC, with a CA made under <data-dir>/tls"
+    )
+    parser.add_argument("--no-metrics", action="store_true", help="no /metrics ports for meta and the OSDs")
     args = parser.parse_args(argv)
-    cluster = AllInOne(Path(args.data_dir), port=args.port, osds=args.osds, disk_size_bytes=args.disk_size_bytes)
+    cluster = AllInOne(
+        Path(args.data_dir),
+        port=args.port,
+        osds=args.osds,
+        disk_size_bytes=args.disk_size_bytes,
+        metrics=not args.no_metrics,
+        tls=args.tls,
+    )
     stopping = False
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -293,8 +356,11 @@ def main(argv: list[str] | None = None) -> int:
         f"  access key:  {creds.access_key}\n"
         f"  secret key:  {creds.secret_key}\n"
         f"  region:      us-east-1\n"
+        + (f"  CA file:     {cluster.ca_file} (AWS_CA_BUNDLE, OBJECTIO_GRPC_TLS_CA_FILE)\n" if args.tls else "")
+        + f"  metrics:     {json.dumps(cluster.metrics_ports)}\n"
         f"  try:         AWS_ACCESS_KEY_ID={creds.access_key} AWS_SECRET_ACCESS_KEY={creds.secret_key} "
-        f"aws --endpoint-url {cluster.endpoint} s3 mb s3://demo\n"
+        + (f"AWS_CA_BUNDLE={cluster.ca_file} " if args.tls else "")
+        + f"aws --endpoint-url {cluster.endpoint} s3 mb s3://demo\n"
         f"Ctrl-C stops the cluster.",
         flush=True,
     )

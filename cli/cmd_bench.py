@@ -64,6 +64,7 @@ def _s3(ctx: Context, threads: int) -> Any:
     return boto3.client(
         "s3",
         endpoint_url=target.endpoint,
+        verify=target.s3_ca_file or None,
         aws_access_key_id=target.access_key,
         aws_secret_access_key=target.secret_key,
         region_name="us-east-1",

@@ -13,7 +13,7 @@ import grpc
 
 from objectio.cli.errors import EXIT_FAILED, EXIT_UNREACHABLE, EXIT_USAGE, CliError, NotAvailable
 from objectio.cli.target import Target
-from objectio.common.grpcutil import call_metadata, channel_options
+from objectio.common.grpcutil import call_metadata, sync_channel
 from objectio.common.logs import new_request_id, request_id
 from objectio.protos import meta_pb2, meta_pb2_grpc
 
@@ -31,7 +31,7 @@ class MetaConn:
     def __init__(self, target: Target, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS) -> None:
         self.target = target
         self.timeout_seconds = timeout_seconds
-        self._channel = grpc.insecure_channel(target.meta_address, options=channel_options())
+        self._channel = sync_channel(target.meta_address, target.grpc_tls_ca_file)
         self._stub = meta_pb2_grpc.MetaServiceStub(self._channel)
         request_id.set(new_request_id())
 

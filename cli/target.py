@@ -4,7 +4,8 @@ The metadata service address comes from ``--meta HOST:PORT``, else ``OBJECTIO_ME
 all-in-one data directory (``--data-dir``, default ``./data``: its ``ports.json``). Secrets are
 never taken from flags (they would show in ``ps``): the cluster token comes from
 ``OBJECTIO_CLUSTER_TOKEN``, the S3 keys from ``OBJECTIO_ACCESS_KEY`` / ``OBJECTIO_SECRET_KEY``,
-each falling back to the data directory's ``credentials.json``.
+each falling back to the data directory's ``credentials.json``. A metadata service speaking TLS is
+verified against ``OBJECTIO_GRPC_TLS_CA_FILE``, else the all-in-one's ``tls/ca.pem`` when it has one.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class Target:
     secret_key: str
     endpoint: str  # "" when unknown
     source: str  # where the address came from, for error messages
+    grpc_tls_ca_file: str = ""  # "" = plaintext gRPC
+    s3_ca_file: str = ""  # CA of an all-in-one's HTTPS endpoint ("" = the system's, or AWS_CA_BUNDLE)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -69,8 +72,13 @@ def resolve(*, meta: str | None, data_dir: str | None, endpoint: str | None, env
             EXIT_USAGE,
         )
     gateway = endpoint or env.get("OBJECTIO_ENDPOINT") or ""
+    aio_ca = directory / "tls" / "ca.pem"
+    aio_tls = ports.get("tls") is True and aio_ca.exists()
+    s3_ca_file = ""
     if not gateway and isinstance(ports.get("gateway"), int):
-        gateway = f"http://{AIO_HOST}:{ports['gateway']}"
+        gateway = f"{'https' if aio_tls else 'http'}://{AIO_HOST}:{ports['gateway']}"
+        s3_ca_file = str(aio_ca) if aio_tls else ""
+    ca_file = env.get("OBJECTIO_GRPC_TLS_CA_FILE") or (str(aio_ca) if aio_tls else "")
     return Target(
         meta_address=address,
         cluster_token=env.get("OBJECTIO_CLUSTER_TOKEN") or str(creds.get("cluster_token", "")),
@@ -78,4 +86,6 @@ def resolve(*, meta: str | None, data_dir: str | None, endpoint: str | None, env
         secret_key=env.get("OBJECTIO_SECRET_KEY") or str(creds.get("secret_key", "")),
         endpoint=gateway,
         source=source,
+        grpc_tls_ca_file=ca_file,
+        s3_ca_file=s3_ca_file,
     )

@@ -1,15 +1,24 @@
-"""gRPC plumbing shared by the daemons: channel/server options, the cluster-token check and the
-request id carried in call metadata."""
+"""gRPC plumbing shared by the daemons: channel/server options, TLS, the cluster-token check, the
+request id carried in call metadata and per-RPC timing.
+
+TLS is built here and nowhere else: a server given a certificate and key listens with TLS
+(:func:`add_server_port`); a client given a CA file opens a TLS channel that verifies the server
+against it (:func:`aio_channel`, :func:`sync_channel`). Without them both sides speak plaintext.
+"""
 
 from __future__ import annotations
 
 import hmac
+import logging
+import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import grpc
 from grpc import aio
 
+from objectio.common.config import ConfigError
 from objectio.common.logs import REQUEST_ID_METADATA_KEY, request_id
 
 TOKEN_METADATA_KEY = "x-objectio-token"
@@ -41,6 +50,42 @@ def server_options() -> list[tuple[str, Any]]:
         ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
         ("grpc.so_reuseport", 0),
     ]
+
+
+def _read_pem(path: str, what: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror}") from None
+
+
+def add_server_port(server: aio.Server, address: str, *, cert_file: str = "", key_file: str = "") -> int:
+    """Listen on ``address`` with TLS when ``cert_file`` and ``key_file`` are given, else plaintext.
+    Returns the bound port (0 when binding failed)."""
+    if not cert_file:
+        return server.add_insecure_port(address)
+    credentials = grpc.ssl_server_credentials(
+        [(_read_pem(key_file, "TLS key"), _read_pem(cert_file, "TLS certificate"))]
+    )
+    return server.add_secure_port(address, credentials)
+
+
+def _channel_credentials(ca_file: str) -> grpc.ChannelCredentials:
+    return grpc.ssl_channel_credentials(root_certificates=_read_pem(ca_file, "TLS CA file"))
+
+
+def aio_channel(address: str, ca_file: str = "") -> aio.Channel:
+    """An asyncio channel to ``address``: TLS verified against ``ca_file`` when given."""
+    if ca_file:
+        return aio.secure_channel(address, _channel_credentials(ca_file), options=channel_options())
+    return aio.insecure_channel(address, options=channel_options())
+
+
+def sync_channel(address: str, ca_file: str = "") -> grpc.Channel:
+    """A blocking channel (objectio-cli): TLS verified against ``ca_file`` when given."""
+    if ca_file:
+        return grpc.secure_channel(address, _channel_credentials(ca_file), options=channel_options())
+    return grpc.insecure_channel(address, options=channel_options())
 
 
 def call_metadata(token: str) -> tuple[tuple[str, str], ...]:
@@ -95,3 +140,74 @@ def _deny_like(handler: Any) -> Any:
     if handler.response_streaming:
         return grpc.unary_stream_rpc_method_handler(deny_stream, **kwargs)
     return grpc.unary_unary_rpc_method_handler(deny, **kwargs)
+
+
+RpcObserver = Callable[[str, float], None]
+rpc_log = logging.getLogger("objectio.rpc")
+
+
+class RpcTimingInterceptor(aio.ServerInterceptor):  # type: ignore[type-arg]
+    """Calls ``observe(method, seconds)`` when each RPC ends (streams: when the stream ends) and, at
+    debug level, logs one line per RPC with the caller's request id. Put it after
+    :class:`ClusterAuthInterceptor` so the request id is already restored."""
+
+    def __init__(self, observe: RpcObserver) -> None:
+        self._observe = observe
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Any]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Any:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
+        method = (handler_call_details.method or "").rsplit("/", 1)[-1]
+        return _timed_like(handler, method, self._finished)
+
+    def _finished(self, method: str, started: float, failed: bool) -> None:
+        seconds = time.perf_counter() - started
+        self._observe(method, seconds)
+        if rpc_log.isEnabledFor(logging.DEBUG):
+            rpc_log.debug("rpc", extra={"fields": {"rpc": method, "ms": round(seconds * 1000, 3), "failed": failed}})
+
+
+def _timed_like(handler: Any, method: str, finished: Callable[[str, float, bool], None]) -> Any:
+    """``handler`` with its behaviour wrapped in a timer, keeping its streaming kind."""
+    kwargs = {
+        "request_deserializer": handler.request_deserializer,
+        "response_serializer": handler.response_serializer,
+    }
+    if handler.response_streaming:
+        behaviour = handler.stream_stream if handler.request_streaming else handler.unary_stream
+
+        async def timed_stream(request: Any, context: aio.ServicerContext[Any, Any]) -> Any:
+            started, failed = time.perf_counter(), True
+            try:
+                replies = behaviour(request, context)
+                if hasattr(replies, "__aiter__"):  # an async generator
+                    async for reply in replies:
+                        yield reply
+                else:  # a coroutine that answers with context.write()
+                    await replies
+                failed = False
+            finally:
+                finished(method, started, failed)
+
+        if handler.request_streaming:
+            return grpc.stream_stream_rpc_method_handler(timed_stream, **kwargs)
+        return grpc.unary_stream_rpc_method_handler(timed_stream, **kwargs)
+    behaviour = handler.stream_unary if handler.request_streaming else handler.unary_unary
+
+    async def timed(request: Any, context: aio.ServicerContext[Any, Any]) -> Any:
+        started, failed = time.perf_counter(), True
+        try:
+            reply = await behaviour(request, context)
+            failed = False
+            return reply
+        finally:
+            finished(method, started, failed)
+
+    if handler.request_streaming:
+        return grpc.stream_unary_rpc_method_handler(timed, **kwargs)
+    return grpc.unary_unary_rpc_method_handler(timed, **kwargs)

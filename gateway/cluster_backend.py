@@ -476,8 +476,9 @@ async def _prepend(head: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[byt
 
 async def create_backend(config: GatewayConfig) -> Backend:
     data_config = load_config(DataPathConfig, "datapath")
-    meta = await MetaClient.connect(config.meta_address, data_config.cluster_token)
-    view = ClusterView(meta.get_cluster_map)
+    ca_file = data_config.grpc_tls_ca_file
+    meta = await MetaClient.connect(config.meta_address, data_config.cluster_token, tls_ca_file=ca_file)
+    view = ClusterView(meta.get_cluster_map, tls_ca_file=ca_file)
     for attempt in range(100):
         try:
             await view.refresh()

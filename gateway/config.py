@@ -32,6 +32,11 @@ class GatewayConfig:
         "", "virtual-host style domain: 's3.example.com' serves bucket.s3.example.com ('' = path style only)"
     )
     workers: int = option(1, "number of server worker processes")
+    metrics_multiprocess_dir: str = option(
+        "",
+        "with workers > 1: directory where workers share metric values, emptied at start "
+        "('' = a new temporary directory, removed at exit)",
+    )
     request_header_bytes_max: int = option(
         16 * 1024, "largest request head (request line + headers) accepted; larger -> 400"
     )

@@ -12,15 +12,19 @@ import asyncio
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
+from pathlib import Path
 
 from objectio.common.config import ConfigError, add_config_flags, load_from_args
 from objectio.common.logs import setup_logging
 from objectio.common.process import die_with_parent_if_asked, set_role, write_ready_file
 from objectio.gateway.app import create_app
 from objectio.gateway.config import SECTION, GatewayConfig
+from objectio.gateway.metrics import enable_multiprocess
 from objectio.gateway.server import listen_socket, new_event_loop, serve_app
 
 PROCESS_NAME = "objectio-gateway"
@@ -80,6 +84,24 @@ def _supervise(children: list[int]) -> int:
     return status
 
 
+def _run_workers(config: GatewayConfig, sock: socket.socket) -> int:
+    """Fork the workers (sharing one metrics directory) and supervise them; the children serve."""
+    temporary = not config.metrics_multiprocess_dir
+    directory = Path(config.metrics_multiprocess_dir or tempfile.mkdtemp(prefix="objectio-gateway-metrics-"))
+    enable_multiprocess(directory)
+    children = _fork_workers(config.workers)
+    if not children:  # a worker
+        with asyncio.Runner(loop_factory=new_event_loop) as runner:
+            runner.run(run_worker(config, sock))
+        return 0
+    sock.close()
+    try:
+        return _supervise(children)
+    finally:
+        if temporary:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROCESS_NAME, description="ObjectIO S3 gateway")
     add_config_flags(parser, GatewayConfig)
@@ -98,10 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     sock = listen_socket(config.listen_host, config.listen_port)
     log.info("listening", extra={"fields": {"host": config.listen_host, "port": sock.getsockname()[1]}})
     write_ready_file(args.ready_file, f"{os.getpid()} {config.listen_host}:{sock.getsockname()[1]}\n")
-    children = _fork_workers(config.workers) if config.workers > 1 else []
-    if children:
-        sock.close()
-        return _supervise(children)
+    if config.workers > 1:
+        return _run_workers(config, sock)
     with asyncio.Runner(loop_factory=new_event_loop) as runner:
         runner.run(run_worker(config, sock))
     return 0

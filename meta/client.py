@@ -34,7 +34,7 @@ from google.protobuf.message import Message
 from grpc import aio
 
 from objectio.common.config import option
-from objectio.common.grpcutil import call_metadata, channel_options
+from objectio.common.grpcutil import aio_channel, call_metadata
 from objectio.meta.errors import NOT_FOUND_METADATA_KEY, OWNED_BY_YOU_METADATA_KEY
 from objectio.protos import meta_pb2 as pb
 from objectio.protos import meta_pb2_grpc
@@ -127,9 +127,12 @@ class MetaClient:
         self._connect_timeout_s = config.connect_timeout_ms / 1000
 
     @classmethod
-    async def connect(cls, address: str, token: str, config: MetaClientConfig | None = None) -> MetaClient:
-        """One shared channel (keepalive, 64 MiB messages); connects lazily on the first call."""
-        channel = aio.insecure_channel(address, options=channel_options())
+    async def connect(
+        cls, address: str, token: str, config: MetaClientConfig | None = None, *, tls_ca_file: str = ""
+    ) -> MetaClient:
+        """One shared channel (keepalive, 64 MiB messages); connects lazily on the first call. With
+        ``tls_ca_file`` the channel is TLS and the server's certificate must chain to that CA."""
+        channel = aio_channel(address, tls_ca_file)
         return cls(channel, token, config or MetaClientConfig())
 
     async def wait_ready(self, timeout_s: float | None = None) -> None:

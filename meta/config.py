@@ -48,8 +48,16 @@ class MetaConfig:
     repair_queue_stripes_max: int = option(10_000, "stripes queued for repair; a scan waits when the queue is full")
     osd_call_timeout_ms: int = option(30_000, "deadline of meta's calls to OSDs (repair reads/writes, scrub relay)")
     metrics_port: int = option(0, "Prometheus /metrics port on listen_host (0: disabled)")
+    metrics_counts_interval_ms: int = option(
+        15_000, "how often the object/bucket/degraded-stripe gauges are recounted (a scan of the object table)"
+    )
+    tls_cert_file: str = option("", "PEM certificate chain: serve gRPC over TLS ('' = plaintext)")
+    tls_key_file: str = option("", "PEM private key of tls_cert_file")
+    tls_ca_file: str = option(
+        "", "PEM CA bundle that verifies the OSDs' TLS certificates (repair, scrub relay; '' = plaintext)"
+    )
     uvloop: bool = option(True, "run on uvloop (about a third more calls per second than asyncio's loop)")
-    log_level: str = option("info", "debug, info, warning or error")
+    log_level: str = option("info", "debug, info, warning or error (debug: one line per RPC)")
 
     def __repr__(self) -> str:  # the token and the root secret never reach a log line
         hidden = {"cluster_token", "root_secret_key"}
@@ -73,6 +81,7 @@ class MetaConfig:
             "repair_bytes_per_s",
             "repair_queue_stripes_max",
             "osd_call_timeout_ms",
+            "metrics_counts_interval_ms",
         )
         for name in positive:
             if getattr(self, name) <= 0:
@@ -94,5 +103,7 @@ class MetaConfig:
             )
         if bool(self.root_access_key) != bool(self.root_secret_key):
             raise ConfigError("meta.root_access_key and meta.root_secret_key are given together or not at all")
+        if bool(self.tls_cert_file) != bool(self.tls_key_file):
+            raise ConfigError("meta.tls_cert_file and meta.tls_key_file are given together or not at all")
         if not self.default_pool:
             raise ConfigError("meta.default_pool must name a pool")

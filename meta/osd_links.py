@@ -12,15 +12,16 @@ import contextlib
 
 from grpc import aio
 
-from objectio.common.grpcutil import call_metadata, channel_options
+from objectio.common.grpcutil import aio_channel, call_metadata
 from objectio.meta.cluster import ClusterState
 from objectio.protos import meta_pb2 as pb
 from objectio.protos import osd_pb2, osd_pb2_grpc
 
 
 class OsdLinks:
-    def __init__(self, state: ClusterState, token: str, timeout_ms: int) -> None:
+    def __init__(self, state: ClusterState, token: str, timeout_ms: int, *, tls_ca_file: str = "") -> None:
         self._state = state
+        self._tls_ca_file = tls_ca_file  # TLS verified against it when set
         self._token = token
         self.timeout_s = timeout_ms / 1000
         self._channels: dict[int, tuple[str, int, aio.Channel]] = {}
@@ -39,7 +40,7 @@ class OsdLinks:
                 closing = asyncio.ensure_future(entry[2].close(None))
                 self._closing.add(closing)
                 closing.add_done_callback(self._closing.discard)
-            entry = (osd.address, osd.registered_ms, aio.insecure_channel(osd.address, options=channel_options()))
+            entry = (osd.address, osd.registered_ms, aio_channel(osd.address, self._tls_ca_file))
             self._channels[osd_id] = entry
         return osd_pb2_grpc.OsdServiceStub(entry[2])
 

@@ -17,7 +17,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 
 from objectio.common.config import ConfigError
-from objectio.common.grpcutil import ClusterAuthInterceptor, server_options
+from objectio.common.grpcutil import ClusterAuthInterceptor, RpcTimingInterceptor, add_server_port, server_options
 from objectio.common.logs import log_fields
 from objectio.common.pools import DEFAULT_POOLS
 from objectio.meta import metrics, repair_metrics
@@ -74,14 +74,18 @@ class MetaServer:
     repair: RepairManager
     _detector: asyncio.Task[None]
     _health: health_aio.HealthServicer
+    _counter: asyncio.Task[None] | None = None
 
     async def stop(self, grace_s: float) -> None:
         """Refuse new calls, let in-flight ones finish for ``grace_s``, then close the store."""
         await self._health.enter_graceful_shutdown()
         self.state.close()
-        self._detector.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._detector
+        for task in (self._detector, self._counter):
+            if task is None:
+                continue
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await self.repair.stop()
         await self.server.stop(grace_s)
         await self.store.close()
@@ -105,12 +109,19 @@ async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
     try:
         cmap = await bootstrap(store, config, now_ms)
         state = ClusterState(cmap)
-        repair = RepairManager(config, store, state, OsdLinks(state, config.cluster_token, config.osd_call_timeout_ms))
-        server = aio.server(interceptors=[ClusterAuthInterceptor(config.cluster_token)], options=server_options())
+        links = OsdLinks(state, config.cluster_token, config.osd_call_timeout_ms, tls_ca_file=config.tls_ca_file)
+        repair = RepairManager(config, store, state, links)
+        interceptors = [ClusterAuthInterceptor(config.cluster_token), RpcTimingInterceptor(metrics.observe_rpc)]
+        server = aio.server(interceptors=interceptors, options=server_options())
         meta_pb2_grpc.add_MetaServiceServicer_to_server(MetaService(config, store, state, repair), server)
         health = health_aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health, server)
-        port = server.add_insecure_port(f"{config.listen_host}:{config.listen_port}")
+        port = add_server_port(
+            server,
+            f"{config.listen_host}:{config.listen_port}",
+            cert_file=config.tls_cert_file,
+            key_file=config.tls_key_file,
+        )
         if port == 0:
             raise OSError(f"cannot listen on {config.listen_host}:{config.listen_port}")
         await server.start()
@@ -121,12 +132,23 @@ async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
         await health.set(name, health_pb2.HealthCheckResponse.SERVING)
     metrics.bind(store.writer_stats, state)
     metrics_server = metrics.MetricsServer(config.listen_host, config.metrics_port) if config.metrics_port else None
+    counter = None
+    if metrics_server is not None:
+        interval_s = config.metrics_counts_interval_ms / 1000
+        counter = asyncio.create_task(metrics.refresh_counts_forever(store, interval_s), name="metrics-counts")
     detector = asyncio.create_task(run_down_detector(state, store, config.osd_down_grace_ms), name="osd-down-detector")
     repair.start()
     repair_metrics.bind(repair)
     log.info(
         "serving",
-        extra=log_fields(port=port, cluster_id=cmap.cluster_id, epoch=cmap.epoch, auth=bool(config.cluster_token)),
+        extra=log_fields(
+            port=port,
+            cluster_id=cmap.cluster_id,
+            epoch=cmap.epoch,
+            auth=bool(config.cluster_token),
+            tls=bool(config.tls_cert_file),
+            metrics_port=config.metrics_port,
+        ),
     )
     return MetaServer(
         server=server,
@@ -137,4 +159,5 @@ async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
         repair=repair,
         _detector=detector,
         _health=health,
+        _counter=counter,
     )

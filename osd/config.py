@@ -33,7 +33,10 @@ class OsdConfig:
     scrub_bytes_per_s: int = option(16 << 20, "scrub reads at most this many fragment bytes per second")
     scrub_interval_ms: int = option(86_400_000, "pause between the end of one scrub pass and the next")
     metrics_port: int = option(0, "Prometheus /metrics port (0: disabled)")
-    log_level: str = option("info", "debug, info, warning or error")
+    log_level: str = option("info", "debug, info, warning or error (debug: one line per RPC)")
+    tls_cert_file: str = option("", "PEM certificate chain: serve gRPC over TLS ('' = plaintext)")
+    tls_key_file: str = option("", "PEM private key of tls_cert_file")
+    tls_ca_file: str = option("", "PEM CA bundle that verifies the metadata service's TLS certificate ('' = plaintext)")
 
     def validate(self) -> None:
         if not self.disk:
@@ -48,6 +51,8 @@ class OsdConfig:
             raise ConfigError("osd.stale_sweep_interval_ms must be at least 100")
         if self.scrub_bytes_per_s < 4096 or self.scrub_interval_ms < 100:
             raise ConfigError("osd.scrub_bytes_per_s must be >= 4096 and osd.scrub_interval_ms >= 100")
+        if bool(self.tls_cert_file) != bool(self.tls_key_file):
+            raise ConfigError("osd.tls_cert_file and osd.tls_key_file are given together or not at all")
         if self.heartbeat_interval_ms < 100:
             raise ConfigError("osd.heartbeat_interval_ms must be at least 100")
 

@@ -19,15 +19,15 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 
 from objectio.common.config import ConfigError, add_config_flags, load_from_args
-from objectio.common.grpcutil import ClusterAuthInterceptor, server_options
+from objectio.common.grpcutil import ClusterAuthInterceptor, RpcTimingInterceptor, add_server_port, server_options
 from objectio.common.logs import log_fields, setup_logging
 from objectio.common.process import die_with_parent_if_asked, set_role, write_ready_file
 from objectio.meta.client import MetaClient, MetaError, MetaNotFound, MetaUnavailable
 from objectio.native.engine import Engine
-from objectio.osd import metrics
 from objectio.osd.config import OsdConfig
 from objectio.osd.disk import format_disk, is_blank
 from objectio.osd.gc import OrphanCollector
+from objectio.osd.metrics import OsdMetrics
 from objectio.osd.reconcile import StaleCopySweeper
 from objectio.osd.scrub import Scrubber
 from objectio.osd.service import OsdServicer
@@ -44,6 +44,7 @@ class OsdDaemon:
         self.store: NativeStore | None = None
         self.osd_id = 0
         self.address = ""
+        self.metrics = OsdMetrics()
 
     async def _register(self, osd_id: int, cluster_id: str, capacity: int, used: int, disk_uuid: str) -> None:
         assert self.meta is not None
@@ -86,9 +87,10 @@ class OsdDaemon:
                 force=cfg.force,
             )
         engine = await asyncio.to_thread(Engine.open, cfg.disk, cache_bytes=cfg.cache_bytes)
-        store = NativeStore(engine, cfg.io_threads)
+        store = NativeStore(engine, cfg.io_threads, observe_write=self.metrics.durable_write_seconds.observe)
         sb = store.superblock
         stats = await store.stats()
+        self.metrics.observe(stats)
         await self._register(sb.osd_id, sb.cluster_id, stats.capacity_bytes, stats.used_bytes, sb.disk_uuid)
         if self.osd_id != sb.osd_id:
             raise RuntimeError(f"meta assigned OSD id {self.osd_id} but the superblock says {sb.osd_id}")
@@ -100,7 +102,7 @@ class OsdDaemon:
             await asyncio.sleep(interval)
             try:
                 stats = await store.stats()
-                metrics.observe(stats)
+                self.metrics.observe(stats)
                 assert self.meta is not None
                 await self.meta.heartbeat(
                     self.osd_id,
@@ -116,9 +118,13 @@ class OsdDaemon:
 
     async def run(self, ready_file: str | None) -> None:
         cfg = self.config
-        self.meta = await MetaClient.connect(cfg.meta_address, cfg.cluster_token)
-        server = aio.server(options=server_options(), interceptors=[ClusterAuthInterceptor(cfg.cluster_token)])
-        port = server.add_insecure_port(f"{cfg.listen_host}:{cfg.listen_port}")
+        self.meta = await MetaClient.connect(cfg.meta_address, cfg.cluster_token, tls_ca_file=cfg.tls_ca_file)
+        interceptors = [ClusterAuthInterceptor(cfg.cluster_token), RpcTimingInterceptor(self.metrics.observe_rpc)]
+        server = aio.server(options=server_options(), interceptors=interceptors)
+        address = f"{cfg.listen_host}:{cfg.listen_port}"
+        port = add_server_port(server, address, cert_file=cfg.tls_cert_file, key_file=cfg.tls_key_file)
+        if port == 0:
+            raise RuntimeError(f"cannot listen on {address}")
         self.address = cfg.advertise_address or f"{cfg.listen_host}:{port}"
         store = await self.open_disk()
         self.store = store
@@ -134,8 +140,17 @@ class OsdDaemon:
         await server.start()
         await health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
         if cfg.metrics_port:
-            metrics.serve(cfg.listen_host, cfg.metrics_port)
-        log.info("osd serving", extra=log_fields(osd_id=self.osd_id, address=self.address, disk=cfg.disk))
+            self.metrics.serve(cfg.listen_host, cfg.metrics_port)
+        log.info(
+            "osd serving",
+            extra=log_fields(
+                osd_id=self.osd_id,
+                address=self.address,
+                disk=cfg.disk,
+                tls=bool(cfg.tls_cert_file),
+                metrics_port=cfg.metrics_port,
+            ),
+        )
         write_ready_file(ready_file, f"{self.osd_id} {self.address}\n")
         heartbeat = asyncio.create_task(self.heartbeat_forever(store))
         collector = OrphanCollector(store, self.meta, grace_ms=cfg.gc_grace_ms, interval_ms=cfg.gc_interval_ms)

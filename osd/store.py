@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -46,6 +47,16 @@ class StoreStats:
     wal_bytes: int
     cache_hits: int
     cache_misses: int
+    # Engine details for metrics (the in-memory model leaves them 0); counts are since open.
+    wal_capacity_bytes: int = 0
+    btree_pages: int = 0
+    btree_dirty_pages: int = 0
+    cache_bytes: int = 0
+    cache_evictions: int = 0
+    group_commits: int = 0
+    group_commit_records: int = 0
+    flushes: int = 0
+    checkpoints: int = 0
 
 
 class ShardStore(Protocol):
@@ -60,10 +71,16 @@ class ShardStore(Protocol):
     async def close(self) -> None: ...
 
 
+WriteObserver = Callable[[float], None]
+
+
 class NativeStore:
-    def __init__(self, engine: Engine, io_threads: int) -> None:
+    """``observe_write(seconds)``, when given, hears how long each durable engine write took."""
+
+    def __init__(self, engine: Engine, io_threads: int, observe_write: WriteObserver | None = None) -> None:
         self.engine = engine
         self._pool = ThreadPoolExecutor(max_workers=io_threads, thread_name_prefix="engine-io")
+        self._observe_write = observe_write
 
     @property
     def superblock(self) -> SuperblockInfo:
@@ -72,11 +89,25 @@ class NativeStore:
     async def _run(self, fn: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
 
+    def _timed(self, fn: Callable[..., T]) -> Callable[..., T]:
+        observe = self._observe_write
+        if observe is None:
+            return fn
+
+        def timed(*args: object) -> T:
+            started = time.perf_counter()
+            try:
+                return fn(*args)
+            finally:
+                observe(time.perf_counter() - started)
+
+        return timed
+
     async def put(self, key: bytes, data: bytes, meta: bytes) -> ShardInfo:
-        return await self._run(self.engine.put, key, data, meta)
+        return await self._run(self._timed(self.engine.put), key, data, meta)
 
     async def put_many(self, items: Sequence[tuple[bytes, bytes, bytes]]) -> list[ShardInfo]:
-        return await self._run(self.engine.put_many, list(items))
+        return await self._run(self._timed(self.engine.put_many), list(items))
 
     async def get(self, key: bytes, offset: int = 0, length: int | None = None) -> bytes:
         return await self._run(self.engine.get, key, offset, length)
@@ -96,7 +127,22 @@ class NativeStore:
     async def stats(self) -> StoreStats:
         s: EngineStats = await self._run(self.engine.stats)
         return StoreStats(
-            s.capacity_bytes, s.used_bytes, s.free_bytes, s.object_count, s.wal_bytes, s.cache_hits, s.cache_misses
+            s.capacity_bytes,
+            s.used_bytes,
+            s.free_bytes,
+            s.object_count,
+            s.wal_bytes,
+            s.cache_hits,
+            s.cache_misses,
+            wal_capacity_bytes=s.wal_capacity_bytes,
+            btree_pages=s.btree_pages,
+            btree_dirty_pages=s.btree_dirty_pages,
+            cache_bytes=s.cache_bytes,
+            cache_evictions=s.cache_evictions,
+            group_commits=s.group_commits,
+            group_commit_records=s.group_commit_records,
+            flushes=s.flushes,
+            checkpoints=s.checkpoints,
         )
 
     async def close(self) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from grpc import aio
 
-from objectio.common.grpcutil import channel_options
+from objectio.common.grpcutil import aio_channel
 from objectio.common.placement import Candidate
 from objectio.common.pools import PoolError, PoolSpec
 from objectio.meta.client import MetaError
@@ -25,8 +25,9 @@ NEAR_FULL_RATIO = 0.95  # an OSD above this share of used capacity takes no new 
 
 
 class ClusterView:
-    def __init__(self, fetch: Callable[[], Awaitable[meta_pb2.ClusterMap]]) -> None:
+    def __init__(self, fetch: Callable[[], Awaitable[meta_pb2.ClusterMap]], tls_ca_file: str = "") -> None:
         self._fetch = fetch
+        self._tls_ca_file = tls_ca_file  # OSD channels use TLS verified against it when set
         self.map = meta_pb2.ClusterMap()
         self.pools: dict[str, PoolSpec] = {}
         self._channels: dict[str, aio.Channel] = {}
@@ -113,7 +114,7 @@ class ClusterView:
             return None
         channel = self._channels.get(osd.address)
         if channel is None:
-            channel = aio.insecure_channel(osd.address, options=channel_options())
+            channel = aio_channel(osd.address, self._tls_ca_file)
             self._channels[osd.address] = channel
         stub = osd_pb2_grpc.OsdServiceStub(channel)
         self._stubs[osd_id] = stub

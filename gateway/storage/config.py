@@ -19,6 +19,9 @@ class DataPathConfig:
     access_key_cache_seconds: float = option(10.0, "how long a looked-up access key is trusted (revocation delay)")
     bucket_cache_seconds: float = option(5.0, "how long a bucket's pool/owner is cached")
     background_deletes_max: int = option(64, "fragment deletions of replaced/deleted objects in flight")
+    grpc_tls_ca_file: str = option(
+        "", "PEM CA bundle verifying meta's and the OSDs' gRPC TLS certificates ('' = plaintext gRPC)"
+    )
 
     def validate(self) -> None:
         if not 0 <= self.inline_object_bytes_max <= 1 << 20:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 
 from grpc import aio
@@ -19,6 +20,7 @@ from grpc import aio
 from objectio.common.erasure import DecodeError, decode_stripe, join_data_fragments
 from objectio.common.grpcutil import call_metadata
 from objectio.common.pools import PoolSpec
+from objectio.gateway.storage import hooks
 from objectio.gateway.storage.batcher import OsdBatcher
 from objectio.protos import meta_pb2, osd_pb2
 from objectio.protos import osd_pb2_grpc as osd_grpc
@@ -78,8 +80,10 @@ class StripeReader:
                 f"object {self.record.bucket}/{self.record.key} stripe {stripe_index}: "
                 f"only {len(got)} of {self.pool.k} needed fragments readable"
             )
+        if any(i not in got for i in range(self.pool.k)):
+            hooks.observer.degraded_read()
         try:
-            return await asyncio.to_thread(decode_stripe, self.pool, got, placement.length)
+            return await asyncio.to_thread(_timed_decode, self.pool, got, placement.length)
         except DecodeError as exc:
             raise StripeUnreadable(str(exc)) from exc
 
@@ -137,6 +141,13 @@ class StripeReader:
             for call in calls:
                 with contextlib.suppress(Exception):
                     call.cancel()
+
+
+def _timed_decode(pool: PoolSpec, fragments: dict[int, bytes], length: int) -> bytes:
+    started = time.perf_counter()
+    data = decode_stripe(pool, fragments, length)
+    hooks.observer.decoded(time.perf_counter() - started)
+    return data
 
 
 def _slice(data: bytes, index: int, stripe_bytes: int, first_byte: int, last_byte: int) -> bytes:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from grpc import aio
 from objectio.common.erasure import encode_stripe
 from objectio.common.grpcutil import call_metadata
 from objectio.common.pools import PoolSpec
+from objectio.gateway.storage import hooks
 from objectio.gateway.storage.batcher import FragmentWriteFailed, OsdBatcher
 from objectio.protos import meta_pb2, osd_pb2
 from objectio.protos import osd_pb2_grpc as osd_grpc
@@ -52,10 +54,17 @@ class WrittenObject:
     written_osds: set[int] = field(default_factory=set)
 
 
+def _timed_encode(pool: PoolSpec, data: bytes) -> list[bytes]:
+    started = time.perf_counter()
+    fragments = encode_stripe(pool, data)
+    hooks.observer.encoded(time.perf_counter() - started)
+    return fragments
+
+
 async def encode(pool: PoolSpec, data: bytes) -> list[bytes]:
     if len(data) >= ENCODE_IN_THREAD_BYTES_MIN:
-        return await asyncio.to_thread(encode_stripe, pool, data)
-    return encode_stripe(pool, data)
+        return await asyncio.to_thread(_timed_encode, pool, data)
+    return _timed_encode(pool, data)
 
 
 class StripeWriter:

@@ -25,12 +25,12 @@ CLASSES = {
 DASHBOARD_METRICS = [
     "objectio_s3_requests_total",
     "objectio_s3_request_duration_seconds",
-    "objectio_s3_bytes_received_total",
-    "objectio_s3_bytes_sent_total",
+    "objectio_s3_received_bytes_total",
+    "objectio_s3_sent_bytes_total",
     "objectio_osd_capacity_bytes",
     "objectio_osd_used_bytes",
     "objectio_osd_shards",
-    "objectio_osd_cache_hits",
+    "objectio_osd_cache_hits_total",
 ]
 
 

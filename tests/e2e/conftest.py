@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -15,8 +16,9 @@ from objectio.cli.aio import AllInOne, free_port
 DISK_SIZE_BYTES = 1 << 30  # sparse files: only what is written takes space
 
 
-def start_cluster(data_dir: Path, osds: int = 6) -> AllInOne:
-    cluster = AllInOne(data_dir, port=free_port(), osds=osds, disk_size_bytes=DISK_SIZE_BYTES)
+def start_cluster(data_dir: Path, osds: int = 6, **options: Any) -> AllInOne:
+    """``options`` go to :class:`AllInOne` (``extra_env``, ``tls``, ``metrics``)."""
+    cluster = AllInOne(data_dir, port=free_port(), osds=osds, disk_size_bytes=DISK_SIZE_BYTES, **options)
     try:
         cluster.start()
     except BaseException:
@@ -29,6 +31,7 @@ def s3_client(cluster: AllInOne, secret: str | None = None, access: str | None =
     return boto3.client(
         "s3",
         endpoint_url=cluster.endpoint,
+        verify=cluster.ca_file or None,
         aws_access_key_id=access or cluster.credentials.access_key,
         aws_secret_access_key=secret or cluster.credentials.secret_key,
         region_name="us-east-1",

@@ -7,6 +7,7 @@ import hashlib
 import random
 import threading
 import time
+import urllib.request
 from typing import Any
 
 import pytest
@@ -36,6 +37,11 @@ def test_reads_survive_two_dead_osds_and_fail_cleanly_after_a_third(fresh_cluste
         fresh_cluster.daemons[victim].kill()
         for key, body in objects.items():
             assert s3.get_object(Bucket="faults", Key=key)["Body"].read() == body, f"{key} after killing {victim}"
+    # Every object has a fragment on each of the 6 OSDs: some of those lost were data fragments.
+    metrics = _gateway_metrics(fresh_cluster)
+    assert metrics["objectio_gateway_degraded_reads_total"] > 0
+    assert metrics["objectio_gateway_ec_decode_seconds_count"] > 0
+    assert metrics["objectio_gateway_ec_encode_seconds_count"] >= len(SIZES) - 1
 
     fresh_cluster.daemons["osd2"].kill()
     for key, body in objects.items():
@@ -54,6 +60,12 @@ def test_reads_survive_two_dead_osds_and_fail_cleanly_after_a_third(fresh_cluste
         fresh_cluster.daemons[victim].wait_ready()
     for key, body in objects.items():
         assert s3.get_object(Bucket="faults", Key=key)["Body"].read() == body, f"{key} after restarts"
+
+
+def _gateway_metrics(cluster: AllInOne) -> dict[str, float]:
+    with urllib.request.urlopen(f"{cluster.endpoint}/metrics", timeout=5) as reply:
+        lines = reply.read().decode().splitlines()
+    return {name: float(value) for name, _, value in (line.rpartition(" ") for line in lines if line[:1] != "#")}
 
 
 def test_degraded_write_with_one_dead_osd_is_readable(fresh_cluster: AllInOne) -> None:

@@ -109,7 +109,7 @@ async def test_health_metrics_and_credentials(setup: Any) -> None:
     status, _, metrics = await call(app, "GET", "/metrics", signed=False)
     assert status == 200
     assert b'objectio_s3_requests_total{op="PutObject",status="200"} 1.0' in metrics
-    assert b"objectio_s3_bytes_received_total 5.0" in metrics
+    assert b"objectio_s3_received_bytes_total 5.0" in metrics
     # With credentials the same path is an S3 request (a bucket may be called "health").
     assert (await call(app, "GET", "/health/live"))[0] == 404
 

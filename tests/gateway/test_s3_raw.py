@@ -180,8 +180,8 @@ def test_health_and_metrics(server: Server) -> None:
     metrics = requests.get(f"{server.url}/metrics", timeout=5).text
     assert "objectio_s3_requests_total" in metrics
     assert "objectio_s3_request_duration_seconds_bucket" in metrics
-    assert "objectio_s3_bytes_received_total" in metrics
-    assert "objectio_s3_bytes_sent_total" in metrics
+    assert "objectio_s3_received_bytes_total" in metrics
+    assert "objectio_s3_sent_bytes_total" in metrics
 
 
 def test_errors_on_head_have_no_body(server: Server, bucket: str) -> None:
