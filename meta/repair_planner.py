@@ -88,17 +88,22 @@ def choose_targets(
     missing: Iterable[int],
     usable: list[Candidate],
     avoid: set[int],
+    returning: set[int] | None = None,
 ) -> dict[int, int]:
-    """A new OSD for every missing fragment (PlacementError when no OSD can take one)."""
+    """A new OSD for every missing fragment (PlacementError when no OSD can take one).
+
+    Two fragments of a stripe share an OSD only when the cluster has no other OSD for them. If
+    an OSD that holds nothing of the stripe is merely down for now (``returning``: down, not yet
+    lost), the repair waits for it instead (PlacementError; the next scan retries)."""
     wanted = sorted(missing)
     holders = {osd_id for i, osd_id in enumerate(osd_ids) if osd_id and i not in wanted}
     allowed = [c for c in usable if c.osd_id not in avoid]
     held_hosts = {c.host for c in allowed if c.osd_id in holders}
-    tiers = [
-        [c for c in allowed if c.osd_id not in holders and c.host not in held_hosts],
-        [c for c in allowed if c.osd_id not in holders],
-        allowed,
-    ]
+    spread = [c for c in allowed if c.osd_id not in holders]
+    waiting = (returning or set()) - holders - avoid
+    if len(spread) < len(wanted) and waiting:
+        raise PlacementError(f"waiting for OSDs {sorted(waiting)} to hold rebuilt fragments")
+    tiers = [[c for c in spread if c.host not in held_hosts], spread, allowed]
     chosen = next((tier for tier in tiers if len(tier) >= len(wanted)), allowed)
     if not chosen:
         raise PlacementError(f"no OSD can take the {len(wanted)} rebuilt fragment(s)")

@@ -229,8 +229,10 @@ async def repair_stripe(manager: RepairContext, job: StripeJob) -> Outcome:
     rebuilt = await asyncio.to_thread(rebuild, pool, sources, sorted(missing))
     avoid = lost | {osd_ids[i] for i in missing if osd_ids[i]} | manager.avoid_for(job.object_id, job.stripe_index)
     try:
+        cmap = manager.cluster_map()
+        returning = {o.id for o in cmap.osds if o.up != pb.OSD_UP and o.id not in lost}
         targets = choose_targets(
-            record.object_id, job.stripe_index, osd_ids, missing, candidates(manager.cluster_map()), avoid
+            record.object_id, job.stripe_index, osd_ids, missing, candidates(cmap), avoid, returning
         )
     except PlacementError as exc:
         raise RepairError(str(exc)) from exc

@@ -82,3 +82,11 @@ def test_targets_reuse_holders_only_when_nothing_else_is_left() -> None:
     assert targets[0] in {2, 3, 4, 5, 6}
     with pytest.raises(PlacementError):
         choose_targets(b"\x02" * 16, 3, [1, 2, 3, 4, 5, 6], [0], usable, avoid=set(range(1, 7)))
+
+
+def test_targets_wait_for_a_down_osd_rather_than_doubling_up() -> None:
+    usable = [Candidate(osd_id, "one-host", 1.0) for osd_id in range(1, 6)]  # 6 is down, not lost yet
+    with pytest.raises(PlacementError, match="waiting"):
+        choose_targets(b"\x03" * 16, 0, [1, 2, 3, 4, 5, 8], [5], usable, avoid={8}, returning={6})
+    targets = choose_targets(b"\x03" * 16, 0, [1, 2, 3, 4, 5, 8], [5], usable, avoid={8}, returning=set())
+    assert targets[5] in {1, 2, 3, 4, 5}  # nothing else will come: doubling up restores redundancy
