@@ -223,6 +223,7 @@ typedef struct oio_walrec {
     uint16_t meta_len;
     uint8_t key[OIO_KEY_BYTES_MAX];
     int result;               /* filled when applied (not on disk) */
+    uint64_t group_lsn;       /* replay only: the frame's group_lsn */
 } oio_walrec;
 typedef struct oio_wal {
     oio_io *io;
@@ -231,6 +232,7 @@ typedef struct oio_wal {
     uint64_t epoch;
     uint64_t start_lsn;       /* oldest byte still needed (last ckpt) */
     uint64_t tail_lsn;        /* next frame goes here */
+    uint64_t group_lsn;       /* first frame of the group being written */
     uint8_t *frame_buf;       /* OIO_WAL_FRAME_BYTES_MAX, aligned */
 } oio_wal;
 typedef int (*wal_record_fn)(void *ctx, const oio_walrec *rec);

@@ -16,7 +16,8 @@
  *   28   4     record_count
  *   32   4     kind: 1 = records, 2 = skip to the next region start
  *   36   4     version (1)
- *   40   8     reserved (0)
+ *   40   8     group_lsn: lsn of the first frame written before the same
+ *               flush (all frames of one group commit share it)
  *   48   ...   records, then zero padding to the 4 KiB boundary
  *
  * Record (8-byte aligned inside the payload)
@@ -32,7 +33,10 @@
  * start; both are covered by the same flush.
  *
  * Recovery: read frames from start_lsn in order and stop at the first
- * invalid one; everything before it is the log.  A frame torn by a crash
+ * invalid one; everything before it is the log.  A group's frames are
+ * written only after the previous group's flush returned, so every group
+ * but the last valid one is known durable, data included; only the last
+ * group's records need their data checked (engine.c).  A frame torn by a crash
  * (or stale bytes of an older lap) fails lsn/epoch/crc, and no frame after
  * it was acknowledged, because acknowledgement waits for the flush that
  * covers every earlier frame.  Each checkpoint (and so each open) bumps
@@ -103,7 +107,7 @@ static int record_decode(const uint8_t *p, uint64_t avail, oio_walrec *r) {
 }
 
 static void frame_header(uint8_t *f, uint64_t lsn, uint64_t epoch, uint32_t payload, uint32_t count,
-                         uint32_t kind) {
+                         uint32_t kind, uint64_t group_lsn) {
     put_u32(f, WF_MAGIC);
     put_u64(f + 8, lsn);
     put_u64(f + 16, epoch);
@@ -111,7 +115,7 @@ static void frame_header(uint8_t *f, uint64_t lsn, uint64_t epoch, uint32_t payl
     put_u32(f + 28, count);
     put_u32(f + 32, kind);
     put_u32(f + 36, WF_VERSION);
-    put_u64(f + 40, 0);
+    put_u64(f + 40, group_lsn);
     put_u32(f + 4, oio_crc32c(0, f + 8, WF_HDR_BYTES - 8 + payload));
 }
 
@@ -123,7 +127,7 @@ static int frame_write(oio_wal *w, uint32_t payload, uint32_t count) {
     if (pos + bytes > w->region_bytes) {
         uint8_t *skip = w->frame_buf + OIO_WAL_FRAME_BYTES_MAX;
         memset(skip, 0, OIO_BLOCK_BYTES);
-        frame_header(skip, w->tail_lsn, w->epoch, 0, 0, WF_KIND_SKIP);
+        frame_header(skip, w->tail_lsn, w->epoch, 0, 0, WF_KIND_SKIP, w->group_lsn);
         int rc = w->io->pwrite(w->io, skip, OIO_BLOCK_BYTES, w->region_off + pos);
         if (rc != OIO_OK) return rc;
         w->tail_lsn += w->region_bytes - pos;
@@ -131,14 +135,16 @@ static int frame_write(oio_wal *w, uint32_t payload, uint32_t count) {
     }
     assert(w->tail_lsn + bytes - w->start_lsn <= w->region_bytes);
     memset(w->frame_buf + WF_HDR_BYTES + payload, 0, bytes - WF_HDR_BYTES - payload);
-    frame_header(w->frame_buf, w->tail_lsn, w->epoch, payload, count, WF_KIND_RECORDS);
+    frame_header(w->frame_buf, w->tail_lsn, w->epoch, payload, count, WF_KIND_RECORDS, w->group_lsn);
     int rc = w->io->pwrite(w->io, w->frame_buf, bytes, w->region_off + pos);
     if (rc == OIO_OK) w->tail_lsn += bytes;
     return rc;
 }
 
+/* Append one group commit's records; the caller flushes once afterwards. */
 int wal_append(oio_wal *w, oio_walrec *const *recs, uint64_t count) {
     assert(w != NULL && recs != NULL && count > 0 && w->frame_buf != NULL);
+    w->group_lsn = w->tail_lsn;
     uint32_t payload = 0, in_frame = 0;
     for (uint64_t i = 0; i < count; i++) {
         uint64_t n = wal_record_bytes(recs[i]);
@@ -191,6 +197,7 @@ int wal_replay(oio_wal *w, wal_record_fn fn, void *ctx, uint64_t *records_out) {
             lsn += w->region_bytes - lsn % w->region_bytes;
             continue;
         }
+        uint64_t group_lsn = get_u64(w->frame_buf + 40);
         const uint8_t *p = w->frame_buf + WF_HDR_BYTES;
         uint64_t used = 0;
         int bad = 0;
@@ -199,6 +206,7 @@ int wal_replay(oio_wal *w, wal_record_fn fn, void *ctx, uint64_t *records_out) {
             bad = record_decode(p + used, payload - used, &rec) != OIO_OK;
             if (!bad) {
                 used += wal_record_bytes(&rec);
+                rec.group_lsn = group_lsn;
                 rc = fn(ctx, &rec);
                 if (rc != OIO_OK) return rc;
                 records++;
