@@ -44,3 +44,26 @@ def write_ready_file(path: str | None, content: str = "ready\n") -> None:
     tmp = target.with_suffix(target.suffix + ".tmp")
     tmp.write_text(content)
     tmp.replace(target)
+
+
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+MALLOC_MMAP_THRESHOLD_BYTES = 32 << 20  # glibc's ceiling for this setting on 64-bit
+MALLOC_TRIM_THRESHOLD_BYTES = 128 << 20
+
+
+def tune_malloc() -> None:
+    """Keep multi-MiB buffers (stripes, fragments) on the heap instead of fresh mmaps.
+
+    glibc serves allocations above its mmap threshold with a new mapping each time, so every
+    4 MiB stripe encode page-faults its output buffers in again: measured here, pyeclib encodes
+    at ~0.4 GB/s that way and at ~5 GB/s once the buffers are reused. The threshold would rise
+    by itself after a few frees; setting it at start-up makes the first requests fast too.
+    """
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    for option, value in (
+        (_M_MMAP_THRESHOLD, MALLOC_MMAP_THRESHOLD_BYTES),
+        (_M_TRIM_THRESHOLD, MALLOC_TRIM_THRESHOLD_BYTES),
+    ):
+        if libc.mallopt(option, value) != 1:
+            raise OSError(f"mallopt({option}, {value}) failed")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from objectio.common.config import ConfigError, add_config_flags, load_from_args
 from objectio.common.logs import setup_logging
-from objectio.common.process import die_with_parent_if_asked, set_role, write_ready_file
+from objectio.common.process import die_with_parent_if_asked, set_role, tune_malloc, write_ready_file
 from objectio.gateway.app import create_app
 from objectio.gateway.config import SECTION, GatewayConfig
 from objectio.gateway.metrics import enable_multiprocess
@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging("gateway", config.log_level)
     die_with_parent_if_asked()
     set_role(PROCESS_NAME)
+    tune_malloc()
     for sig in STOP_SIGNALS:
         signal.signal(sig, _remember_stop)
     sock = listen_socket(config.listen_host, config.listen_port)

@@ -21,7 +21,7 @@ from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined
 from objectio.common.config import ConfigError, add_config_flags, load_from_args
 from objectio.common.grpcutil import ClusterAuthInterceptor, RpcTimingInterceptor, add_server_port, server_options
 from objectio.common.logs import log_fields, setup_logging
-from objectio.common.process import die_with_parent_if_asked, set_role, write_ready_file
+from objectio.common.process import die_with_parent_if_asked, set_role, tune_malloc, write_ready_file
 from objectio.meta.client import MetaClient, MetaError, MetaNotFound, MetaUnavailable
 from objectio.native.engine import Engine
 from objectio.osd.config import OsdConfig
@@ -185,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     die_with_parent_if_asked()
     set_role("objectio-osd")
+    tune_malloc()
     setup_logging("osd", config.log_level)
     try:
         asyncio.run(OsdDaemon(config).run(args.ready_file))
