@@ -235,6 +235,7 @@ class AllInOne:
                 f"--root-access-key={self.credentials.access_key}",
                 *self._metrics_args("meta"),
                 *self._tls_server_args(),
+                *([f"--tls-ca-file={self.ca_file}"] if self.tls else []),  # meta calls OSDs (repair)
             ],
         )  # fmt: skip
         for index in range(self.osds):

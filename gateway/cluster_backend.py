@@ -62,6 +62,7 @@ from objectio.protos import meta_pb2, osd_pb2
 log = logging.getLogger("objectio.gateway.backend")
 
 RECORD_FORMAT_VERSION = 1
+DEGRADED_REPORTS_INFLIGHT_MAX = 64  # background tasks (reports and deletes) beyond which reports are skipped
 
 
 def _info(record: meta_pb2.ObjectRecord) -> ObjectInfo:
@@ -404,6 +405,7 @@ class ClusterBackend:
                 batcher=self.batcher,
                 token=self.config.cluster_token,
                 timeout_seconds=self.config.osd_call_timeout_seconds,
+                on_degraded=lambda stripe, failed: self._report_degraded(one, stripe, failed),
             )
 
         if record.parts:
@@ -451,6 +453,30 @@ class ClusterBackend:
         default = self.view.pools.get(self.view.map.default_pool)
         needed = default.write_quorum if default is not None else 1
         return self.view.up_count() >= needed
+
+    # ---- read-repair -----------------------------------------------------------------------------
+
+    def _report_degraded(self, record: meta_pb2.ObjectRecord, stripe_index: int, failed: list[int]) -> None:
+        """Tell meta a stripe had to be decoded (fire and forget; skipped when many are in flight)."""
+        if len(self._background) >= DEGRADED_REPORTS_INFLIGHT_MAX:
+            return
+        request = meta_pb2.ReportDegradedStripeRequest(
+            bucket=record.bucket,
+            key=record.key,
+            object_id=record.object_id,
+            stripe_index=stripe_index,
+            failed_fragments=failed,
+        )
+
+        async def report() -> None:
+            try:
+                await self.meta.report_degraded_stripe(request)
+            except MetaError as exc:
+                log.debug("degraded-read report not delivered: %s", exc)
+
+        task = asyncio.create_task(report())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     # ---- garbage ---------------------------------------------------------------------------------
 

@@ -16,6 +16,11 @@ Reading order:
 * ``server``       wiring: store + first-start bootstrap + servicer + auth + health.
 * ``main``         the ``objectio-meta`` daemon.
 * ``client``       MetaClient, the typed async client used by gateways, OSDs and the CLI.
+* ``repair``       the repair manager (background task): scans, queue, reports, status.
+* ``repair_planner``, ``repair_stripe``, ``sqlite_repair``  what a stripe repair reads and where
+  it writes (pure), rebuilding one stripe, and the compare-and-set of its record.
+* ``osd_links``, ``scrub_relay``, ``repair_metrics``  meta's calls to the OSDs, StartScrub /
+  GetScrubStatus relayed to them, Prometheus gauges of repair.
 
 See ``docs/meta.md``.
 """

@@ -330,3 +330,26 @@ class MetaClient:
 
     async def get_status(self) -> pb.ClusterStatus:
         return await self._call("GetStatus", pb.Empty(), pb.ClusterStatus, admin=True)
+
+    # ---- repair and scrub -----------------------------------------------------------------------
+
+    async def get_repair_status(self) -> pb.RepairStatus:
+        return await self._call("GetRepairStatus", pb.Empty(), pb.RepairStatus, admin=True)
+
+    async def report_degraded_stripe(self, request: pb.ReportDegradedStripeRequest) -> None:
+        await self._call("ReportDegradedStripe", request, pb.Empty)
+
+    async def report_corrupt_shards(self, osd_id: int, shards: Iterable[pb.ShardRef]) -> pb.ReportCorruptShardsReply:
+        request = pb.ReportCorruptShardsRequest(osd_id=osd_id, shards=list(shards))
+        return await self._call("ReportCorruptShards", request, pb.ReportCorruptShardsReply)
+
+    async def check_placements(self, osd_id: int, shards: Iterable[pb.ShardRef]) -> pb.CheckPlacementsReply:
+        request = pb.CheckPlacementsRequest(osd_id=osd_id, shards=list(shards))
+        return await self._call("CheckPlacements", request, pb.CheckPlacementsReply, admin=True)
+
+    async def start_scrub(self, osd_ids: Iterable[int] = ()) -> pb.ScrubStatusReply:
+        request = pb.StartScrubRequest(osd_ids=list(osd_ids))
+        return await self._call("StartScrub", request, pb.ScrubStatusReply, admin=True)
+
+    async def get_scrub_status(self) -> pb.ScrubStatusReply:
+        return await self._call("GetScrubStatus", pb.Empty(), pb.ScrubStatusReply, admin=True)

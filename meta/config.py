@@ -43,12 +43,23 @@ class MetaConfig:
     multipart_expiry_interval_seconds: int = option(600, "how often expired multipart uploads are looked for")
     sqlite_cache_bytes: int = option(64 << 20, "page cache of each SQLite connection")
     shutdown_grace_ms: int = option(5_000, "how long in-flight calls may finish on SIGTERM")
+    repair_grace_ms: int = option(
+        60_000, "an OSD down this long (or marked out) has its fragments rebuilt elsewhere by the repair manager"
+    )
+    repair_scan_interval_ms: int = option(60_000, "rescan of the records while stripes stay degraded or OSDs lost")
+    repair_stripes_inflight_max: int = option(4, "stripes repaired concurrently (each holds up to k+m fragments)")
+    repair_bytes_per_s: int = option(64 << 20, "repair bandwidth: fragment bytes read plus written per second")
+    repair_queue_stripes_max: int = option(10_000, "stripes queued for repair; a scan waits when the queue is full")
+    osd_call_timeout_ms: int = option(30_000, "deadline of meta's calls to OSDs (repair reads/writes, scrub relay)")
     metrics_port: int = option(0, "Prometheus /metrics port on listen_host (0: disabled)")
     metrics_counts_interval_ms: int = option(
         15_000, "how often the object/bucket/degraded-stripe gauges are recounted (a scan of the object table)"
     )
     tls_cert_file: str = option("", "PEM certificate chain: serve gRPC over TLS ('' = plaintext)")
     tls_key_file: str = option("", "PEM private key of tls_cert_file")
+    tls_ca_file: str = option(
+        "", "PEM CA bundle that verifies the OSDs' TLS certificates (repair, scrub relay; '' = plaintext)"
+    )
     uvloop: bool = option(True, "run on uvloop (about a third more calls per second than asyncio's loop)")
     log_level: str = option("info", "debug, info, warning or error (debug: one line per RPC)")
 
@@ -70,6 +81,12 @@ class MetaConfig:
             "find_unreferenced_ids_max",
             "multipart_upload_expiry_seconds",
             "multipart_expiry_interval_seconds",
+            "repair_grace_ms",
+            "repair_scan_interval_ms",
+            "repair_stripes_inflight_max",
+            "repair_bytes_per_s",
+            "repair_queue_stripes_max",
+            "osd_call_timeout_ms",
             "metrics_counts_interval_ms",
         )
         for name in positive:

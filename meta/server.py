@@ -20,11 +20,13 @@ from objectio.common.config import ConfigError
 from objectio.common.grpcutil import ClusterAuthInterceptor, RpcTimingInterceptor, add_server_port, server_options
 from objectio.common.logs import log_fields
 from objectio.common.pools import DEFAULT_POOLS
-from objectio.meta import metrics
+from objectio.meta import metrics, repair_metrics
 from objectio.meta.cluster import ClusterState, run_down_detector
 from objectio.meta.config import MetaConfig
 from objectio.meta.errors import AlreadyExists, NotFound
 from objectio.meta.expiry import run_upload_expiry
+from objectio.meta.osd_links import OsdLinks
+from objectio.meta.repair import RepairManager
 from objectio.meta.service import MetaService
 from objectio.meta.sqlite_store import SqliteMetaStore
 from objectio.meta.store import MetaStore
@@ -70,6 +72,7 @@ class MetaServer:
     state: ClusterState
     port: int
     metrics_server: metrics.MetricsServer | None
+    repair: RepairManager
     _detector: asyncio.Task[None]
     _health: health_aio.HealthServicer
     _counter: asyncio.Task[None] | None = None
@@ -85,6 +88,7 @@ class MetaServer:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.repair.stop()
         await self.server.stop(grace_s)
         await self.store.close()
         if self.metrics_server is not None:
@@ -107,9 +111,11 @@ async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
     try:
         cmap = await bootstrap(store, config, now_ms)
         state = ClusterState(cmap)
+        links = OsdLinks(state, config.cluster_token, config.osd_call_timeout_ms, tls_ca_file=config.tls_ca_file)
+        repair = RepairManager(config, store, state, links)
         interceptors = [ClusterAuthInterceptor(config.cluster_token), RpcTimingInterceptor(metrics.observe_rpc)]
         server = aio.server(interceptors=interceptors, options=server_options())
-        meta_pb2_grpc.add_MetaServiceServicer_to_server(MetaService(config, store, state), server)
+        meta_pb2_grpc.add_MetaServiceServicer_to_server(MetaService(config, store, state, repair), server)
         health = health_aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health, server)
         port = add_server_port(
@@ -133,6 +139,8 @@ async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
         interval_s = config.metrics_counts_interval_ms / 1000
         counter = asyncio.create_task(metrics.refresh_counts_forever(store, interval_s), name="metrics-counts")
     detector = asyncio.create_task(run_down_detector(state, store, config.osd_down_grace_ms), name="osd-down-detector")
+    repair.start()
+    repair_metrics.bind(repair)
     log.info(
         "serving",
         extra=log_fields(
@@ -150,6 +158,7 @@ async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
         state=state,
         port=port,
         metrics_server=metrics_server,
+        repair=repair,
         _detector=detector,
         _health=health,
         _counter=counter,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import grpc
@@ -20,7 +20,7 @@ from grpc import aio
 
 from objectio.common.logs import log_fields
 from objectio.common.pools import PoolError, PoolSpec
-from objectio.meta import names
+from objectio.meta import names, scrub_relay
 from objectio.meta.cluster import ClusterState
 from objectio.meta.config import MetaConfig
 from objectio.meta.errors import (
@@ -35,6 +35,7 @@ from objectio.meta.errors import (
     PreconditionFailed,
     Unavailable,
 )
+from objectio.meta.repair import RepairManager
 from objectio.meta.sqlite_schema import RECORD_FORMAT_VERSION
 from objectio.meta.store import MetaStore, OsdHeartbeat
 from objectio.protos import meta_pb2 as pb
@@ -98,10 +99,13 @@ def _now_ms() -> int:
 
 
 class MetaService(meta_pb2_grpc.MetaServiceServicer):
-    def __init__(self, config: MetaConfig, store: MetaStore, state: ClusterState) -> None:
+    def __init__(
+        self, config: MetaConfig, store: MetaStore, state: ClusterState, repair: RepairManager | None = None
+    ) -> None:
         self._config = config
         self._store = store
         self._state = state
+        self._repair_manager = repair
 
     # ---- cluster map ----------------------------------------------------------------------------
 
@@ -419,3 +423,49 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
             capacity_bytes=sum(osd.capacity_bytes for osd in in_osds),
             used_bytes=sum(osd.used_bytes for osd in in_osds),
         )
+
+    # ---- repair and scrub (meta/repair.py, meta/scrub_relay.py) ---------------------------------
+
+    def _repair(self) -> RepairManager:
+        if self._repair_manager is None:
+            raise Unavailable("this metadata service runs without a repair manager")
+        return self._repair_manager
+
+    @rpc
+    async def GetRepairStatus(self, request: pb.Empty, context: Context) -> pb.RepairStatus:
+        return await self._repair().status()
+
+    @rpc
+    async def ReportDegradedStripe(self, request: pb.ReportDegradedStripeRequest, context: Context) -> pb.Empty:
+        if len(request.object_id) != OBJECT_ID_BYTES:
+            raise InvalidArgument(f"object_id must be {OBJECT_ID_BYTES} bytes")
+        await self._repair().report_degraded(request)
+        return pb.Empty()
+
+    @rpc
+    async def ReportCorruptShards(
+        self, request: pb.ReportCorruptShardsRequest, context: Context
+    ) -> pb.ReportCorruptShardsReply:
+        self._check_shard_refs(request.shards)
+        marked = await self._repair().report_corrupt(request.osd_id, list(request.shards))
+        log.warning("corrupt fragments reported", extra=log_fields(osd_id=request.osd_id, marked_missing=marked))
+        return pb.ReportCorruptShardsReply(marked_missing=marked)
+
+    @rpc
+    async def CheckPlacements(self, request: pb.CheckPlacementsRequest, context: Context) -> pb.CheckPlacementsReply:
+        self._check_shard_refs(request.shards)
+        return pb.CheckPlacementsReply(stale=await self._repair().stale_copies(request.osd_id, list(request.shards)))
+
+    def _check_shard_refs(self, shards: Sequence[pb.ShardRef]) -> None:
+        if len(shards) > self._config.find_unreferenced_ids_max:
+            raise InvalidArgument(f"at most {self._config.find_unreferenced_ids_max} fragments per call")
+        if any(len(s.object_id) != OBJECT_ID_BYTES for s in shards):
+            raise InvalidArgument(f"object_id must be {OBJECT_ID_BYTES} bytes")
+
+    @rpc
+    async def StartScrub(self, request: pb.StartScrubRequest, context: Context) -> pb.ScrubStatusReply:
+        return await scrub_relay.relay(self._repair().links, self._state.map, list(request.osd_ids), start=True)
+
+    @rpc
+    async def GetScrubStatus(self, request: pb.Empty, context: Context) -> pb.ScrubStatusReply:
+        return await scrub_relay.relay(self._repair().links, self._state.map, [], start=False)

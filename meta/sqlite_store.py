@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from objectio.meta import sqlite_repair
 from objectio.meta import sqlite_schema as schema
 from objectio.meta.errors import StoreClosed, Unavailable
 from objectio.meta.listing import list_page
@@ -296,3 +297,21 @@ class SqliteMetaStore(MetaStore):
             return StoreCounts(bucket_count=buckets, object_count=objects, degraded_stripes=degraded)
 
         return await self._read(run)
+
+    # ---- repair ---------------------------------------------------------------------------------
+
+    async def scan_placed_objects(self, after: tuple[str, bytes] | None, limit: int) -> list[pb.ObjectRecord]:
+        return await self._read(lambda c: sqlite_repair.scan_placed_objects(c, after, limit))
+
+    async def replace_fragments(
+        self, bucket: str, key: str, object_id: bytes, stripe_index: int, moves: dict[int, tuple[int, int]]
+    ) -> bool:
+        return await self._write(
+            lambda c: sqlite_repair.replace_fragments(c, bucket, key, object_id, stripe_index, moves)
+        )
+
+    async def mark_missing(self, osd_id: int, shards: list[pb.ShardRef]) -> int:
+        return await self._write(lambda c: sum(sqlite_repair.mark_missing(c, osd_id, s) for s in shards))
+
+    async def stale_placements(self, osd_id: int, shards: list[pb.ShardRef]) -> list[pb.ShardRef]:
+        return await self._read(lambda c: sqlite_repair.stale_placements(c, osd_id, shards))

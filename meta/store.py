@@ -195,3 +195,22 @@ class MetaStore(abc.ABC):
     # ---- status ---------------------------------------------------------------------------------
     @abc.abstractmethod
     async def counts(self) -> StoreCounts: ...
+
+    # ---- repair (meta/sqlite_repair.py has the rules) -------------------------------------------
+    @abc.abstractmethod
+    async def scan_placed_objects(self, after: tuple[str, bytes] | None, limit: int) -> list[pb.ObjectRecord]:
+        """Records stored on OSDs in (bucket, key UTF-8) order, starting after ``after``."""
+
+    @abc.abstractmethod
+    async def replace_fragments(
+        self, bucket: str, key: str, object_id: bytes, stripe_index: int, moves: dict[int, tuple[int, int]]
+    ) -> bool:
+        """Compare-and-set fragment OSDs ``{i: (old, new)}`` of one stripe of that object version."""
+
+    @abc.abstractmethod
+    async def mark_missing(self, osd_id: int, shards: list[pb.ShardRef]) -> int:
+        """Corrupt fragments on ``osd_id``: set to 0 where the record still places them there."""
+
+    @abc.abstractmethod
+    async def stale_placements(self, osd_id: int, shards: list[pb.ShardRef]) -> list[pb.ShardRef]:
+        """Fragments on ``osd_id`` whose (existing) record places them elsewhere."""

@@ -27,6 +27,11 @@ class OsdConfig:
     heartbeat_interval_ms: int = option(2000, "how often capacity is reported to meta")
     gc_grace_ms: int = option(3_600_000, "fragments younger than this are never garbage-collected (> any PUT)")
     gc_interval_ms: int = option(600_000, "pause between two orphan-fragment sweeps")
+    stale_sweep_interval_ms: int = option(
+        3_600_000, "pause between asks to meta about stale fragment copies (one sweep also runs at start-up)"
+    )
+    scrub_bytes_per_s: int = option(16 << 20, "scrub reads at most this many fragment bytes per second")
+    scrub_interval_ms: int = option(86_400_000, "pause between the end of one scrub pass and the next")
     metrics_port: int = option(0, "Prometheus /metrics port (0: disabled)")
     log_level: str = option("info", "debug, info, warning or error (debug: one line per RPC)")
     tls_cert_file: str = option("", "PEM certificate chain: serve gRPC over TLS ('' = plaintext)")
@@ -42,6 +47,10 @@ class OsdConfig:
             raise ConfigError("osd.stream_inflight_stripes_max must be in [1, io_threads]")
         if self.gc_grace_ms < 1000 or self.gc_interval_ms < 100:
             raise ConfigError("osd.gc_grace_ms must be >= 1000 and osd.gc_interval_ms >= 100")
+        if self.stale_sweep_interval_ms < 100:
+            raise ConfigError("osd.stale_sweep_interval_ms must be at least 100")
+        if self.scrub_bytes_per_s < 4096 or self.scrub_interval_ms < 100:
+            raise ConfigError("osd.scrub_bytes_per_s must be >= 4096 and osd.scrub_interval_ms >= 100")
         if bool(self.tls_cert_file) != bool(self.tls_key_file):
             raise ConfigError("osd.tls_cert_file and osd.tls_key_file are given together or not at all")
         if self.heartbeat_interval_ms < 100:

@@ -17,6 +17,7 @@ from objectio.common.logs import log_fields
 from objectio.common.shardkey import OBJECT_ID_BYTES, object_id_age_ms
 from objectio.meta.client import MetaClient, MetaError
 from objectio.native.engine import EngineError, NotFoundError
+from objectio.osd import quarantine
 from objectio.osd.store import ShardStore
 
 log = logging.getLogger("objectio.osd.gc")
@@ -53,7 +54,7 @@ class OrphanCollector:
             page = await self.store.scan(b"", start_after, SCAN_PAGE_SHARDS)
             for info in page:
                 object_id = info.key[:OBJECT_ID_BYTES]
-                if len(info.key) > OBJECT_ID_BYTES and object_id_age_ms(object_id) > self.grace_ms:
+                if quarantine.is_shard_key(info.key) and object_id_age_ms(object_id) > self.grace_ms:
                     candidates.setdefault(object_id, []).append(info.key)
             if len(candidates) >= QUERY_BATCH_IDS:
                 deleted += await self._settle(candidates)

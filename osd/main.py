@@ -28,6 +28,8 @@ from objectio.osd.config import OsdConfig
 from objectio.osd.disk import format_disk, is_blank
 from objectio.osd.gc import OrphanCollector
 from objectio.osd.metrics import OsdMetrics
+from objectio.osd.reconcile import StaleCopySweeper
+from objectio.osd.scrub import Scrubber
 from objectio.osd.service import OsdServicer
 from objectio.osd.store import NativeStore
 from objectio.protos import osd_pb2_grpc
@@ -126,7 +128,12 @@ class OsdDaemon:
         self.address = cfg.advertise_address or f"{cfg.listen_host}:{port}"
         store = await self.open_disk()
         self.store = store
-        servicer = OsdServicer(store, self.osd_id, cfg.stream_inflight_stripes_max, cfg.readahead_stripes)
+        scrubber = Scrubber(
+            store, self.meta, self.osd_id, bytes_per_s=cfg.scrub_bytes_per_s, interval_ms=cfg.scrub_interval_ms
+        )
+        servicer = OsdServicer(
+            store, self.osd_id, cfg.stream_inflight_stripes_max, cfg.readahead_stripes, scrubber=scrubber
+        )
         osd_pb2_grpc.add_OsdServiceServicer_to_server(servicer, server)
         health_servicer = health_aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -148,13 +155,16 @@ class OsdDaemon:
         heartbeat = asyncio.create_task(self.heartbeat_forever(store))
         collector = OrphanCollector(store, self.meta, grace_ms=cfg.gc_grace_ms, interval_ms=cfg.gc_interval_ms)
         gc_task = asyncio.create_task(collector.run_forever())
+        sweeper = StaleCopySweeper(store, self.meta, self.osd_id)
+        sweep_task = asyncio.create_task(sweeper.run_forever(cfg.stale_sweep_interval_ms))
+        scrub_task = asyncio.create_task(scrubber.run_forever())
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         log.info("osd stopping", extra=log_fields(osd_id=self.osd_id))
-        for task in (heartbeat, gc_task):
+        for task in (heartbeat, gc_task, sweep_task, scrub_task):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

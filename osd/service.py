@@ -18,6 +18,8 @@ from grpc import aio
 
 from objectio.common.shardkey import OBJECT_ID_BYTES, parse_shard_key, shard_key
 from objectio.native.engine import CorruptionError, EngineError, NoSpaceError, NotFoundError, ShardInfo
+from objectio.osd import quarantine
+from objectio.osd.scrub import Scrubber
 from objectio.osd.store import ShardStore
 from objectio.protos import osd_pb2, osd_pb2_grpc
 
@@ -67,7 +69,15 @@ async def _abort_for(context: aio.ServicerContext[Any, Any], exc: Exception, wha
 
 
 class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
-    def __init__(self, store: ShardStore, osd_id: int, inflight_stripes_max: int, readahead_stripes: int) -> None:
+    def __init__(
+        self,
+        store: ShardStore,
+        osd_id: int,
+        inflight_stripes_max: int,
+        readahead_stripes: int,
+        scrubber: Scrubber | None = None,
+    ) -> None:
+        self.scrubber = scrubber
         self.store = store
         self.osd_id = osd_id
         self.inflight_stripes_max = inflight_stripes_max
@@ -216,7 +226,8 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
     ) -> osd_pb2.ListShardsReply:
         limit = min(request.limit or 1000, LIST_LIMIT_MAX)
         page = await self.store.scan(request.prefix, request.start_after, limit)
-        reply = osd_pb2.ListShardsReply(shards=[_stat_message(info) for info in page])
+        shards = [_stat_message(info) for info in page if quarantine.is_shard_key(info.key)]  # not entries
+        reply = osd_pb2.ListShardsReply(shards=shards)
         if len(page) == limit:
             reply.next_start_after = page[-1].key
         return reply
@@ -247,6 +258,25 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
             cache_hits=s.cache_hits,
             cache_misses=s.cache_misses,
         )
+
+    # ---- scrub -----------------------------------------------------------------------------------
+
+    async def StartScrub(
+        self, request: osd_pb2.StartScrubRequest, context: aio.ServicerContext[Any, Any]
+    ) -> osd_pb2.ScrubStatus:
+        if self.scrubber is None:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "this OSD runs without a scrubber")
+        assert self.scrubber is not None
+        self.scrubber.request_pass()
+        return await self.scrubber.status()
+
+    async def GetScrubStatus(
+        self, request: osd_pb2.GetScrubStatusRequest, context: aio.ServicerContext[Any, Any]
+    ) -> osd_pb2.ScrubStatus:
+        if self.scrubber is None:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "this OSD runs without a scrubber")
+        assert self.scrubber is not None
+        return await self.scrubber.status()
 
 
 def _count_ok(done: set[asyncio.Task[ShardInfo]]) -> int:

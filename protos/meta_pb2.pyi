@@ -571,3 +571,123 @@ class ClusterStatus(_message.Message):
     capacity_bytes: int
     used_bytes: int
     def __init__(self, map: _Optional[_Union[ClusterMap, _Mapping]] = ..., bucket_count: _Optional[int] = ..., object_count: _Optional[int] = ..., degraded_stripes: _Optional[int] = ..., capacity_bytes: _Optional[int] = ..., used_bytes: _Optional[int] = ...) -> None: ...
+
+class RepairStatus(_message.Message):
+    __slots__ = ("stripes_pending", "stripes_done", "stripes_failed", "stripes_dropped", "fragments_rebuilt", "bytes_read", "bytes_written", "degraded_stripes", "lost_osd_ids", "scans_completed", "last_scan_ms", "bytes_per_second_max", "reports_received")
+    STRIPES_PENDING_FIELD_NUMBER: _ClassVar[int]
+    STRIPES_DONE_FIELD_NUMBER: _ClassVar[int]
+    STRIPES_FAILED_FIELD_NUMBER: _ClassVar[int]
+    STRIPES_DROPPED_FIELD_NUMBER: _ClassVar[int]
+    FRAGMENTS_REBUILT_FIELD_NUMBER: _ClassVar[int]
+    BYTES_READ_FIELD_NUMBER: _ClassVar[int]
+    BYTES_WRITTEN_FIELD_NUMBER: _ClassVar[int]
+    DEGRADED_STRIPES_FIELD_NUMBER: _ClassVar[int]
+    LOST_OSD_IDS_FIELD_NUMBER: _ClassVar[int]
+    SCANS_COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    LAST_SCAN_MS_FIELD_NUMBER: _ClassVar[int]
+    BYTES_PER_SECOND_MAX_FIELD_NUMBER: _ClassVar[int]
+    REPORTS_RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    stripes_pending: int
+    stripes_done: int
+    stripes_failed: int
+    stripes_dropped: int
+    fragments_rebuilt: int
+    bytes_read: int
+    bytes_written: int
+    degraded_stripes: int
+    lost_osd_ids: _containers.RepeatedScalarFieldContainer[int]
+    scans_completed: int
+    last_scan_ms: int
+    bytes_per_second_max: int
+    reports_received: int
+    def __init__(self, stripes_pending: _Optional[int] = ..., stripes_done: _Optional[int] = ..., stripes_failed: _Optional[int] = ..., stripes_dropped: _Optional[int] = ..., fragments_rebuilt: _Optional[int] = ..., bytes_read: _Optional[int] = ..., bytes_written: _Optional[int] = ..., degraded_stripes: _Optional[int] = ..., lost_osd_ids: _Optional[_Iterable[int]] = ..., scans_completed: _Optional[int] = ..., last_scan_ms: _Optional[int] = ..., bytes_per_second_max: _Optional[int] = ..., reports_received: _Optional[int] = ...) -> None: ...
+
+class ShardRef(_message.Message):
+    __slots__ = ("object_id", "stripe_index", "fragment_index")
+    OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    STRIPE_INDEX_FIELD_NUMBER: _ClassVar[int]
+    FRAGMENT_INDEX_FIELD_NUMBER: _ClassVar[int]
+    object_id: bytes
+    stripe_index: int
+    fragment_index: int
+    def __init__(self, object_id: _Optional[bytes] = ..., stripe_index: _Optional[int] = ..., fragment_index: _Optional[int] = ...) -> None: ...
+
+class ReportDegradedStripeRequest(_message.Message):
+    __slots__ = ("bucket", "key", "object_id", "stripe_index", "failed_fragments")
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    STRIPE_INDEX_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FRAGMENTS_FIELD_NUMBER: _ClassVar[int]
+    bucket: str
+    key: str
+    object_id: bytes
+    stripe_index: int
+    failed_fragments: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, bucket: _Optional[str] = ..., key: _Optional[str] = ..., object_id: _Optional[bytes] = ..., stripe_index: _Optional[int] = ..., failed_fragments: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class ReportCorruptShardsRequest(_message.Message):
+    __slots__ = ("osd_id", "shards")
+    OSD_ID_FIELD_NUMBER: _ClassVar[int]
+    SHARDS_FIELD_NUMBER: _ClassVar[int]
+    osd_id: int
+    shards: _containers.RepeatedCompositeFieldContainer[ShardRef]
+    def __init__(self, osd_id: _Optional[int] = ..., shards: _Optional[_Iterable[_Union[ShardRef, _Mapping]]] = ...) -> None: ...
+
+class ReportCorruptShardsReply(_message.Message):
+    __slots__ = ("marked_missing",)
+    MARKED_MISSING_FIELD_NUMBER: _ClassVar[int]
+    marked_missing: int
+    def __init__(self, marked_missing: _Optional[int] = ...) -> None: ...
+
+class CheckPlacementsRequest(_message.Message):
+    __slots__ = ("osd_id", "shards")
+    OSD_ID_FIELD_NUMBER: _ClassVar[int]
+    SHARDS_FIELD_NUMBER: _ClassVar[int]
+    osd_id: int
+    shards: _containers.RepeatedCompositeFieldContainer[ShardRef]
+    def __init__(self, osd_id: _Optional[int] = ..., shards: _Optional[_Iterable[_Union[ShardRef, _Mapping]]] = ...) -> None: ...
+
+class CheckPlacementsReply(_message.Message):
+    __slots__ = ("stale",)
+    STALE_FIELD_NUMBER: _ClassVar[int]
+    stale: _containers.RepeatedCompositeFieldContainer[ShardRef]
+    def __init__(self, stale: _Optional[_Iterable[_Union[ShardRef, _Mapping]]] = ...) -> None: ...
+
+class StartScrubRequest(_message.Message):
+    __slots__ = ("osd_ids",)
+    OSD_IDS_FIELD_NUMBER: _ClassVar[int]
+    osd_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, osd_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class OsdScrubStatus(_message.Message):
+    __slots__ = ("osd_id", "reachable", "error", "running", "passes_completed", "shards_verified", "shards_corrupt", "bytes_verified", "quarantined", "pass_started_ms", "pass_finished_ms")
+    OSD_ID_FIELD_NUMBER: _ClassVar[int]
+    REACHABLE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_FIELD_NUMBER: _ClassVar[int]
+    PASSES_COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    SHARDS_VERIFIED_FIELD_NUMBER: _ClassVar[int]
+    SHARDS_CORRUPT_FIELD_NUMBER: _ClassVar[int]
+    BYTES_VERIFIED_FIELD_NUMBER: _ClassVar[int]
+    QUARANTINED_FIELD_NUMBER: _ClassVar[int]
+    PASS_STARTED_MS_FIELD_NUMBER: _ClassVar[int]
+    PASS_FINISHED_MS_FIELD_NUMBER: _ClassVar[int]
+    osd_id: int
+    reachable: bool
+    error: str
+    running: bool
+    passes_completed: int
+    shards_verified: int
+    shards_corrupt: int
+    bytes_verified: int
+    quarantined: int
+    pass_started_ms: int
+    pass_finished_ms: int
+    def __init__(self, osd_id: _Optional[int] = ..., reachable: _Optional[bool] = ..., error: _Optional[str] = ..., running: _Optional[bool] = ..., passes_completed: _Optional[int] = ..., shards_verified: _Optional[int] = ..., shards_corrupt: _Optional[int] = ..., bytes_verified: _Optional[int] = ..., quarantined: _Optional[int] = ..., pass_started_ms: _Optional[int] = ..., pass_finished_ms: _Optional[int] = ...) -> None: ...
+
+class ScrubStatusReply(_message.Message):
+    __slots__ = ("osds",)
+    OSDS_FIELD_NUMBER: _ClassVar[int]
+    osds: _containers.RepeatedCompositeFieldContainer[OsdScrubStatus]
+    def __init__(self, osds: _Optional[_Iterable[_Union[OsdScrubStatus, _Mapping]]] = ...) -> None: ...

@@ -184,6 +184,36 @@ class MetaServiceStub:
                 request_serializer=objectio_dot_protos_dot_meta__pb2.Empty.SerializeToString,
                 response_deserializer=objectio_dot_protos_dot_meta__pb2.ClusterStatus.FromString,
                 _registered_method=True)
+        self.GetRepairStatus = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/GetRepairStatus',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.Empty.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.RepairStatus.FromString,
+                _registered_method=True)
+        self.ReportDegradedStripe = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/ReportDegradedStripe',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.ReportDegradedStripeRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.Empty.FromString,
+                _registered_method=True)
+        self.ReportCorruptShards = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/ReportCorruptShards',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.ReportCorruptShardsRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.ReportCorruptShardsReply.FromString,
+                _registered_method=True)
+        self.CheckPlacements = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/CheckPlacements',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.CheckPlacementsRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.CheckPlacementsReply.FromString,
+                _registered_method=True)
+        self.StartScrub = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/StartScrub',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.StartScrubRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.ScrubStatusReply.FromString,
+                _registered_method=True)
+        self.GetScrubStatus = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/GetScrubStatus',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.Empty.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.ScrubStatusReply.FromString,
+                _registered_method=True)
 
 
 class MetaServiceServicer:
@@ -376,6 +406,43 @@ class MetaServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetRepairStatus(self, request, context):
+        """Repair and scrub (the repair manager runs inside this service; see docs/architecture.md)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReportDegradedStripe(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReportCorruptShards(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckPlacements(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartScrub(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetScrubStatus(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MetaServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -528,6 +595,36 @@ def add_MetaServiceServicer_to_server(servicer, server):
                     servicer.GetStatus,
                     request_deserializer=objectio_dot_protos_dot_meta__pb2.Empty.FromString,
                     response_serializer=objectio_dot_protos_dot_meta__pb2.ClusterStatus.SerializeToString,
+            ),
+            'GetRepairStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRepairStatus,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.Empty.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.RepairStatus.SerializeToString,
+            ),
+            'ReportDegradedStripe': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportDegradedStripe,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.ReportDegradedStripeRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.Empty.SerializeToString,
+            ),
+            'ReportCorruptShards': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportCorruptShards,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.ReportCorruptShardsRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.ReportCorruptShardsReply.SerializeToString,
+            ),
+            'CheckPlacements': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckPlacements,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.CheckPlacementsRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.CheckPlacementsReply.SerializeToString,
+            ),
+            'StartScrub': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartScrub,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.StartScrubRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.ScrubStatusReply.SerializeToString,
+            ),
+            'GetScrubStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetScrubStatus,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.Empty.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.ScrubStatusReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1340,6 +1437,168 @@ class MetaService:
             '/objectio.meta.v1.MetaService/GetStatus',
             objectio_dot_protos_dot_meta__pb2.Empty.SerializeToString,
             objectio_dot_protos_dot_meta__pb2.ClusterStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRepairStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/GetRepairStatus',
+            objectio_dot_protos_dot_meta__pb2.Empty.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.RepairStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportDegradedStripe(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/ReportDegradedStripe',
+            objectio_dot_protos_dot_meta__pb2.ReportDegradedStripeRequest.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportCorruptShards(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/ReportCorruptShards',
+            objectio_dot_protos_dot_meta__pb2.ReportCorruptShardsRequest.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.ReportCorruptShardsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckPlacements(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/CheckPlacements',
+            objectio_dot_protos_dot_meta__pb2.CheckPlacementsRequest.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.CheckPlacementsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartScrub(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/StartScrub',
+            objectio_dot_protos_dot_meta__pb2.StartScrubRequest.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.ScrubStatusReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetScrubStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/GetScrubStatus',
+            objectio_dot_protos_dot_meta__pb2.Empty.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.ScrubStatusReply.FromString,
             options,
             channel_credentials,
             insecure,

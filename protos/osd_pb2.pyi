@@ -254,3 +254,33 @@ class OsdStats(_message.Message):
     cache_hits: int
     cache_misses: int
     def __init__(self, osd_id: _Optional[int] = ..., capacity_bytes: _Optional[int] = ..., used_bytes: _Optional[int] = ..., free_bytes: _Optional[int] = ..., shard_count: _Optional[int] = ..., wal_bytes: _Optional[int] = ..., cache_hits: _Optional[int] = ..., cache_misses: _Optional[int] = ...) -> None: ...
+
+class StartScrubRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetScrubStatusRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ScrubStatus(_message.Message):
+    __slots__ = ("osd_id", "running", "passes_completed", "shards_verified", "shards_corrupt", "bytes_verified", "quarantined", "pass_started_ms", "pass_finished_ms")
+    OSD_ID_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_FIELD_NUMBER: _ClassVar[int]
+    PASSES_COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    SHARDS_VERIFIED_FIELD_NUMBER: _ClassVar[int]
+    SHARDS_CORRUPT_FIELD_NUMBER: _ClassVar[int]
+    BYTES_VERIFIED_FIELD_NUMBER: _ClassVar[int]
+    QUARANTINED_FIELD_NUMBER: _ClassVar[int]
+    PASS_STARTED_MS_FIELD_NUMBER: _ClassVar[int]
+    PASS_FINISHED_MS_FIELD_NUMBER: _ClassVar[int]
+    osd_id: int
+    running: bool
+    passes_completed: int
+    shards_verified: int
+    shards_corrupt: int
+    bytes_verified: int
+    quarantined: int
+    pass_started_ms: int
+    pass_finished_ms: int
+    def __init__(self, osd_id: _Optional[int] = ..., running: _Optional[bool] = ..., passes_completed: _Optional[int] = ..., shards_verified: _Optional[int] = ..., shards_corrupt: _Optional[int] = ..., bytes_verified: _Optional[int] = ..., quarantined: _Optional[int] = ..., pass_started_ms: _Optional[int] = ..., pass_finished_ms: _Optional[int] = ...) -> None: ...

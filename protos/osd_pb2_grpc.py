@@ -79,6 +79,16 @@ class OsdServiceStub:
                 request_serializer=objectio_dot_protos_dot_osd__pb2.GetStatsRequest.SerializeToString,
                 response_deserializer=objectio_dot_protos_dot_osd__pb2.OsdStats.FromString,
                 _registered_method=True)
+        self.StartScrub = channel.unary_unary(
+                '/objectio.osd.v1.OsdService/StartScrub',
+                request_serializer=objectio_dot_protos_dot_osd__pb2.StartScrubRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_osd__pb2.ScrubStatus.FromString,
+                _registered_method=True)
+        self.GetScrubStatus = channel.unary_unary(
+                '/objectio.osd.v1.OsdService/GetScrubStatus',
+                request_serializer=objectio_dot_protos_dot_osd__pb2.GetScrubStatusRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_osd__pb2.ScrubStatus.FromString,
+                _registered_method=True)
 
 
 class OsdServiceServicer:
@@ -138,6 +148,19 @@ class OsdServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartScrub(self, request, context):
+        """Scrub: a background, rate-limited verification pass (osd/scrub.py)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetScrubStatus(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OsdServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -185,6 +208,16 @@ def add_OsdServiceServicer_to_server(servicer, server):
                     servicer.GetStats,
                     request_deserializer=objectio_dot_protos_dot_osd__pb2.GetStatsRequest.FromString,
                     response_serializer=objectio_dot_protos_dot_osd__pb2.OsdStats.SerializeToString,
+            ),
+            'StartScrub': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartScrub,
+                    request_deserializer=objectio_dot_protos_dot_osd__pb2.StartScrubRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_osd__pb2.ScrubStatus.SerializeToString,
+            ),
+            'GetScrubStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetScrubStatus,
+                    request_deserializer=objectio_dot_protos_dot_osd__pb2.GetScrubStatusRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_osd__pb2.ScrubStatus.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -430,6 +463,60 @@ class OsdService:
             '/objectio.osd.v1.OsdService/GetStats',
             objectio_dot_protos_dot_osd__pb2.GetStatsRequest.SerializeToString,
             objectio_dot_protos_dot_osd__pb2.OsdStats.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartScrub(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.osd.v1.OsdService/StartScrub',
+            objectio_dot_protos_dot_osd__pb2.StartScrubRequest.SerializeToString,
+            objectio_dot_protos_dot_osd__pb2.ScrubStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetScrubStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.osd.v1.OsdService/GetScrubStatus',
+            objectio_dot_protos_dot_osd__pb2.GetScrubStatusRequest.SerializeToString,
+            objectio_dot_protos_dot_osd__pb2.ScrubStatus.FromString,
             options,
             channel_credentials,
             insecure,

@@ -33,6 +33,7 @@ class StripeUnreadable(Exception):
 
 
 StubLookup = Callable[[int], osd_grpc.OsdServiceStub | None]
+DegradedReport = Callable[[int, list[int]], None]  # (stripe index, fragments that failed): read-repair
 
 
 class StripeReader:
@@ -45,8 +46,10 @@ class StripeReader:
         batcher: OsdBatcher,
         token: str,
         timeout_seconds: float,
+        on_degraded: DegradedReport | None = None,
     ) -> None:
         self.batcher = batcher
+        self.on_degraded = on_degraded
         self.pool = pool
         self.record = record
         self.stubs = stubs
@@ -62,12 +65,16 @@ class StripeReader:
         placement = self.record.stripes[stripe_index]
         order = [i for i in range(self.pool.fragments) if placement.osd_ids[i]]
         got: dict[int, bytes] = {}
+        failed: list[int] = []
         cursor = 0
         while len(got) < self.pool.k and cursor < len(order):
             batch = order[cursor : cursor + self.pool.k - len(got)]
             cursor += len(batch)
             results = await asyncio.gather(*(self._fetch(stripe_index, i, placement.osd_ids[i]) for i in batch))
             got.update({i: data for i, data in zip(batch, results, strict=True) if data is not None})
+            failed.extend(i for i, data in zip(batch, results, strict=True) if data is None)
+        if self.on_degraded is not None and (failed or len(order) < self.pool.fragments):
+            self.on_degraded(stripe_index, failed)  # meta checks these fragments and queues a repair
         if len(got) < self.pool.k:
             raise StripeUnreadable(
                 f"object {self.record.bucket}/{self.record.key} stripe {stripe_index}: "

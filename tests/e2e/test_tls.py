@@ -81,3 +81,13 @@ def test_cli_finds_the_ca_of_a_tls_all_in_one(tls_cluster: AllInOne) -> None:
     env["OBJECTIO_META"] = tls_cluster.meta_address
     proc = subprocess.run([*argv[:3], "--data-dir", "/nonexistent", "status"], capture_output=True, text=True, env=env)
     assert proc.returncode == 4, proc.stderr  # EXIT_UNREACHABLE
+
+
+def test_meta_reaches_the_osds_over_tls(tls_cluster: AllInOne) -> None:
+    """Repair and the scrub relay are meta's calls to the OSDs: with TLS they verify the CA."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OBJECTIO_")}
+    argv = [sys.executable, "-m", "objectio.cli.main", "--data-dir", str(tls_cluster.data_dir), "scrub", "status"]
+    proc = subprocess.run([*argv, "--json"], capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert len(rows) == tls_cluster.osds and all(r["reachable"] for r in rows), rows

@@ -374,6 +374,7 @@ async def test_prometheus_metrics(tmp_path: Path) -> None:
         assert values["objectio_meta_writes_committed"] >= 21
         assert values["objectio_meta_cluster_epoch"] == (await client.get_cluster_map()).epoch
         assert values["objectio_meta_osds_up"] == 0
+        assert values["objectio_meta_repair_stripes_pending"] == 0 and values["objectio_meta_repair_lost_osds"] == 0
     finally:
         await client.close()
         await server.stop(grace_s=0.1)
