@@ -2,8 +2,9 @@
 
 ``out`` keeps an OSD serving reads but takes it out of placement for new objects; ``in`` undoes
 it. ``drain`` marks the OSD out and waits while meta's repair manager rebuilds every fragment it
-holds elsewhere: it is drained once a full repair scan that began after the OSD went out finds
-nothing left to move. ``remove`` then forgets it.
+holds elsewhere: it is drained once a full repair scan that began after the OSD went out found
+nothing left to move *and* meta confirms no record references it (``SetOsdState`` with
+``remove`` + ``check_only``). ``remove`` then forgets it.
 """
 
 from __future__ import annotations
@@ -101,6 +102,17 @@ def _repair_status(ctx: Context) -> meta_pb2.RepairStatus:
     return status
 
 
+def _unreferenced(ctx: Context, osd_id: int) -> bool:
+    """Meta's own check that no object record (or multipart part) still places a fragment there."""
+    try:
+        ctx.meta().call("SetOsdState", meta_pb2.SetOsdStateRequest(osd_id=osd_id, remove=True, check_only=True))
+    except CliError as exc:
+        if exc.exit_code != EXIT_FAILED:  # unreachable, bad token: not an answer about the OSD
+            raise
+        return False
+    return True
+
+
 def osd_drain(ctx: Context, args: argparse.Namespace) -> Result:
     _set_state(ctx, args.osd_id, "marked out", set_out=True)
     start = time.monotonic()
@@ -124,7 +136,7 @@ def osd_drain(ctx: Context, args: argparse.Namespace) -> Result:
             scans_since_out = now.scans_completed - first.scans_completed
             if now.scans_completed > last.scans_completed and scans_since_out >= 2:
                 idle = now.stripes_done == last.stripes_done and not now.stripes_pending
-                quiet_scans = quiet_scans + 1 if idle else 0
+                quiet_scans = quiet_scans + 1 if idle and _unreferenced(ctx, args.osd_id) else 0
             if now.scans_completed > last.scans_completed:
                 last = now
     data = {"osd_id": args.osd_id, "action": "drained", "stripes_moved": last.stripes_done - first.stripes_done}

@@ -150,6 +150,16 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
             raise InvalidArgument("exactly one of set_in, set_out, remove")
         if request.remove and await self._store.osd_is_referenced(request.osd_id):
             raise PreconditionFailed(f"osd {request.osd_id} still holds fragments of objects; repair them first")
+        if request.check_only:
+            if not request.remove:
+                raise InvalidArgument("check_only applies to remove")
+            current = self._state.map
+            osd = next((o for o in current.osds if o.id == request.osd_id), None)
+            if osd is None:
+                raise NotFound("osd", str(request.osd_id))
+            if getattr(osd, "in") != pb.OSD_OUT:
+                raise PreconditionFailed(f"osd {request.osd_id} must be marked out before it is removed")
+            return current
         cmap = await self._store.set_osd_state(
             request.osd_id, set_in=request.set_in, set_out=request.set_out, remove=request.remove
         )

@@ -148,16 +148,18 @@ class GetClusterMapRequest(_message.Message):
     def __init__(self, known_epoch: _Optional[int] = ...) -> None: ...
 
 class SetOsdStateRequest(_message.Message):
-    __slots__ = ("osd_id", "set_in", "set_out", "remove")
+    __slots__ = ("osd_id", "set_in", "set_out", "remove", "check_only")
     OSD_ID_FIELD_NUMBER: _ClassVar[int]
     SET_IN_FIELD_NUMBER: _ClassVar[int]
     SET_OUT_FIELD_NUMBER: _ClassVar[int]
     REMOVE_FIELD_NUMBER: _ClassVar[int]
+    CHECK_ONLY_FIELD_NUMBER: _ClassVar[int]
     osd_id: int
     set_in: bool
     set_out: bool
     remove: bool
-    def __init__(self, osd_id: _Optional[int] = ..., set_in: _Optional[bool] = ..., set_out: _Optional[bool] = ..., remove: _Optional[bool] = ...) -> None: ...
+    check_only: bool
+    def __init__(self, osd_id: _Optional[int] = ..., set_in: _Optional[bool] = ..., set_out: _Optional[bool] = ..., remove: _Optional[bool] = ..., check_only: _Optional[bool] = ...) -> None: ...
 
 class Bucket(_message.Message):
     __slots__ = ("name", "owner", "pool", "created_ms")
