@@ -33,7 +33,6 @@ class ClusterView:
         self._channels: dict[str, aio.Channel] = {}
         self._stubs: dict[int, osd_pb2_grpc.OsdServiceStub] = {}
         self._task: asyncio.Task[None] | None = None
-        self._updated = asyncio.Event()
         self._retired: set[asyncio.Future[None]] = set()
 
     def apply(self, cluster_map: meta_pb2.ClusterMap) -> None:
@@ -58,8 +57,9 @@ class ClusterView:
         for address in revived:  # a restarted OSD: connect afresh instead of waiting out a backoff
             channel = self._channels.pop(address, None)
             if channel is not None:
-                self._retired.add(asyncio.ensure_future(channel.close(None)))
-        self._updated.set()
+                closing = asyncio.ensure_future(channel.close(None))
+                self._retired.add(closing)
+                closing.add_done_callback(self._retired.discard)
 
     async def refresh(self) -> None:
         self.apply(await self._fetch())

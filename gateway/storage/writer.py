@@ -12,11 +12,10 @@ commit the object record.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from grpc import aio
 
@@ -25,7 +24,7 @@ from objectio.common.grpcutil import call_metadata
 from objectio.common.pools import PoolSpec
 from objectio.gateway.storage import hooks
 from objectio.gateway.storage.batcher import FragmentWriteFailed, OsdBatcher
-from objectio.protos import meta_pb2, osd_pb2
+from objectio.protos import osd_pb2
 from objectio.protos import osd_pb2_grpc as osd_grpc
 
 log = logging.getLogger("objectio.gateway.writer")
@@ -44,14 +43,6 @@ class FragmentStream:
     call: aio.StreamUnaryCall | None = None  # type: ignore[type-arg]
     failed: bool = False
     error: str = ""
-
-
-@dataclass
-class WrittenObject:
-    size: int
-    md5: bytes
-    stripes: list[meta_pb2.StripePlacement] = field(default_factory=list)
-    written_osds: set[int] = field(default_factory=set)
 
 
 def _timed_encode(pool: PoolSpec, data: bytes) -> list[bytes]:
@@ -206,7 +197,3 @@ async def read_exactly(body: AsyncIterator[bytes], buffer: bytearray, want: int,
         else:
             buffer += piece
     return True
-
-
-def md5_of(data: bytes) -> bytes:
-    return hashlib.md5(data, usedforsecurity=False).digest()
