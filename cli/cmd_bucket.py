@@ -75,13 +75,12 @@ def bucket_stats(ctx: Context, args: argparse.Namespace) -> Result:
     while True:
         request = meta_pb2.ListObjectsRequest(bucket=args.name, start_after=marker, max_keys=LIST_PAGE_KEYS)
         page = meta.call("ListObjects", request)
-        for record in page.objects:
-            objects += 1
-            total += record.size
-            inline += 1 if record.is_inline else 0
+        objects += len(page.keys)
+        total += sum(page.sizes)
+        inline += sum(page.is_inline)
         if not page.is_truncated:
             break
-        next_marker = page.next_marker or (page.objects[-1].key if page.objects else "")
+        next_marker = page.next_marker or (page.keys[-1] if page.keys else "")
         if not next_marker or next_marker == marker:
             raise CliError(f"bucket {args.name}: listing did not advance past {marker!r}")
         marker = next_marker

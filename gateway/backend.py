@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,18 @@ class ObjectInfo:
     part_sizes: tuple[int, ...] = ()  # a completed multipart upload: the size of each part, in order
 
 
+class ListEntry(NamedTuple):
+    """One key of a listing: what ListObjects shows of it (a tuple: pages hold 1,000 of them)."""
+
+    key: str
+    size: int
+    etag: str  # as ObjectInfo.etag
+    last_modified: float  # seconds since the epoch
+
+
 @dataclass(frozen=True)
 class ListResult:
-    objects: list[ObjectInfo]
+    objects: list[ListEntry]
     common_prefixes: list[str]
     is_truncated: bool
     next_marker: str | None  # last key or prefix returned, to resume after

@@ -34,6 +34,7 @@ from objectio.gateway.backend import (
     DigestMismatch,
     IncompleteBody,
     InsufficientStorage,
+    ListEntry,
     ListResult,
     ObjectInfo,
     ObjectNotFound,
@@ -439,7 +440,12 @@ class ClusterBackend:
         except MetaError as exc:
             raise ServiceUnavailable(f"metadata service: {exc}") from exc
         return ListResult(
-            objects=[_info(r) for r in reply.objects],
+            objects=list(
+                map(
+                    ListEntry._make,
+                    zip(reply.keys, reply.sizes, reply.etags, [t / 1e9 for t in reply.mtimes_ns], strict=True),
+                )
+            ),
             common_prefixes=list(reply.common_prefixes),
             is_truncated=reply.is_truncated,
             next_marker=reply.next_marker or None,

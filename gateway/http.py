@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import email.utils
+import functools
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 XML_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
+ISO8601_CACHE_SECONDS_MAX = 4096  # distinct seconds whose ISO 8601 text is kept (~100 bytes each)
 
 
 @dataclass(slots=True)
@@ -37,7 +39,14 @@ def http_date(seconds: float) -> str:
 def iso8601(seconds: float) -> str:
     """ISO 8601 with milliseconds (``LastModified`` in XML)."""
     millis = round(seconds * 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(millis // 1000)) + f".{millis % 1000:03d}Z"
+    return f"{_iso8601_second(millis // 1000)}.{millis % 1000:03d}Z"
+
+
+@functools.lru_cache(maxsize=ISO8601_CACHE_SECONDS_MAX)
+def _iso8601_second(second: int) -> str:
+    # A listing page formats up to 1,000 times, mostly a few distinct seconds: strftime is the
+    # costly part, so each second is formatted once.
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
 
 
 def quote_etag(etag: str) -> str:

@@ -42,3 +42,10 @@ def el(tag: str, value: str | int | bool | None) -> str:
     if isinstance(value, bool):
         value = "true" if value else "false"
     return f"<{tag}>{escape(str(value))}</{tag}>"
+
+
+def xml_text(value: str) -> str:
+    """``value`` escaped for XML character data (most keys need nothing: then no copy)."""
+    if "&" in value or "<" in value or ">" in value:
+        return escape(value)
+    return value

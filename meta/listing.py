@@ -37,6 +37,7 @@ DELIMITER_CHUNK_ROWS = 128  # with a delimiter, rows read per seek: most may be 
 
 @dataclass
 class ListPage(Generic[T]):
+    keys: list[str] = field(default_factory=list)  # keys[i] is the key of objects[i]
     objects: list[T] = field(default_factory=list)
     common_prefixes: list[str] = field(default_factory=list)
     is_truncated: bool = False
@@ -103,6 +104,7 @@ def list_page(fetch: Fetch[T], prefix: str, delimiter: str, start_after: str, ma
                 page.common_prefixes.append(rolled)
                 page.next_marker = current_prefix = rolled
             else:
+                page.keys.append(key)
                 page.objects.append(payload)
                 page.next_marker = key
                 current_prefix = None

@@ -24,6 +24,17 @@ TIB = 1 << 40
 OSD_WEIGHT_MIN = 1.0 / 1024  # a tiny (test) disk still takes data: placement skips weight 0
 
 
+# (size, etag, mtime_ns, is_inline) of one listed key
+ListingRow = tuple[int, str, int, int]
+_LISTING_SQL = {
+    (inclusive, bounded): "SELECT key, format_version, size, etag, mtime_ns, is_inline FROM objects"
+    f" WHERE bucket = ? AND key {'>=' if inclusive else '>'} ?{' AND key < ?' if bounded else ''}"
+    " ORDER BY key LIMIT ?"
+    for inclusive in (False, True)
+    for bounded in (False, True)
+}
+
+
 def _check_row_format(table: str, name: object, version: int) -> None:
     if version != ROW_FORMAT_VERSION:
         raise CorruptRecord(
@@ -343,38 +354,17 @@ class ObjectOps:
     @staticmethod
     def fetch_listing(
         conn: sqlite3.Connection, bucket: str, lo: bytes, inclusive: bool, hi: bytes | None, limit: int
-    ) -> list[tuple[bytes, pb.ObjectRecord]]:
-        """Rows of ``bucket`` with lo <(=) key < hi in key order, as records without blob fields."""
-        sql = (
-            "SELECT key, format_version, size, etag, content_type, mtime_ns, version_id, object_id, pool, is_inline"
-            f" FROM objects WHERE bucket = ? AND key {'>=' if inclusive else '>'} ?"
-        )
-        args: list[object] = [bucket, lo]
-        if hi is not None:
-            sql += " AND key < ?"
-            args.append(hi)
-        sql += " ORDER BY key LIMIT ?"
-        args.append(limit)
-        rows = []
-        for key, version, size, etag, ctype, mtime_ns, version_id, object_id, pool, is_inline in conn.execute(
-            sql, args
-        ):
-            _check_row_format("objects", (bucket, key), version)
-            record = pb.ObjectRecord(
-                format_version=RECORD_FORMAT_VERSION,
-                bucket=bucket,
-                key=key.decode(),
-                size=size,
-                etag=etag,
-                content_type=ctype,
-                mtime_ns=mtime_ns,
-                version_id=version_id,
-                object_id=object_id,
-                pool=pool,
-                is_inline=bool(is_inline),
-            )
-            rows.append((bytes(key), record))
-        return rows
+    ) -> list[tuple[bytes, ListingRow]]:
+        """Rows of ``bucket`` with lo <(=) key < hi in key order, as listing columns only (the
+        record blob is never read). The SQL text depends only on the two bound kinds, so
+        sqlite3's statement cache prepares each of the four variants once per connection."""
+        sql = _LISTING_SQL[(inclusive, hi is not None)]
+        args = (bucket, lo, hi, limit) if hi is not None else (bucket, lo, limit)
+        rows = conn.execute(sql, args).fetchall()
+        if any(row[1] != ROW_FORMAT_VERSION for row in rows):
+            bad = next(row for row in rows if row[1] != ROW_FORMAT_VERSION)
+            _check_row_format("objects", (bucket, bad[0]), bad[1])
+        return [(key, (size, etag, mtime_ns, is_inline)) for key, _, size, etag, mtime_ns, is_inline in rows]
 
     @staticmethod
     def osd_is_referenced(conn: sqlite3.Connection, osd_id: int) -> bool:

@@ -213,8 +213,13 @@ class SqliteMetaStore(MetaStore):
                 start_after,
                 max_keys,
             )
+            sizes, etags, mtimes_ns, is_inline = zip(*page.objects, strict=True) if page.objects else ((), (), (), ())
             return pb.ListObjectsReply(
-                objects=page.objects,
+                keys=page.keys,
+                sizes=sizes,
+                etags=etags,
+                mtimes_ns=mtimes_ns,
+                is_inline=is_inline,
                 common_prefixes=page.common_prefixes,
                 is_truncated=page.is_truncated,
                 next_marker=page.next_marker,

@@ -331,16 +331,24 @@ class ListObjectsRequest(_message.Message):
     def __init__(self, bucket: _Optional[str] = ..., prefix: _Optional[str] = ..., delimiter: _Optional[str] = ..., start_after: _Optional[str] = ..., max_keys: _Optional[int] = ...) -> None: ...
 
 class ListObjectsReply(_message.Message):
-    __slots__ = ("objects", "common_prefixes", "is_truncated", "next_marker")
-    OBJECTS_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("common_prefixes", "is_truncated", "next_marker", "keys", "sizes", "etags", "mtimes_ns", "is_inline")
     COMMON_PREFIXES_FIELD_NUMBER: _ClassVar[int]
     IS_TRUNCATED_FIELD_NUMBER: _ClassVar[int]
     NEXT_MARKER_FIELD_NUMBER: _ClassVar[int]
-    objects: _containers.RepeatedCompositeFieldContainer[ObjectRecord]
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    SIZES_FIELD_NUMBER: _ClassVar[int]
+    ETAGS_FIELD_NUMBER: _ClassVar[int]
+    MTIMES_NS_FIELD_NUMBER: _ClassVar[int]
+    IS_INLINE_FIELD_NUMBER: _ClassVar[int]
     common_prefixes: _containers.RepeatedScalarFieldContainer[str]
     is_truncated: bool
     next_marker: str
-    def __init__(self, objects: _Optional[_Iterable[_Union[ObjectRecord, _Mapping]]] = ..., common_prefixes: _Optional[_Iterable[str]] = ..., is_truncated: _Optional[bool] = ..., next_marker: _Optional[str] = ...) -> None: ...
+    keys: _containers.RepeatedScalarFieldContainer[str]
+    sizes: _containers.RepeatedScalarFieldContainer[int]
+    etags: _containers.RepeatedScalarFieldContainer[str]
+    mtimes_ns: _containers.RepeatedScalarFieldContainer[int]
+    is_inline: _containers.RepeatedScalarFieldContainer[bool]
+    def __init__(self, common_prefixes: _Optional[_Iterable[str]] = ..., is_truncated: _Optional[bool] = ..., next_marker: _Optional[str] = ..., keys: _Optional[_Iterable[str]] = ..., sizes: _Optional[_Iterable[int]] = ..., etags: _Optional[_Iterable[str]] = ..., mtimes_ns: _Optional[_Iterable[int]] = ..., is_inline: _Optional[_Iterable[bool]] = ...) -> None: ...
 
 class FindUnreferencedRequest(_message.Message):
     __slots__ = ("object_ids",)

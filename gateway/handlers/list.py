@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from objectio.gateway import errors
-from objectio.gateway.backend import ListResult, ObjectInfo
+from objectio.gateway.backend import ListEntry, ListResult
 from objectio.gateway.context import Context
 from objectio.gateway.handlers.bucket import owner_xml
-from objectio.gateway.http import XML_NS, Response, iso8601, quote_etag, xml_response
-from objectio.gateway.xmlio import el
+from objectio.gateway.http import XML_NS, Response, iso8601, xml_response
+from objectio.gateway.xmlio import el, xml_text
 
 TOKEN_VERSION = "1:"  # continuation tokens are opaque to clients: base64 of version + resume-after key
 
@@ -73,12 +73,17 @@ def enc(value: str, params: ListParams) -> str:
     return quote(value, safe="/") if params.url_encode else value
 
 
-def _contents(objects: list[ObjectInfo], params: ListParams, owner: str | None) -> str:
+def _contents(objects: list[ListEntry], params: ListParams, owner: str | None) -> str:
+    # The hot loop of a listing (1,000 entries a page): one f-string per key, no helper calls but
+    # the escaping and the cached timestamp.
+    tail = f"{owner_xml(owner) if owner is not None else ''}<StorageClass>STANDARD</StorageClass></Contents>"
+    keys = [quote(o.key, safe="/") for o in objects] if params.url_encode else [xml_text(o.key) for o in objects]
     return "".join(
-        f"<Contents>{el('Key', enc(o.key, params))}{el('LastModified', iso8601(o.last_modified))}"
-        f"{el('ETag', quote_etag(o.etag))}{el('Size', o.size)}"
-        f"{owner_xml(owner) if owner is not None else ''}<StorageClass>STANDARD</StorageClass></Contents>"
-        for o in objects
+        [
+            f"<Contents><Key>{key}</Key><LastModified>{iso8601(o.last_modified)}</LastModified>"
+            f'<ETag>"{xml_text(o.etag)}"</ETag><Size>{o.size}</Size>{tail}'
+            for key, o in zip(keys, objects, strict=True)
+        ]
     )
 
 

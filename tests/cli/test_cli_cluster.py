@@ -47,7 +47,7 @@ def test_object_stat_of_objects_written_through_s3(cluster: AllInOne) -> None:
         assert len(stripe["fragments"]) == 6  # rs-4-2
         assert {f["osd_id"] for f in stripe["fragments"]} <= osd_ids
     stats = run_cli(cluster.data_dir, "bucket", "stats", "stat-me", "--json").data
-    assert (stats["objects"], stats["bytes"]) == (2, 5 + (2 << 20))
+    assert (stats["objects"], stats["bytes"], stats["inline_objects"]) == (2, 5 + (2 << 20), 1)
 
 
 def test_revoked_key_fails_s3_auth(cluster: AllInOne) -> None:

@@ -137,7 +137,7 @@ class MemoryBackend:
         max_keys: int = 1000,
     ) -> be.ListResult:
         objects = self._bucket(bucket)
-        found: list[be.ObjectInfo] = []
+        found: list[be.ListEntry] = []
         prefixes: list[str] = []
         last = ""
         truncated = False
@@ -158,7 +158,8 @@ class MemoryBackend:
                 prefixes.append(common)
                 last = common
             else:
-                found.append(objects[key][0])
+                info = objects[key][0]
+                found.append(be.ListEntry(info.key, info.size, info.etag, info.last_modified))
                 last = key
         return be.ListResult(found, prefixes, truncated, last if truncated else None)
 

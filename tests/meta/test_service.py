@@ -206,9 +206,11 @@ async def test_objects(meta: Running) -> None:
     await client.put_object(record("photos", "a/2"))
     await client.put_object(record("photos", "b"))
     listing = await client.list_objects("photos", delimiter="/")
-    assert (list(listing.common_prefixes), [o.key for o in listing.objects]) == (["a/"], ["b"])
+    assert (list(listing.common_prefixes), list(listing.keys)) == (["a/"], ["b"])
+    assert (list(listing.sizes), list(listing.etags), list(listing.is_inline)) == ([3], ["e-b"], [True])
     page = await client.list_objects("photos", max_keys=2)
-    assert page.is_truncated and page.next_marker == "a/2" and not page.objects[0].inline_data
+    assert page.is_truncated and page.next_marker == "a/2" and list(page.keys) == ["a/1", "a/2"]
+    assert list(page.mtimes_ns) == [1, 1]
     deleted = await client.delete_object("photos", "a/1")
     assert deleted.existed and deleted.deleted.inline_data == b"two"
     assert not (await client.delete_object("photos", "a/1")).existed

@@ -1,0 +1,120 @@
+"""Focused A/B benchmark: a few s3bench steps against a fresh all-in-one cluster, repeated.
+
+Starts our all-in-one cluster (6 OSDs, RS 4+2, the same as ``run_suite.py``), runs the chosen
+steps ``--rounds`` times (interleaved, so each step sees the same machine conditions over the
+run) and prints per-step medians with the load average. Meant for before/after comparisons of one
+change: run it on the old commit and on the new one back to back and compare the medians.
+``--hold`` keeps the cluster up after the steps (prints the gateway and OSD pids) so a profiler
+such as py-spy can be attached while s3bench runs by hand.
+
+    .venv/bin/python bench/focus.py --steps list,put4k --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from objectio.cli.aio import AllInOne, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+
+# step name -> s3bench arguments (prefix appended per round); sizes and concurrency as run-suite.sh
+STEPS: dict[str, list[str]] = {
+    "put4k": ["put", "-z", "4KiB", "-c", "32"],
+    "get4k": ["get", "-z", "4KiB", "-c", "32", "--objects", "{list_keys}"],
+    "list": ["list", "-c", "4", "--objects", "{list_keys}", "--max-keys", "1000"],
+    "put1m": ["put", "-z", "1MiB", "-c", "16", "--cleanup"],
+    "get1m": ["get", "-z", "1MiB", "-c", "16", "--prepare", "256", "--cleanup"],
+    "put64m": ["put", "-z", "64MiB", "-c", "4", "--cleanup"],
+    "get64m": ["get", "-z", "64MiB", "-c", "4", "--prepare", "12", "--cleanup"],
+    "mixed64k": ["mixed", "-z", "64KiB", "-c", "32", "--prepare", "1000", "--cleanup"],
+}
+SHARED_PREFIX = "focus-small/"  # the 4 KiB keys that get4k and list read, prepared once
+
+
+def s3bench(binary: Path, cluster: AllInOne, args: list[str], prefix: str, duration: str) -> dict[str, float]:
+    out = OUT / f"focus-{os.getpid()}.jsonl"
+    out.unlink(missing_ok=True)
+    creds = cluster.credentials
+    argv = [
+        str(binary), *args, "-d", duration, "-p", prefix,
+        "-e", cluster.endpoint.removeprefix("http://"), "-a", creds.access_key, "-s", creds.secret_key,
+        "-b", "focus", "--json", str(out),
+    ]  # fmt: skip
+    subprocess.run(argv, check=False, stdout=subprocess.DEVNULL)
+    lines = out.read_text().splitlines() if out.exists() else []
+    out.unlink(missing_ok=True)
+    return json.loads(lines[-1]) if lines else {"errors": -1}
+
+
+def prepare_small(binary: Path, cluster: AllInOne, count: int) -> None:
+    args = ["put", "-z", "4KiB", "-c", "32", "-n", str(count)]
+    s3bench(binary, cluster, args, SHARED_PREFIX, "600")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", default="list", help=f"comma list of {', '.join(STEPS)}")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", default="8", help="seconds per step")
+    parser.add_argument("--list-keys", type=int, default=10000, help="4 KiB keys prepared for list/get4k")
+    parser.add_argument("--hold", action="store_true", help="keep the cluster up at the end until Ctrl-C")
+    args = parser.parse_args()
+    steps = [s for s in args.steps.split(",") if s]
+    binary = OUT / "s3bench"
+    if not binary.exists():
+        parser.error(f"build s3bench first: {binary} (bench/run_suite.py does)")
+    data_dir = Path(tempfile.mkdtemp(prefix="objectio-focus-"))
+    cluster = AllInOne(data_dir, port=free_port(), osds=6, disk_size_bytes=8 << 30)
+    results: dict[str, list[dict[str, float]]] = {s: [] for s in steps}
+    try:
+        cluster.start()
+        if {"list", "get4k"} & set(steps):
+            prepare_small(binary, cluster, args.list_keys)
+        for round_index in range(args.rounds):
+            for step in steps:
+                step_args = [a.replace("{list_keys}", str(args.list_keys)) for a in STEPS[step]]
+                prefix = SHARED_PREFIX if step in ("list", "get4k") else f"r{round_index}-{step}/"
+                row = s3bench(binary, cluster, step_args, prefix, args.duration)
+                results[step].append(row)
+                print(
+                    f"round {round_index + 1} {step}: {row.get('ops_s', 0):.1f} ops/s "
+                    f"{row.get('mib_s', 0):.1f} MiB/s p50 {row.get('p50_ms', 0):.0f} p99 {row.get('p99_ms', 0):.0f} "
+                    f"errors {row.get('errors')} load {os.getloadavg()[0]:.1f}",
+                    file=sys.stderr,
+                )
+        if args.hold:
+            pids = {name: d.process.pid for name, d in cluster.daemons.items() if d.process is not None}
+            print(f"holding: endpoint {cluster.endpoint} creds {cluster.credentials} pids {pids}", file=sys.stderr)
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        cluster.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    for step, rows in results.items():
+        ok = [r for r in rows if r.get("errors") == 0]
+        if not ok:
+            print(f"{step}: no error-free run", file=sys.stderr)
+            continue
+        ops = statistics.median(r["ops_s"] for r in ok)
+        mib = statistics.median(r.get("mib_s", 0.0) for r in ok)
+        p50 = statistics.median(r["p50_ms"] for r in ok)
+        p99 = statistics.median(r["p99_ms"] for r in ok)
+        print(f"{step}: median {ops:.1f} ops/s {mib:.1f} MiB/s p50 {p50:.0f} ms p99 {p99:.0f} ms ({len(ok)} runs)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
