@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -62,6 +63,10 @@ def prepare_small(binary: Path, cluster: AllInOne, count: int) -> None:
     s3bench(binary, cluster, args, SHARED_PREFIX, "600")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", default="list", help=f"comma list of {', '.join(STEPS)}")
@@ -70,6 +75,7 @@ def main() -> int:
     parser.add_argument("--list-keys", type=int, default=10000, help="4 KiB keys prepared for list/get4k")
     parser.add_argument("--hold", action="store_true", help="keep the cluster up at the end until Ctrl-C")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill PID` stops the cluster and cleans up too
     steps = [s for s in args.steps.split(",") if s]
     binary = OUT / "s3bench"
     if not binary.exists():
