@@ -1,7 +1,7 @@
 """``objectio-gateway``: load the config, build the cluster backend and serve S3 with Hypercorn.
 
-With ``workers > 1`` the listening socket is made once and inherited by forked worker processes,
-each with its own event loop and backend. SIGTERM/SIGINT stop accepting, let in-flight requests
+With ``workers > 1`` the parent reserves the port and forks worker processes, each listening on
+its own SO_REUSEPORT socket with its own event loop and backend. SIGTERM/SIGINT stop accepting, let in-flight requests
 finish (bounded by the Hypercorn grace period) and close the backend.
 """
 
@@ -84,22 +84,54 @@ def _supervise(children: list[int]) -> int:
     return status
 
 
-def _run_workers(config: GatewayConfig, sock: socket.socket) -> int:
-    """Fork the workers (sharing one metrics directory) and supervise them; the children serve."""
+def _run_workers(config: GatewayConfig, reserved: socket.socket, ready_file: str | None) -> int:
+    """Fork the workers (sharing one metrics directory) and supervise them; the children serve.
+
+    ``reserved`` holds the port without listening. Each worker listens on a socket of its own
+    bound to the same port with SO_REUSEPORT, so the kernel spreads connections over the workers
+    (with one shared socket the first worker to wake accepts a whole burst: four benchmark
+    connections all landed on one of two workers). The ready file is written once every worker
+    listens, so it still means "accepting connections".
+    """
     temporary = not config.metrics_multiprocess_dir
     directory = Path(config.metrics_multiprocess_dir or tempfile.mkdtemp(prefix="objectio-gateway-metrics-"))
     enable_multiprocess(directory)
+    port = reserved.getsockname()[1]
+    ready_read, ready_write = os.pipe()
     children = _fork_workers(config.workers)
     if not children:  # a worker
+        os.close(ready_read)
+        reserved.close()
+        sock = listen_socket(config.listen_host, port, reuse_port=True)
+        os.write(ready_write, b"+")
+        os.close(ready_write)
         with asyncio.Runner(loop_factory=new_event_loop) as runner:
             runner.run(run_worker(config, sock))
         return 0
-    sock.close()
+    os.close(ready_write)
     try:
+        listening = _count_listening(ready_read, config.workers)
+        os.close(ready_read)
+        if listening == config.workers:
+            write_ready_file(ready_file, f"{os.getpid()} {config.listen_host}:{port}\n")
+        else:
+            log.error("a worker exited before listening", extra={"fields": {"listening": listening}})
+            _stop_signals_received.append(signal.SIGTERM)
         return _supervise(children)
     finally:
         if temporary:
             shutil.rmtree(directory, ignore_errors=True)
+
+
+def _count_listening(ready_read: int, workers: int) -> int:
+    """Bytes the workers wrote once listening (fewer: a worker exited first, closing its end)."""
+    count = 0
+    while count < workers:
+        chunk = os.read(ready_read, workers)
+        if not chunk:
+            break
+        count += len(chunk)
+    return count
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,11 +150,13 @@ def main(argv: list[str] | None = None) -> int:
     tune_malloc()
     for sig in STOP_SIGNALS:
         signal.signal(sig, _remember_stop)
+    if config.workers > 1:
+        reserved = listen_socket(config.listen_host, config.listen_port, reuse_port=True, listen=False)
+        log.info("listening", extra={"fields": {"host": config.listen_host, "port": reserved.getsockname()[1]}})
+        return _run_workers(config, reserved, args.ready_file)
     sock = listen_socket(config.listen_host, config.listen_port)
     log.info("listening", extra={"fields": {"host": config.listen_host, "port": sock.getsockname()[1]}})
     write_ready_file(args.ready_file, f"{os.getpid()} {config.listen_host}:{sock.getsockname()[1]}\n")
-    if config.workers > 1:
-        return _run_workers(config, sock)
     with asyncio.Runner(loop_factory=new_event_loop) as runner:
         runner.run(run_worker(config, sock))
     return 0

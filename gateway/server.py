@@ -23,12 +23,20 @@ KEEP_ALIVE_REQUESTS_MAX = 1_000_000
 SHUTDOWN_GRACE_SECONDS = 10.0
 
 
-def listen_socket(host: str, port: int, backlog: int = 1024) -> socket.socket:
+def listen_socket(
+    host: str, port: int, backlog: int = 1024, *, reuse_port: bool = False, listen: bool = True
+) -> socket.socket:
+    """A TCP socket bound to host:port, listening unless ``listen`` is False. With ``reuse_port``
+    several sockets (one per worker process) listen on the same port and the kernel spreads new
+    connections over them; a bound socket that does not listen only reserves the port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    sock.listen(backlog)
+    if listen:
+        sock.listen(backlog)
     sock.set_inheritable(True)
     return sock
 

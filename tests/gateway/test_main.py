@@ -38,6 +38,12 @@ def wait_for(path: Path, seconds: float = 15) -> None:
         time.sleep(0.02)
 
 
+def listening_sockets(port: int) -> int:
+    """TCP sockets in LISTEN state on ``port`` (IPv4), from /proc/net/tcp."""
+    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for row in rows if row.split()[1].endswith(f":{port:04X}") and row.split()[3] == "0A")
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serves_and_stops_gracefully(tmp_path: Path, workers: int) -> None:
     port = free_port()
@@ -59,6 +65,7 @@ def test_serves_and_stops_gracefully(tmp_path: Path, workers: int) -> None:
                     raise
                 time.sleep(0.05)
         assert response.status_code == 200
+        assert listening_sockets(port) == workers  # each worker accepts on its own socket
         assert requests.get(f"http://127.0.0.1:{port}/health/ready", timeout=2).status_code == 200
         assert requests.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 403
         process.send_signal(signal.SIGTERM)
