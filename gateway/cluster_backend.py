@@ -49,7 +49,14 @@ from objectio.gateway.storage.cluster_map import ClusterView
 from objectio.gateway.storage.config import DataPathConfig
 from objectio.gateway.storage.parts import stream_parts
 from objectio.gateway.storage.reader import StripeReader, StripeUnreadable
-from objectio.gateway.storage.writer import QuorumLost, StripeWriter, read_exactly, write_one_stripe
+from objectio.gateway.storage.writer import (
+    QuorumLost,
+    StripeWriter,
+    hash_and_encode,
+    read_exactly,
+    read_stripe,
+    write_one_stripe,
+)
 from objectio.meta.client import (
     MetaAlreadyExists,
     MetaClient,
@@ -275,13 +282,14 @@ class ClusterBackend:
             raise InsufficientStorage(f"no OSD can take new data: {exc}") from exc
         size_hint = shard_meta.object_size
         shard_meta.stripe_count = pool.stripe_count(size_hint)
-        buffer = head
-        more = await read_exactly(body, buffer, pool.stripe_data_bytes, pending)
+        pending.append(bytes(head))  # the bytes read so far come first
+        data, more = await read_stripe(body, pool.stripe_data_bytes, pending)
+        md5 = hashlib.md5(usedforsecurity=False)
         if not more:
-            data = bytes(buffer)
-            digest = hashlib.md5(data, usedforsecurity=False).digest()
+            fragments = await hash_and_encode(pool, data, md5)
+            digest = md5.digest()
             check(len(data), digest)
-            return await self._write_one_stripe(pool, object_id, osd_ids, data, digest, shard_meta)
+            return await self._write_one_stripe(pool, object_id, osd_ids, len(data), fragments, digest, shard_meta)
         writer = StripeWriter(
             pool=pool,
             object_id=object_id,
@@ -291,24 +299,19 @@ class ClusterBackend:
             token=self.config.cluster_token,
             timeout_seconds=self.config.osd_call_timeout_seconds,
         )
-        md5 = hashlib.md5(usedforsecurity=False)
         lengths: list[int] = []
         try:
             await writer.open()
+            # Two stripes at most: stripe i is hashed, encoded and sent while stripe i+1 is read.
             sending: asyncio.Task[None] | None = None
-            while True:
-                if len(lengths) and more:
-                    more = await read_exactly(body, buffer, pool.stripe_data_bytes, pending)
-                if buffer or not lengths:
-                    data = bytes(buffer)
-                    md5.update(data)
-                    if sending is not None:
-                        await sending
-                    sending = asyncio.create_task(writer.write_stripe(len(lengths), data))
-                    lengths.append(len(data))
+            while data:
+                if sending is not None:
+                    await sending  # also orders the MD5 updates
+                sending = asyncio.create_task(writer.write_stripe(len(lengths), data, md5))
+                lengths.append(len(data))
                 if not more:
                     break
-                buffer = bytearray()
+                data, more = await read_stripe(body, pool.stripe_data_bytes, pending)
             if sending is not None:
                 await sending
             size = sum(lengths)
@@ -331,23 +334,30 @@ class ClusterBackend:
         pool: PoolSpec,
         object_id: bytes,
         osd_ids: list[int],
-        data: bytes,
+        size: int,
+        fragments: list[bytes],
         digest: bytes,
         shard_meta: osd_pb2.ShardMeta,
     ) -> WrittenBody:
         """A body that fits one stripe: fragments go out through the per-OSD batcher."""
-        shard_meta.object_size = len(data)
+        shard_meta.object_size = size
         shard_meta.stripe_count = 1
         shard_meta.etag = digest.hex()
         try:
             final_ids = await write_one_stripe(
-                self.batcher, pool=pool, object_id=object_id, osd_ids=osd_ids, data=data, meta=shard_meta
+                self.batcher,
+                pool=pool,
+                object_id=object_id,
+                osd_ids=osd_ids,
+                fragments=fragments,
+                stripe_length=size,
+                meta=shard_meta,
             )
         except QuorumLost as exc:
             self._delete_fragments_later(object_id, set(osd_ids))
             raise ServiceUnavailable(f"PUT {shard_meta.bucket}/{shard_meta.key}: {exc}") from exc
-        stripes = [meta_pb2.StripePlacement(osd_ids=final_ids, length=len(data))]
-        return WrittenBody(object_id, len(data), digest, stripes, osd_ids)
+        stripes = [meta_pb2.StripePlacement(osd_ids=final_ids, length=size)]
+        return WrittenBody(object_id, size, digest, stripes, osd_ids)
 
     async def _commit_fragments(
         self, request: PutRequest, record: meta_pb2.ObjectRecord, object_id: bytes, osd_ids: list[int]

@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from grpc import aio
 
@@ -26,6 +27,9 @@ from objectio.gateway.storage import hooks
 from objectio.gateway.storage.batcher import FragmentWriteFailed, OsdBatcher
 from objectio.protos import osd_pb2
 from objectio.protos import osd_pb2_grpc as osd_grpc
+
+if TYPE_CHECKING:
+    from hashlib import _Hash as Hash
 
 log = logging.getLogger("objectio.gateway.writer")
 
@@ -52,10 +56,20 @@ def _timed_encode(pool: PoolSpec, data: bytes) -> list[bytes]:
     return fragments
 
 
-async def encode(pool: PoolSpec, data: bytes) -> list[bytes]:
-    if len(data) >= ENCODE_IN_THREAD_BYTES_MIN:
-        return await asyncio.to_thread(_timed_encode, pool, data)
-    return _timed_encode(pool, data)
+async def hash_and_encode(pool: PoolSpec, data: bytes, md5: Hash) -> list[bytes]:
+    """Feed ``data`` to the object's running ``md5`` and encode it into k+m fragments.
+
+    Large stripes do both in worker threads at once, off the event loop: MD5 releases the GIL
+    and is the costlier pass (≈ 6 ms per 4 MiB stripe on a quiet core, against < 1 ms for the
+    encode), so the loop keeps reading the next stripe from the client meanwhile. Callers hash
+    the stripes of one object in order (each call finishes before the next starts)."""
+    if len(data) < ENCODE_IN_THREAD_BYTES_MIN:
+        md5.update(data)
+        return _timed_encode(pool, data)
+    _, fragments = await asyncio.gather(
+        asyncio.to_thread(md5.update, data), asyncio.to_thread(_timed_encode, pool, data)
+    )
+    return fragments
 
 
 class StripeWriter:
@@ -114,8 +128,9 @@ class StripeWriter:
     async def open(self) -> None:
         await asyncio.gather(*(self._open(s) for s in self.streams))
 
-    async def write_stripe(self, stripe_index: int, data: bytes) -> None:
-        fragments = await encode(self.pool, data)
+    async def write_stripe(self, stripe_index: int, data: bytes, md5: Hash) -> None:
+        """Hash (into ``md5``), encode and send one stripe; returns once gRPC took every fragment."""
+        fragments = await hash_and_encode(self.pool, data, md5)
         sends = []
         for stream in self._alive():
             chunk = osd_pb2.WriteShardChunk(
@@ -151,12 +166,12 @@ async def write_one_stripe(
     pool: PoolSpec,
     object_id: bytes,
     osd_ids: list[int],
-    data: bytes,
+    fragments: list[bytes],
+    stripe_length: int,
     meta: osd_pb2.ShardMeta,
 ) -> list[int]:
-    """Encode one stripe and write its fragments through the batcher; OSD id per fragment (0 = failed)."""
-    fragments = await encode(pool, data)
-    meta.stripe_length = len(data)
+    """Write one encoded stripe's fragments through the batcher; OSD id per fragment (0 = failed)."""
+    meta.stripe_length = stripe_length
 
     async def one(index: int) -> int:
         address = osd_pb2.ShardAddress(object_id=object_id, stripe_index=0, fragment_index=index)
@@ -178,6 +193,31 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, aio.AioRpcError):
         return f"{exc.code().name}: {exc.details()}"
     return type(exc).__name__
+
+
+async def read_stripe(body: AsyncIterator[bytes], want: int, pending: list[bytes]) -> tuple[bytes, bool]:
+    """Up to ``want`` bytes from ``pending`` leftovers (a stack: the last is next) then ``body``,
+    copied once into one ``bytes``; and False once the body ended (True: ``want`` bytes were read,
+    more may follow)."""
+    pieces: list[bytes | memoryview] = []
+    have = 0
+    while have < want:
+        if pending:
+            piece = pending.pop()
+        else:
+            try:
+                piece = await anext(body)
+            except StopAsyncIteration:
+                return b"".join(pieces), False
+        room = want - have
+        if len(piece) > room:
+            pieces.append(memoryview(piece)[:room])
+            pending.append(piece[room:])  # one piece per stripe boundary is copied
+            have = want
+        else:
+            pieces.append(piece)
+            have += len(piece)
+    return b"".join(pieces), True
 
 
 async def read_exactly(body: AsyncIterator[bytes], buffer: bytearray, want: int, pending: list[bytes]) -> bool:
