@@ -2,7 +2,9 @@
 
 Starts our all-in-one cluster (6 OSDs, RS 4+2, the same as ``run_suite.py``), runs the chosen
 steps ``--rounds`` times (interleaved, so each step sees the same machine conditions over the
-run) and prints per-step medians with the load average. Meant for before/after comparisons of one
+run) and prints per-step medians with the load average. Besides ops/s it reports the CPU time
+each role (gateway workers, meta, all OSDs) spent per operation, from /proc: on a machine shared
+with other work throughput swings with the load, CPU per operation much less. Meant for before/after comparisons of one
 change: run it on the old commit and on the new one back to back and compare the medians.
 ``--hold`` keeps the cluster up after the steps (prints the gateway and OSD pids) so a profiler
 such as py-spy can be attached while s3bench runs by hand.
@@ -34,9 +36,9 @@ STEPS: dict[str, list[str]] = {
     "put4k": ["put", "-z", "4KiB", "-c", "32"],
     "get4k": ["get", "-z", "4KiB", "-c", "32", "--objects", "{list_keys}"],
     "list": ["list", "-c", "4", "--objects", "{list_keys}", "--max-keys", "1000"],
-    "put1m": ["put", "-z", "1MiB", "-c", "16", "--cleanup"],
+    "put1m": ["put", "-z", "1MiB", "-c", "16"],
     "get1m": ["get", "-z", "1MiB", "-c", "16", "--prepare", "256", "--cleanup"],
-    "put64m": ["put", "-z", "64MiB", "-c", "4", "--cleanup"],
+    "put64m": ["put", "-z", "64MiB", "-c", "4"],
     "get64m": ["get", "-z", "64MiB", "-c", "4", "--prepare", "12", "--cleanup"],
     "mixed64k": ["mixed", "-z", "64KiB", "-c", "32", "--prepare", "1000", "--cleanup"],
 }
@@ -56,6 +58,31 @@ def s3bench(binary: Path, cluster: AllInOne, args: list[str], prefix: str, durat
     lines = out.read_text().splitlines() if out.exists() else []
     out.unlink(missing_ok=True)
     return json.loads(lines[-1]) if lines else {"errors": -1}
+
+
+def cpu_seconds(cluster: AllInOne) -> dict[str, float]:
+    """CPU time (user + system) used so far by each role's processes, gateway workers included."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"gateway": 0.0, "meta": 0.0, "osds": 0.0}
+    for name, daemon in cluster.daemons.items():
+        if daemon.process is None:
+            continue
+        pids = [daemon.process.pid, *_children(daemon.process.pid)]
+        role = "osds" if name.startswith("osd") else name
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            used[role] += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return used
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def prepare_small(binary: Path, cluster: AllInOne, count: int) -> None:
@@ -91,12 +118,19 @@ def main() -> int:
             for step in steps:
                 step_args = [a.replace("{list_keys}", str(args.list_keys)) for a in STEPS[step]]
                 prefix = SHARED_PREFIX if step in ("list", "get4k") else f"r{round_index}-{step}/"
+                before = cpu_seconds(cluster)
                 row = s3bench(binary, cluster, step_args, prefix, args.duration)
+                after = cpu_seconds(cluster)
+                ops = max(1.0, float(row.get("ops", 0)))
+                for role in before:
+                    row[f"cpu_ms_{role}"] = (after[role] - before[role]) * 1000 / ops
                 results[step].append(row)
                 print(
                     f"round {round_index + 1} {step}: {row.get('ops_s', 0):.1f} ops/s "
                     f"{row.get('mib_s', 0):.1f} MiB/s p50 {row.get('p50_ms', 0):.0f} p99 {row.get('p99_ms', 0):.0f} "
-                    f"errors {row.get('errors')} load {os.getloadavg()[0]:.1f}",
+                    f"errors {row.get('errors')} load {os.getloadavg()[0]:.1f} "
+                    f"cpu ms/op gateway {row['cpu_ms_gateway']:.2f} meta {row['cpu_ms_meta']:.2f} "
+                    f"osds {row['cpu_ms_osds']:.2f}",
                     file=sys.stderr,
                 )
         if args.hold:
@@ -118,7 +152,13 @@ def main() -> int:
         mib = statistics.median(r.get("mib_s", 0.0) for r in ok)
         p50 = statistics.median(r["p50_ms"] for r in ok)
         p99 = statistics.median(r["p99_ms"] for r in ok)
-        print(f"{step}: median {ops:.1f} ops/s {mib:.1f} MiB/s p50 {p50:.0f} ms p99 {p99:.0f} ms ({len(ok)} runs)")
+        cpu = " ".join(
+            f"{role} {statistics.median(r[f'cpu_ms_{role}'] for r in ok):.2f}" for role in ("gateway", "meta", "osds")
+        )
+        print(
+            f"{step}: median {ops:.1f} ops/s {mib:.1f} MiB/s p50 {p50:.0f} ms p99 {p99:.0f} ms; "
+            f"cpu ms/op {cpu} ({len(ok)} runs)"
+        )
     return 0
 
 

@@ -69,6 +69,7 @@ class RepairManager:
         self._tasks: list[asyncio.Task[None]] = []
         self._last_scan_lost: set[int] | None = None
         self._last_scan_at = 0.0
+        self._last_count_at = 0.0  # when _scan_due last counted the degraded stripes
 
     # ---- what the stripe repairs see (RepairContext) --------------------------------------------
 
@@ -158,9 +159,14 @@ class RepairManager:
         lost = self.lost_osds()
         if self._scan_requested.is_set() or lost != self._last_scan_lost:
             return True
-        if time.monotonic() - self._last_scan_at < self.config.repair_scan_interval_ms / 1000:
+        now = time.monotonic()
+        if now - max(self._last_scan_at, self._last_count_at) < self.config.repair_scan_interval_ms / 1000:
             return False
-        return bool(lost) or (await self.store.counts()).degraded_stripes > 0
+        if lost:
+            return True
+        # counts() scans the object table: at most once per interval, not on every tick.
+        self._last_count_at = now
+        return (await self.store.counts()).degraded_stripes > 0
 
     async def scan_once(self) -> int:
         """Queue every stripe that needs repair now; returns how many were queued."""

@@ -156,3 +156,25 @@ async def test_stale_copies_exclude_fragments_just_written(setup: Any) -> None:
     assert [s.fragment_index for s in await manager.stale_copies(7, refs)] == [0]  # placed on 1
     manager.note_written(OID, 0, {0: 7})
     assert await manager.stale_copies(7, refs) == []
+
+
+async def test_idle_scan_check_counts_the_objects_once_per_interval(setup: Any) -> None:
+    """Nothing degraded and no OSD lost: the object-table count runs once per scan interval,
+    not on every tick (it scans the whole table)."""
+    manager, _, _ = setup
+    await manager.scan_once()  # the start-up scan
+    manager._last_scan_at -= manager.config.repair_scan_interval_ms / 1000  # long ago
+    counted = 0
+    real_counts = manager.store.counts
+
+    async def counting() -> Any:
+        nonlocal counted
+        counted += 1
+        return await real_counts()
+
+    manager.store.counts = counting
+    assert [await manager._scan_due() for _ in range(5)] == [False] * 5
+    assert counted == 1
+    manager._last_count_at -= manager.config.repair_scan_interval_ms / 1000  # the interval passed
+    assert not await manager._scan_due()
+    assert counted == 2
