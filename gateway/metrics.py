@@ -67,7 +67,7 @@ class Metrics:
         )
         self.decode_seconds = Histogram(
             "objectio_gateway_ec_decode_seconds",
-            "Rebuilding one stripe from its fragments (batched reads: single-stripe and degraded reads)",
+            "Decoding one stripe that misses data fragments (degraded reads; healthy stripes are joined)",
             buckets=CODING_BUCKETS_SECONDS,
             registry=self.registry,
         )

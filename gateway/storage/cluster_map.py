@@ -34,6 +34,7 @@ class ClusterView:
         self._stubs: dict[int, osd_pb2_grpc.OsdServiceStub] = {}
         self._task: asyncio.Task[None] | None = None
         self._retired: set[asyncio.Future[None]] = set()
+        self._candidates: tuple[meta_pb2.ClusterMap, tuple[Candidate, ...]] | None = None  # per map object
 
     def apply(self, cluster_map: meta_pb2.ClusterMap) -> None:
         if cluster_map.epoch < self.map.epoch:
@@ -92,7 +93,11 @@ class ClusterView:
                 return found
         return None
 
-    def candidates(self) -> list[Candidate]:
+    def candidates(self) -> tuple[Candidate, ...]:
+        """The OSDs new data may go to; computed once per map (every PUT places an object)."""
+        cached = self._candidates
+        if cached is not None and cached[0] is self.map:
+            return cached[1]
         out = []
         for osd in self.map.osds:
             if osd.up != meta_pb2.OSD_UP or getattr(osd, "in") != meta_pb2.OSD_IN:
@@ -100,7 +105,8 @@ class ClusterView:
             if osd.capacity_bytes and osd.used_bytes > NEAR_FULL_RATIO * osd.capacity_bytes:
                 continue
             out.append(Candidate(osd.id, osd.host or osd.address, osd.weight or 1.0))
-        return out
+        self._candidates = (self.map, tuple(out))
+        return self._candidates[1]
 
     def up_count(self) -> int:
         return sum(1 for osd in self.map.osds if osd.up == meta_pb2.OSD_UP)
