@@ -237,8 +237,16 @@ class MetaClient:
 
     # ---- buckets --------------------------------------------------------------------------------
 
-    async def create_bucket(self, name: str, owner: str, pool: str = "") -> pb.Bucket:
-        return await self._call("CreateBucket", pb.CreateBucketRequest(name=name, owner=owner, pool=pool), pb.Bucket)
+    async def create_bucket(
+        self, name: str, owner: str, pool: str = "", settings: dict[str, bytes] | None = None
+    ) -> pb.Bucket:
+        request = pb.CreateBucketRequest(name=name, owner=owner, pool=pool, settings=settings or {})
+        return await self._call("CreateBucket", request, pb.Bucket)
+
+    async def put_bucket_setting(self, bucket: str, name: str, value: bytes | None) -> pb.Bucket:
+        """Store one named setting of ``bucket``; None deletes it."""
+        request = pb.PutBucketSettingRequest(bucket=bucket, name=name, value=value or b"", remove=value is None)
+        return await self._call("PutBucketSetting", request, pb.Bucket)
 
     async def delete_bucket(self, name: str) -> None:
         await self._call("DeleteBucket", pb.BucketName(name=name), pb.Empty)

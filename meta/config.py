@@ -34,6 +34,9 @@ class MetaConfig:
     read_threads: int = option(4, "reader threads, each with its own SQLite connection (WAL: never blocked)")
     inline_data_bytes_max: int = option(1 << 20, "largest inline_data an object record may carry")
     record_bytes_max: int = option(2 << 20, "largest serialized object record (inline data included)")
+    bucket_setting_bytes_max: int = option(
+        256 << 10, "largest bucket setting document (policy, CORS, ACL, tagging ...) in bytes"
+    )
     key_bytes_max: int = option(1024, "longest object key in UTF-8 bytes (S3's limit)")
     list_keys_max: int = option(1000, "most keys + common prefixes one ListObjects returns")
     find_unreferenced_ids_max: int = option(100_000, "most object ids one FindUnreferenced call may ask about")

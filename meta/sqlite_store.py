@@ -190,6 +190,9 @@ class SqliteMetaStore(MetaStore):
     async def list_buckets(self, owner: str) -> list[pb.Bucket]:
         return await self._read(lambda c: ObjectOps.list_buckets(c, owner))
 
+    async def put_bucket_setting(self, bucket: str, name: str, value: bytes | None) -> pb.Bucket:
+        return await self._write(lambda c: ObjectOps.put_bucket_setting(c, bucket, name, value))
+
     # ---- objects --------------------------------------------------------------------------------
 
     async def put_object(self, record: pb.ObjectRecord, if_none_match: bool) -> pb.ObjectRecord | None:

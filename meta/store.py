@@ -106,7 +106,12 @@ class MetaStore(abc.ABC):
     async def get_bucket(self, name: str) -> pb.Bucket: ...
 
     @abc.abstractmethod
-    async def list_buckets(self, owner: str) -> list[pb.Bucket]: ...
+    async def list_buckets(self, owner: str) -> list[pb.Bucket]:
+        """Buckets in name order, without their settings."""
+
+    @abc.abstractmethod
+    async def put_bucket_setting(self, bucket: str, name: str, value: bytes | None) -> pb.Bucket:
+        """Store one named setting of a bucket (None deletes it); returns the updated bucket."""
 
     # ---- objects --------------------------------------------------------------------------------
     @abc.abstractmethod

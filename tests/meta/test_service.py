@@ -192,6 +192,24 @@ async def test_buckets(meta: Running) -> None:
     assert gone.value.what == "bucket"
 
 
+async def test_bucket_settings(meta: Running) -> None:
+    client = meta.client
+    created = await client.create_bucket("tagged", "alice", settings={"ownership": b"BucketOwnerEnforced"})
+    assert dict(created.settings) == {"ownership": b"BucketOwnerEnforced"}
+    updated = await client.put_bucket_setting("tagged", "policy", b'{"Statement": []}')
+    assert dict(updated.settings) == {"ownership": b"BucketOwnerEnforced", "policy": b'{"Statement": []}'}
+    assert dict((await client.get_bucket("tagged")).settings) == dict(updated.settings)
+    assert "policy" not in (await client.put_bucket_setting("tagged", "policy", None)).settings
+    assert not (await client.list_buckets("alice")).buckets[0].settings  # listings leave them out
+    with pytest.raises(MetaNotFound):
+        await client.put_bucket_setting("nosuchbucket", "policy", b"{}")
+    for name, value in (("Bad-Name", b"x"), ("", b"x"), ("policy", b"x" * ((256 << 10) + 1))):
+        with pytest.raises(MetaInvalidArgument):
+            await client.put_bucket_setting("tagged", name, value)
+    with pytest.raises(MetaInvalidArgument):
+        await client.create_bucket("badsettings", "alice", settings={"UPPER": b""})
+
+
 async def test_objects(meta: Running) -> None:
     client = meta.client
     await client.create_bucket("photos", "alice")

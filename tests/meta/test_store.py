@@ -66,6 +66,22 @@ async def test_buckets(store: SqliteMetaStore) -> None:
         await store.delete_bucket("logs")
 
 
+async def test_bucket_settings_live_and_die_with_their_bucket(store: SqliteMetaStore) -> None:
+    created = await store.create_bucket(pb.Bucket(name="conf", owner="bob", settings={"cors": b"<CORS/>"}))
+    assert dict(created.settings) == {"cors": b"<CORS/>"}
+    await store.put_bucket_setting("conf", "versioning", b"Enabled")
+    await store.put_bucket_setting("conf", "cors", b"<CORS2/>")
+    assert dict((await store.get_bucket("conf")).settings) == {"cors": b"<CORS2/>", "versioning": b"Enabled"}
+    await store.put_bucket_setting("conf", "cors", None)
+    await store.put_bucket_setting("conf", "cors", None)  # deleting an absent setting is fine
+    assert dict((await store.get_bucket("conf")).settings) == {"versioning": b"Enabled"}
+    with pytest.raises(NotFound):
+        await store.put_bucket_setting("missing", "cors", b"x")
+    await store.delete_bucket("conf")
+    recreated = await store.create_bucket(pb.Bucket(name="conf", owner="bob"))
+    assert not recreated.settings and not (await store.get_bucket("conf")).settings
+
+
 async def test_objects_put_get_replace_delete(store: SqliteMetaStore) -> None:
     first = record("photos", "a/b.jpg", data=b"one")
     assert await store.put_object(first, False) is None
