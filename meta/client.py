@@ -263,11 +263,23 @@ class MetaClient:
         request = pb.PutObjectRequest(record=record, if_none_match=if_none_match)
         return await self._call("PutObject", request, pb.PutObjectReply)
 
-    async def get_object(self, bucket: str, key: str) -> pb.ObjectRecord:
-        return await self._call("GetObject", pb.ObjectName(bucket=bucket, key=key), pb.ObjectRecord)
+    async def get_object(self, bucket: str, key: str, version_id: str = "") -> pb.ObjectRecord:
+        """The latest version ("": may be a delete marker) or the version named ("null", an id)."""
+        name = pb.ObjectName(bucket=bucket, key=key, version_id=version_id)
+        return await self._call("GetObject", name, pb.ObjectRecord)
 
-    async def delete_object(self, bucket: str, key: str) -> pb.DeleteObjectReply:
-        return await self._call("DeleteObject", pb.ObjectName(bucket=bucket, key=key), pb.DeleteObjectReply)
+    async def delete_object(self, bucket: str, key: str, version_id: str = "") -> pb.DeleteObjectReply:
+        name = pb.ObjectName(bucket=bucket, key=key, version_id=version_id)
+        return await self._call("DeleteObject", name, pb.DeleteObjectReply)
+
+    async def list_object_versions(self, request: pb.ListObjectVersionsRequest) -> pb.ListObjectVersionsReply:
+        return await self._call("ListObjectVersions", request, pb.ListObjectVersionsReply)
+
+    async def put_object_tags(
+        self, bucket: str, key: str, version_id: str, tags: dict[str, str]
+    ) -> pb.PutObjectTagsReply:
+        request = pb.PutObjectTagsRequest(name=pb.ObjectName(bucket=bucket, key=key, version_id=version_id), tags=tags)
+        return await self._call("PutObjectTags", request, pb.PutObjectTagsReply)
 
     async def list_objects(
         self, bucket: str, prefix: str = "", delimiter: str = "", start_after: str = "", max_keys: int = 1000

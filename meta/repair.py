@@ -41,6 +41,7 @@ from objectio.meta.errors import MetaStoreError
 from objectio.meta.osd_links import OsdLinks
 from objectio.meta.repair_stripe import Outcome, RepairCounters, RepairError, StripeJob, repair_stripe
 from objectio.meta.store import MetaStore
+from objectio.meta.versions import version_order
 from objectio.protos import meta_pb2 as pb
 
 log = logging.getLogger("objectio.meta.repair")
@@ -169,7 +170,7 @@ class RepairManager:
         gone = self.rebuild_set()
         self._last_scan_lost, self._last_scan_at = lost, time.monotonic()
         queued = 0
-        after: tuple[str, bytes] | None = None
+        after: tuple[str, bytes, str] | None = None
         while True:
             page = await self.store.scan_placed_objects(after, SCAN_PAGE_RECORDS)
             for record in page:
@@ -179,7 +180,7 @@ class RepairManager:
                         queued += await self._enqueue(job, wait=True)
             if len(page) < SCAN_PAGE_RECORDS:
                 break
-            after = (page[-1].bucket, page[-1].key.encode())
+            after = (page[-1].bucket, page[-1].key.encode(), version_order(page[-1].mtime_ns))
         self.counters.scans_completed += 1
         self.counters.last_scan_ms = int(time.time() * 1000)
         if queued:

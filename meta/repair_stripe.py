@@ -28,7 +28,6 @@ from typing import Protocol
 from objectio.common.erasure import DecodeError, payload_bytes, reconstruct_fragments
 from objectio.common.placement import PlacementError
 from objectio.common.pools import FRAGMENT_HEADER_BYTES, PoolSpec
-from objectio.meta.errors import NotFound
 from objectio.meta.osd_links import OsdLinks
 from objectio.meta.repair_planner import candidates, choose_targets, read_set
 from objectio.meta.store import MetaStore
@@ -210,11 +209,8 @@ async def discard(manager: RepairContext, object_id: bytes, stripe_index: int, t
 
 
 async def repair_stripe(manager: RepairContext, job: StripeJob) -> Outcome:
-    try:
-        record = await manager.store.get_object(job.bucket, job.key)
-    except NotFound:
-        return Outcome.DROPPED
-    if record.object_id != job.object_id or job.stripe_index >= len(record.stripes):
+    record = await manager.store.placed_record(job.bucket, job.key, job.object_id)  # any version
+    if record is None or job.stripe_index >= len(record.stripes):
         return Outcome.DROPPED
     pool = manager.pool(record.pool)
     osd_ids = list(record.stripes[job.stripe_index].osd_ids)

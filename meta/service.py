@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import grpc
@@ -20,7 +20,7 @@ from grpc import aio
 
 from objectio.common.logs import log_fields
 from objectio.common.pools import PoolError, PoolSpec
-from objectio.meta import names, scrub_relay
+from objectio.meta import names, scrub_relay, versions
 from objectio.meta.cluster import ClusterState
 from objectio.meta.config import MetaConfig
 from objectio.meta.errors import (
@@ -49,6 +49,10 @@ OBJECT_ID_BYTES = 16
 PART_NUMBER_MAX = 10_000  # S3's part numbers are 1..10000
 UPLOAD_ID_CHARS_MAX = 128  # ours are 32 hex digits; a longer one cannot exist
 DELIMITER_BYTES_MAX = 64
+VERSION_ID_CHARS_MAX = 64  # echoed in errors at most this long
+TAGS_PER_OBJECT_MAX = 10  # S3's limits on object tags
+TAG_KEY_CHARS_MAX = 128
+TAG_VALUE_CHARS_MAX = 256
 
 _CODES: list[tuple[type[MetaStoreError], grpc.StatusCode]] = [
     (NotFound, grpc.StatusCode.NOT_FOUND),
@@ -211,6 +215,8 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
     async def PutBucketSetting(self, request: pb.PutBucketSettingRequest, context: Context) -> pb.Bucket:
         value = None if request.remove else request.value
         names.check_bucket_settings({request.name: value or b""}, self._config.bucket_setting_bytes_max)
+        if request.name == versions.VERSIONING_SETTING and value not in versions.VERSIONING_STATES:
+            raise InvalidArgument("versioning is Enabled or Suspended; a versioned bucket never becomes unversioned")
         return await self._store.put_bucket_setting(request.bucket, request.name, value)
 
     # ---- objects --------------------------------------------------------------------------------
@@ -223,10 +229,10 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
             record.format_version = RECORD_FORMAT_VERSION
         if not record.mtime_ns:
             record.mtime_ns = time.time_ns()
-        replaced = await self._store.put_object(record, request.if_none_match)
-        if replaced is None:
-            return pb.PutObjectReply()
-        return pb.PutObjectReply(replaced=replaced, has_replaced=True)
+        if record.delete_marker:
+            raise InvalidArgument("delete markers are created by DeleteObject, and only there")
+        self._check_tags(record.tags)
+        return await self._store.put_object(record, request.if_none_match)
 
     def _check_record(self, record: pb.ObjectRecord, *, multipart: bool = False) -> None:
         config = self._config
@@ -271,16 +277,48 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
             if any(len(stripe.osd_ids) != pool.k + pool.m for stripe in part.stripes):
                 raise InvalidArgument(f"every stripe of pool {pool.name} places {pool.k + pool.m} fragments")
 
+    @staticmethod
+    def _check_version_id(version_id: str) -> None:
+        if version_id and not versions.is_version_id(version_id):
+            raise InvalidArgument(f"invalid version id {version_id[:VERSION_ID_CHARS_MAX]!r}")
+
+    @staticmethod
+    def _check_tags(tags: Mapping[str, str]) -> None:
+        if len(tags) > TAGS_PER_OBJECT_MAX:
+            raise InvalidArgument(f"at most {TAGS_PER_OBJECT_MAX} tags per object")
+        for key, value in tags.items():
+            if not 1 <= len(key) <= TAG_KEY_CHARS_MAX or len(value) > TAG_VALUE_CHARS_MAX:
+                raise InvalidArgument(f"tag keys are 1-{TAG_KEY_CHARS_MAX} characters, values <= {TAG_VALUE_CHARS_MAX}")
+
     @rpc
     async def GetObject(self, request: pb.ObjectName, context: Context) -> pb.ObjectRecord:
-        return await self._store.get_object(request.bucket, request.key)
+        self._check_version_id(request.version_id)
+        return await self._store.get_object(request.bucket, request.key, request.version_id)
 
     @rpc
     async def DeleteObject(self, request: pb.ObjectName, context: Context) -> pb.DeleteObjectReply:
-        deleted = await self._store.delete_object(request.bucket, request.key)
-        if deleted is None:
-            return pb.DeleteObjectReply()
-        return pb.DeleteObjectReply(deleted=deleted, existed=True)
+        self._check_version_id(request.version_id)
+        return await self._store.delete_object(request.bucket, request.key, request.version_id)
+
+    @rpc
+    async def ListObjectVersions(
+        self, request: pb.ListObjectVersionsRequest, context: Context
+    ) -> pb.ListObjectVersionsReply:
+        limit = self._config.key_bytes_max
+        if len(request.prefix.encode()) > limit or len(request.key_marker.encode()) > limit:
+            raise InvalidArgument(f"prefix and key_marker are keys: at most {limit} bytes")
+        if len(request.delimiter.encode()) > DELIMITER_BYTES_MAX:
+            raise InvalidArgument(f"delimiter longer than {DELIMITER_BYTES_MAX} bytes")
+        self._check_version_id(request.version_id_marker)
+        max_keys = min(request.max_keys or self._config.list_keys_max, self._config.list_keys_max)
+        return await self._store.list_object_versions(request, max_keys)
+
+    @rpc
+    async def PutObjectTags(self, request: pb.PutObjectTagsRequest, context: Context) -> pb.PutObjectTagsReply:
+        self._check_version_id(request.name.version_id)
+        self._check_tags(request.tags)
+        version_id = await self._store.put_object_tags(request.name, dict(request.tags))
+        return pb.PutObjectTagsReply(version_id=version_id)
 
     @rpc
     async def ListObjects(self, request: pb.ListObjectsRequest, context: Context) -> pb.ListObjectsReply:
@@ -356,8 +394,9 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
         record.format_version = RECORD_FORMAT_VERSION
         if not record.mtime_ns:
             record.mtime_ns = time.time_ns()
-        replaced, discarded = await self._store.complete_upload(request.upload, record)
-        reply = pb.CompleteMultipartUploadReply(discarded=discarded)
+        self._check_tags(record.tags)
+        replaced, version_id, discarded = await self._store.complete_upload(request.upload, record)
+        reply = pb.CompleteMultipartUploadReply(discarded=discarded, version_id=version_id)
         if replaced is not None:
             reply.replaced.CopyFrom(replaced)
             reply.has_replaced = True

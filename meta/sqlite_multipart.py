@@ -21,6 +21,7 @@ import uuid
 from objectio.meta.errors import CorruptRecord, NotFound, PreconditionFailed
 from objectio.meta.sqlite_ops import ObjectOps, _check_row_format, _parse
 from objectio.meta.sqlite_schema import RECORD_FORMAT_VERSION, ROW_FORMAT_VERSION
+from objectio.meta.sqlite_versions import VersionOps
 from objectio.protos import meta_pb2 as pb
 
 PARTS_PER_UPLOAD_MAX = 10_000  # S3's part numbers are 1..10000
@@ -132,9 +133,10 @@ class MultipartOps:
     @staticmethod
     def complete(
         conn: sqlite3.Connection, name: pb.UploadName, record: pb.ObjectRecord
-    ) -> tuple[pb.ObjectRecord | None, list[pb.PartLayout]]:
-        """Commit ``record`` (whose parts must be the stored ones) in place of the upload; returns
-        the record it replaced and the stored parts the record does not use."""
+    ) -> tuple[pb.ObjectRecord | None, str, list[pb.PartLayout]]:
+        """Commit ``record`` (whose parts must be the stored ones) in place of the upload, as a new
+        version of its key; returns the record it replaced for good, the version id assigned and
+        the stored parts the record does not use."""
         assert record.parts and (record.bucket, record.key) == (name.bucket, name.key), "incomplete record"
         upload = MultipartOps.get_upload(conn, name)
         stored = {p.part_number: p for p in MultipartOps._delete_upload(conn, upload)}
@@ -142,8 +144,8 @@ class MultipartOps:
             have = stored.pop(part.part_number, None)
             if have is None or have.object_id != part.object_id or have.etag != part.etag:
                 raise PreconditionFailed(f"part {part.part_number} of {_upload_name(name)} is not the one uploaded")
-        replaced = ObjectOps.put_object(conn, record, if_none_match=False)
-        return replaced, list(stored.values())
+        reply = VersionOps.put_object(conn, record, if_none_match=False)
+        return reply.replaced if reply.has_replaced else None, reply.version_id, list(stored.values())
 
     # ---- listing, expiry, references------------------------------------------------------------
 
@@ -227,11 +229,12 @@ class MultipartOps:
             part = _parse(pb.PartLayout(), blob)
             if any(osd_id in stripe.osd_ids for stripe in part.stripes):
                 return True
-        for bucket, key, version, blob in conn.execute(
-            "SELECT o.bucket, o.key, o.format_version, o.record FROM objects o"
-            " WHERE EXISTS (SELECT 1 FROM object_parts p WHERE p.bucket = o.bucket AND p.key = o.key)"
-        ):
-            record = ObjectOps._decode_record(bucket, bytes(key), version, blob)
-            if any(osd_id in s.osd_ids for p in record.parts for s in p.stripes):
-                return True
+        for table in ("objects", "object_versions"):  # completed multipart objects, every version
+            for bucket, key, version, blob in conn.execute(
+                f"SELECT o.bucket, o.key, o.format_version, o.record FROM {table} o"
+                " WHERE EXISTS (SELECT 1 FROM object_parts p WHERE p.bucket = o.bucket AND p.key = o.key)"
+            ):
+                record = ObjectOps._decode_record(bucket, bytes(key), version, blob)
+                if any(osd_id in s.osd_ids for p in record.parts for s in p.stripes):
+                    return True
         return False

@@ -40,6 +40,12 @@ def _parse(message: M, blob: bytes) -> M:
     return message
 
 
+def degraded_stripes(record: pb.ObjectRecord) -> int:
+    """Stripes of the record (its own and its parts') with a missing fragment (osd id 0)."""
+    stripes = [*record.stripes, *(stripe for part in record.parts for stripe in part.stripes)]
+    return sum(1 for stripe in stripes if 0 in stripe.osd_ids)
+
+
 def osd_weight(capacity_bytes: int) -> float:
     return max(capacity_bytes / TIB, OSD_WEIGHT_MIN)
 
@@ -270,8 +276,9 @@ class ObjectOps:
     @staticmethod
     def delete_bucket(conn: sqlite3.Connection, name: str) -> None:
         ObjectOps.get_bucket(conn, name)
-        if conn.execute("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1", (name,)).fetchone():
-            raise PreconditionFailed(f"bucket {name!r} is not empty")
+        for table in ("objects", "object_versions"):  # delete markers and old versions count (S3)
+            if conn.execute(f"SELECT 1 FROM {table} WHERE bucket = ? LIMIT 1", (name,)).fetchone():
+                raise PreconditionFailed(f"bucket {name!r} is not empty")
         PartRefOps.drop_bucket_uploads(conn, name)
         conn.execute("DELETE FROM bucket_settings WHERE bucket = ?", (name,))
         conn.execute("DELETE FROM buckets WHERE name = ?", (name,))
@@ -309,9 +316,14 @@ class ObjectOps:
         return None if row is None else ObjectOps._decode_record(bucket, key, row[0], row[1])
 
     @staticmethod
-    def put_object(conn: sqlite3.Connection, record: pb.ObjectRecord, if_none_match: bool) -> pb.ObjectRecord | None:
+    def put_object(
+        conn: sqlite3.Connection, record: pb.ObjectRecord, if_none_match: bool, bucket: pb.Bucket | None = None
+    ) -> pb.ObjectRecord | None:
+        """Store ``record`` as the key's only version (a never-versioned bucket: versioned puts
+        are :mod:`objectio.meta.sqlite_versions`); returns the record it replaced."""
         assert record.format_version == RECORD_FORMAT_VERSION and record.bucket and record.key, "incomplete record"
-        bucket = ObjectOps.get_bucket(conn, record.bucket)
+        if bucket is None:
+            bucket = ObjectOps.get_bucket(conn, record.bucket)
         if not record.pool:
             stored = pb.ObjectRecord()
             stored.CopyFrom(record)
@@ -321,8 +333,16 @@ class ObjectOps:
         replaced = ObjectOps._current(conn, record.bucket, key)
         if replaced is not None and if_none_match:
             raise PreconditionFailed(f"object {record.bucket}/{record.key} exists (if_none_match)")
-        stripes = [*record.stripes, *(stripe for part in record.parts for stripe in part.stripes)]
-        degraded = sum(1 for stripe in stripes if 0 in stripe.osd_ids)
+        ObjectOps.write_latest(conn, record)
+        PartRefOps.unlink(conn, replaced)
+        PartRefOps.link(conn, record)
+        return replaced
+
+    @staticmethod
+    def write_latest(conn: sqlite3.Connection, record: pb.ObjectRecord) -> None:
+        """Insert or overwrite the ``objects`` row of the record's key (nothing else changes)."""
+        assert not record.delete_marker, "a delete marker is never the objects row"
+        key = record.key.encode()
         conn.execute(
             "INSERT OR REPLACE INTO objects (bucket, key, format_version, size, etag, content_type, mtime_ns,"
             " version_id, object_id, pool, is_inline, degraded_stripes, record)"
@@ -339,13 +359,10 @@ class ObjectOps:
                 record.object_id,
                 record.pool,
                 int(record.is_inline),
-                degraded,
+                degraded_stripes(record),
                 record.SerializeToString(),
             ),
         )
-        PartRefOps.unlink(conn, replaced)
-        PartRefOps.link(conn, record)
-        return replaced
 
     @staticmethod
     def get_object(conn: sqlite3.Connection, bucket: str, key: str) -> pb.ObjectRecord:
@@ -402,13 +419,15 @@ class ObjectOps:
 
     @staticmethod
     def osd_is_referenced(conn: sqlite3.Connection, osd_id: int) -> bool:
-        """Full scan of the stored placements (an admin operation, not on any data path)."""
-        for bucket, key, version, blob in conn.execute(
-            "SELECT bucket, key, format_version, record FROM objects WHERE is_inline = 0"
-        ):
-            record = ObjectOps._decode_record(bucket, key, version, blob)
-            if any(osd_id in stripe.osd_ids for stripe in record.stripes):
-                return True
+        """Full scan of the stored placements of every version (an admin operation, not on any
+        data path)."""
+        for table in ("objects", "object_versions"):
+            for bucket, key, version, blob in conn.execute(
+                f"SELECT bucket, key, format_version, record FROM {table} WHERE is_inline = 0"
+            ):
+                record = ObjectOps._decode_record(bucket, key, version, blob)
+                if any(osd_id in stripe.osd_ids for stripe in record.stripes):
+                    return True
         return False
 
 

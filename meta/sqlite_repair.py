@@ -3,37 +3,18 @@ or a reader's snapshot), like :mod:`objectio.meta.sqlite_ops`.
 
 A placement change is a compare-and-set on one fragment of one stripe: it applies only while the
 row still holds the same object version (``object_id``) and the fragment is still where the
-caller saw it. A record that was overwritten or deleted meanwhile is left alone, so a repair can
-never resurrect an old version or move a fragment of a newer one.
+caller saw it. A version that was removed meanwhile is left alone, so a repair can never
+resurrect a removed version or move a fragment of another one. Every version of a key (the
+latest and the older ones of a versioned bucket) is repaired alike; the scan over all of them is
+:func:`objectio.meta.sqlite_version_scan.scan_placed_objects`.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
-from objectio.meta.sqlite_ops import ObjectOps
+from objectio.meta.sqlite_versions import VersionOps
 from objectio.protos import meta_pb2 as pb
-
-
-def scan_placed_objects(conn: sqlite3.Connection, after: tuple[str, bytes] | None, limit: int) -> list[pb.ObjectRecord]:
-    """Records of objects stored on OSDs (not inline), in (bucket, key) order, after ``after``."""
-    assert limit > 0, "scan limit must be positive"
-    sql = "SELECT bucket, key, format_version, record FROM objects WHERE is_inline = 0"
-    args: list[object] = []
-    if after is not None:
-        sql += " AND (bucket, key) > (?, ?)"
-        args.extend(after)
-    sql += " ORDER BY bucket, key LIMIT ?"
-    args.append(limit)
-    return [ObjectOps._decode_record(b, k, v, blob) for b, k, v, blob in conn.execute(sql, args)]
-
-
-def _by_object_id(conn: sqlite3.Connection, object_id: bytes) -> pb.ObjectRecord | None:
-    row = conn.execute(
-        "SELECT bucket, key, format_version, record FROM objects WHERE object_id = ? AND is_inline = 0 LIMIT 1",
-        (object_id,),
-    ).fetchone()
-    return None if row is None else ObjectOps._decode_record(*row)
 
 
 def replace_fragments(
@@ -47,22 +28,22 @@ def replace_fragments(
     """Set fragment i of the stripe from ``old`` to ``new`` for every ``i: (old, new)``; all or
     nothing. False (nothing changed) if the object is gone, is another version, or any fragment
     is no longer on its ``old`` OSD."""
-    record = ObjectOps._current(conn, bucket, key.encode())
-    if record is None or record.object_id != object_id or stripe_index >= len(record.stripes):
+    record = VersionOps.placed_record(conn, bucket, key, object_id)
+    if record is None or stripe_index >= len(record.stripes):
         return False
     osd_ids = record.stripes[stripe_index].osd_ids
     if any(i >= len(osd_ids) or osd_ids[i] != old for i, (old, _) in moves.items()):
         return False
     for i, (_, new) in moves.items():
         osd_ids[i] = new
-    ObjectOps.put_object(conn, record, if_none_match=False)
+    VersionOps.rewrite(conn, record)
     return True
 
 
 def mark_missing(conn: sqlite3.Connection, osd_id: int, shard: pb.ShardRef) -> bool:
     """A fragment found corrupt on ``osd_id``: record it as missing (osd id 0) if the record
     still places it there; False if not (already repaired, or another version)."""
-    record = _by_object_id(conn, shard.object_id)
+    record = VersionOps.by_object_id(conn, shard.object_id)
     if record is None:
         return False
     return replace_fragments(
@@ -86,7 +67,7 @@ def stale_placements(conn: sqlite3.Connection, osd_id: int, shards: list[pb.Shar
     stale = []
     for shard in shards:
         if shard.object_id not in records:
-            records[shard.object_id] = _by_object_id(conn, shard.object_id)
+            records[shard.object_id] = VersionOps.by_object_id(conn, shard.object_id)
         record = records[shard.object_id]
         if record is None:
             continue

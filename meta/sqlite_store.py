@@ -23,12 +23,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from objectio.meta import sqlite_repair
+from objectio.meta import sqlite_repair, sqlite_version_scan
 from objectio.meta import sqlite_schema as schema
 from objectio.meta.errors import StoreClosed, Unavailable
 from objectio.meta.listing import list_page
 from objectio.meta.sqlite_multipart import MultipartOps
 from objectio.meta.sqlite_ops import ClusterOps, ObjectOps, UserOps
+from objectio.meta.sqlite_versions import VersionOps
 from objectio.meta.store import MetaStore, OsdHeartbeat, StoreCounts, WriterStats
 from objectio.meta.writer import GroupCommitWriter
 from objectio.protos import meta_pb2 as pb
@@ -195,14 +196,22 @@ class SqliteMetaStore(MetaStore):
 
     # ---- objects --------------------------------------------------------------------------------
 
-    async def put_object(self, record: pb.ObjectRecord, if_none_match: bool) -> pb.ObjectRecord | None:
-        return await self._write(lambda c: ObjectOps.put_object(c, record, if_none_match))
+    async def put_object(self, record: pb.ObjectRecord, if_none_match: bool) -> pb.PutObjectReply:
+        return await self._write(lambda c: VersionOps.put_object(c, record, if_none_match))
 
-    async def get_object(self, bucket: str, key: str) -> pb.ObjectRecord:
-        return await self._read(lambda c: ObjectOps.get_object(c, bucket, key))
+    async def get_object(self, bucket: str, key: str, version_id: str = "") -> pb.ObjectRecord:
+        return await self._read(lambda c: VersionOps.get_object(c, bucket, key, version_id))
 
-    async def delete_object(self, bucket: str, key: str) -> pb.ObjectRecord | None:
-        return await self._write(lambda c: ObjectOps.delete_object(c, bucket, key))
+    async def delete_object(self, bucket: str, key: str, version_id: str = "") -> pb.DeleteObjectReply:
+        return await self._write(lambda c: VersionOps.delete_object(c, bucket, key, version_id))
+
+    async def list_object_versions(
+        self, request: pb.ListObjectVersionsRequest, limit: int
+    ) -> pb.ListObjectVersionsReply:
+        return await self._read(lambda c: sqlite_version_scan.list_object_versions(c, request, limit))
+
+    async def put_object_tags(self, name: pb.ObjectName, tags: dict[str, str]) -> str:
+        return await self._write(lambda c: VersionOps.put_tags(c, name, tags))
 
     async def list_objects(
         self, bucket: str, prefix: str, delimiter: str, start_after: str, max_keys: int
@@ -231,8 +240,9 @@ class SqliteMetaStore(MetaStore):
             for start in range(0, len(object_ids), FIND_UNREFERENCED_CHUNK):
                 chunk = object_ids[start : start + FIND_UNREFERENCED_CHUNK]
                 marks = ",".join("?" * len(chunk))
-                sql = f"SELECT DISTINCT object_id FROM objects WHERE object_id IN ({marks})"
-                referenced.update(row[0] for row in conn.execute(sql, chunk))
+                for table in ("objects", "object_versions"):  # every version, latest or not
+                    sql = f"SELECT DISTINCT object_id FROM {table} WHERE object_id IN ({marks})"
+                    referenced.update(bytes(row[0]) for row in conn.execute(sql, chunk))
                 referenced.update(MultipartOps.referenced(conn, chunk))
             return [oid for oid in object_ids if oid not in referenced]
 
@@ -254,7 +264,7 @@ class SqliteMetaStore(MetaStore):
 
     async def complete_upload(
         self, name: pb.UploadName, record: pb.ObjectRecord
-    ) -> tuple[pb.ObjectRecord | None, list[pb.PartLayout]]:
+    ) -> tuple[pb.ObjectRecord | None, str, list[pb.PartLayout]]:
         return await self._write(lambda c: MultipartOps.complete(c, name, record))
 
     async def abort_upload(self, name: pb.UploadName) -> list[pb.PartLayout]:
@@ -297,14 +307,18 @@ class SqliteMetaStore(MetaStore):
             objects, degraded = conn.execute(
                 "SELECT count(*), coalesce(sum(degraded_stripes), 0) FROM objects"
             ).fetchone()
+            degraded += conn.execute("SELECT coalesce(sum(degraded_stripes), 0) FROM object_versions").fetchone()[0]
             return StoreCounts(bucket_count=buckets, object_count=objects, degraded_stripes=degraded)
 
         return await self._read(run)
 
     # ---- repair ---------------------------------------------------------------------------------
 
-    async def scan_placed_objects(self, after: tuple[str, bytes] | None, limit: int) -> list[pb.ObjectRecord]:
-        return await self._read(lambda c: sqlite_repair.scan_placed_objects(c, after, limit))
+    async def scan_placed_objects(self, after: tuple[str, bytes, str] | None, limit: int) -> list[pb.ObjectRecord]:
+        return await self._read(lambda c: sqlite_version_scan.scan_placed_objects(c, after, limit))
+
+    async def placed_record(self, bucket: str, key: str, object_id: bytes) -> pb.ObjectRecord | None:
+        return await self._read(lambda c: VersionOps.placed_record(c, bucket, key, object_id))
 
     async def replace_fragments(
         self, bucket: str, key: str, object_id: bytes, stripe_index: int, moves: dict[int, tuple[int, int]]

@@ -12,6 +12,13 @@ Contract every implementation keeps:
 * Every change to OSDs, pools or the default pool increments the cluster epoch in the same
   atomic step, and returns the new :class:`ClusterMap`.
 * Blocking work never runs on the event loop.
+* Object versions follow :mod:`objectio.meta.versions`: the bucket setting ``versioning`` is read
+  in the same atomic step as the put/delete it governs; a never-versioned bucket keeps one
+  record per key; version ids and their newest-first order are ``versions.new_version_id`` /
+  ``versions.version_order``; a key's versions have strictly increasing ``mtime_ns`` (the store
+  raises a new version's ``mtime_ns`` above the latest's when needed).
+* Every object id a version, an upload part or a completed multipart version's part names is
+  *referenced* (``find_unreferenced``) until that version or part is removed for good.
 """
 
 from __future__ import annotations
@@ -115,14 +122,38 @@ class MetaStore(abc.ABC):
 
     # ---- objects --------------------------------------------------------------------------------
     @abc.abstractmethod
-    async def put_object(self, record: pb.ObjectRecord, if_none_match: bool) -> pb.ObjectRecord | None:
-        """Store ``record`` (complete, validated); returns the record it replaced."""
+    async def put_object(self, record: pb.ObjectRecord, if_none_match: bool) -> pb.PutObjectReply:
+        """Store ``record`` (complete, validated) as the key's latest version. Never-versioned
+        bucket: it replaces the key's record. ``Enabled``: it gets a new version id and the previous
+        latest stays as an older version. ``Suspended``: it is the null version ("") and replaces
+        the key's null version wherever it is. ``if_none_match`` fails (PreconditionFailed) when the
+        latest version is an object (a delete marker does not count). Replies the version id
+        assigned and the record removed for good (its fragments are garbage), if any."""
 
     @abc.abstractmethod
-    async def get_object(self, bucket: str, key: str) -> pb.ObjectRecord: ...
+    async def get_object(self, bucket: str, key: str, version_id: str = "") -> pb.ObjectRecord:
+        """``version_id`` "": the latest version, which may be a delete marker (``delete_marker``
+        set) — NotFound("object") when the key has no version; "null" or an id: that version —
+        NotFound("version") when it does not exist. NotFound("bucket") first."""
 
     @abc.abstractmethod
-    async def delete_object(self, bucket: str, key: str) -> pb.ObjectRecord | None: ...
+    async def delete_object(self, bucket: str, key: str, version_id: str = "") -> pb.DeleteObjectReply:
+        """``version_id`` "": never-versioned bucket — remove the record (if any); ``Enabled`` — add
+        a delete marker with a new id as the latest version; ``Suspended`` — the null delete
+        marker, replacing the null version. Otherwise remove that version for good (nothing if it
+        does not exist); when it was the latest, the newest remaining version becomes the latest.
+        Replies the marker created / version removed and the record removed for good, if any."""
+
+    @abc.abstractmethod
+    async def list_object_versions(
+        self, request: pb.ListObjectVersionsRequest, limit: int
+    ) -> pb.ListObjectVersionsReply:
+        """Every version (and delete marker) by key, newest first, as :mod:`objectio.meta.version_listing`."""
+
+    @abc.abstractmethod
+    async def put_object_tags(self, name: pb.ObjectName, tags: dict[str, str]) -> str:
+        """Replace the tags of one version (the latest for "") atomically; returns its version
+        id. NotFound as get_object; PreconditionFailed for a delete marker."""
 
     @abc.abstractmethod
     async def list_objects(
@@ -154,9 +185,10 @@ class MetaStore(abc.ABC):
     @abc.abstractmethod
     async def complete_upload(
         self, name: pb.UploadName, record: pb.ObjectRecord
-    ) -> tuple[pb.ObjectRecord | None, list[pb.PartLayout]]:
+    ) -> tuple[pb.ObjectRecord | None, str, list[pb.PartLayout]]:
         """Atomically replace the upload by ``record`` (PreconditionFailed unless each of its
-        parts is the stored one); returns the replaced record and the unused parts."""
+        parts is the stored one), stored like ``put_object`` as a new version; returns the record
+        removed for good, the version id assigned, and the unused parts."""
 
     @abc.abstractmethod
     async def abort_upload(self, name: pb.UploadName) -> list[pb.PartLayout]:
@@ -203,14 +235,20 @@ class MetaStore(abc.ABC):
 
     # ---- repair (meta/sqlite_repair.py has the rules) -------------------------------------------
     @abc.abstractmethod
-    async def scan_placed_objects(self, after: tuple[str, bytes] | None, limit: int) -> list[pb.ObjectRecord]:
-        """Records stored on OSDs in (bucket, key UTF-8) order, starting after ``after``."""
+    async def scan_placed_objects(self, after: tuple[str, bytes, str] | None, limit: int) -> list[pb.ObjectRecord]:
+        """Every version stored on OSDs (not inline, not a delete marker) in (bucket, key UTF-8,
+        ``version_order(mtime_ns)``) order, starting after ``after`` (that triple of the last one)."""
+
+    @abc.abstractmethod
+    async def placed_record(self, bucket: str, key: str, object_id: bytes) -> pb.ObjectRecord | None:
+        """The version of (bucket, key) — latest or older — whose fragments are ``object_id``."""
 
     @abc.abstractmethod
     async def replace_fragments(
         self, bucket: str, key: str, object_id: bytes, stripe_index: int, moves: dict[int, tuple[int, int]]
     ) -> bool:
-        """Compare-and-set fragment OSDs ``{i: (old, new)}`` of one stripe of that object version."""
+        """Compare-and-set fragment OSDs ``{i: (old, new)}`` of one stripe of the version of
+        (bucket, key) named by ``object_id`` (latest or older), rewritten in place."""
 
     @abc.abstractmethod
     async def mark_missing(self, osd_id: int, shards: list[pb.ShardRef]) -> int:

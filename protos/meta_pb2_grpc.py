@@ -109,6 +109,16 @@ class MetaServiceStub:
                 request_serializer=objectio_dot_protos_dot_meta__pb2.ListObjectsRequest.SerializeToString,
                 response_deserializer=objectio_dot_protos_dot_meta__pb2.ListObjectsReply.FromString,
                 _registered_method=True)
+        self.ListObjectVersions = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/ListObjectVersions',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.ListObjectVersionsRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.ListObjectVersionsReply.FromString,
+                _registered_method=True)
+        self.PutObjectTags = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/PutObjectTags',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.PutObjectTagsRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.PutObjectTagsReply.FromString,
+                _registered_method=True)
         self.FindUnreferenced = channel.unary_unary(
                 '/objectio.meta.v1.MetaService/FindUnreferenced',
                 request_serializer=objectio_dot_protos_dot_meta__pb2.FindUnreferencedRequest.SerializeToString,
@@ -313,6 +323,18 @@ class MetaServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListObjects(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListObjectVersions(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutObjectTags(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -531,6 +553,16 @@ def add_MetaServiceServicer_to_server(servicer, server):
                     servicer.ListObjects,
                     request_deserializer=objectio_dot_protos_dot_meta__pb2.ListObjectsRequest.FromString,
                     response_serializer=objectio_dot_protos_dot_meta__pb2.ListObjectsReply.SerializeToString,
+            ),
+            'ListObjectVersions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListObjectVersions,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.ListObjectVersionsRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.ListObjectVersionsReply.SerializeToString,
+            ),
+            'PutObjectTags': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutObjectTags,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.PutObjectTagsRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.PutObjectTagsReply.SerializeToString,
             ),
             'FindUnreferenced': grpc.unary_unary_rpc_method_handler(
                     servicer.FindUnreferenced,
@@ -1048,6 +1080,60 @@ class MetaService:
             '/objectio.meta.v1.MetaService/ListObjects',
             objectio_dot_protos_dot_meta__pb2.ListObjectsRequest.SerializeToString,
             objectio_dot_protos_dot_meta__pb2.ListObjectsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListObjectVersions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/ListObjectVersions',
+            objectio_dot_protos_dot_meta__pb2.ListObjectVersionsRequest.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.ListObjectVersionsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutObjectTags(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/PutObjectTags',
+            objectio_dot_protos_dot_meta__pb2.PutObjectTagsRequest.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.PutObjectTagsReply.FromString,
             options,
             channel_credentials,
             insecure,
