@@ -13,6 +13,7 @@ objects, whose record references the layouts of their parts). The multipart oper
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import time
@@ -31,15 +32,19 @@ from objectio.gateway.backend import (
     BucketInfo,
     BucketNotEmpty,
     BucketNotFound,
+    DeleteMarker,
+    DeleteResult,
     DigestMismatch,
     IncompleteBody,
     InsufficientStorage,
     ListResult,
+    NoSuchVersion,
     ObjectInfo,
     ObjectNotFound,
     PreconditionFailed,
     PutRequest,
     ServiceUnavailable,
+    VersionListing,
 )
 from objectio.gateway.cluster_multipart import ClusterMultipart
 from objectio.gateway.config import GatewayConfig
@@ -77,6 +82,9 @@ def _info(record: meta_pb2.ObjectRecord) -> ObjectInfo:
         headers=dict(record.headers),
         version_id=record.version_id or None,
         part_sizes=tuple(part.size for part in record.parts),
+        part_checksums=tuple(dict(part.headers) for part in record.parts),
+        tags=dict(record.tags),
+        delete_marker=record.delete_marker,
     )
 
 
@@ -218,6 +226,7 @@ class ClusterBackend:
             user_meta=request.user_meta,
             headers=request.headers,
             mtime_ns=time.time_ns(),
+            tags=request.tags,
         )
 
     async def put_object(self, request: PutRequest) -> ObjectInfo:
@@ -393,24 +402,37 @@ class ClusterBackend:
             raise ServiceUnavailable(f"metadata service: {exc}") from exc
         if reply.has_replaced:
             self._forget_record(reply.replaced)
+        record.version_id = reply.version_id  # assigned by meta in the transaction of the put
         return _info(record)
 
-    async def _get_record(self, bucket: str, key: str) -> meta_pb2.ObjectRecord:
+    async def _get_record(self, bucket: str, key: str, version_id: str | None = None) -> meta_pb2.ObjectRecord:
         try:
-            return await self.meta.get_object(bucket, key)
+            record = await self.meta.get_object(bucket, key, version_id or "")
         except MetaNotFound as exc:
-            await self.head_bucket(bucket)  # raises BucketNotFound when that is what is missing
+            if exc.what == "bucket":
+                self._buckets.pop(bucket, None)
+                raise BucketNotFound(f"bucket {bucket}") from exc
+            if exc.what == "version":
+                raise NoSuchVersion(f"{bucket}/{key} version {version_id}") from exc
             raise ObjectNotFound(f"{bucket}/{key}") from exc
         except MetaError as exc:
             raise ServiceUnavailable(f"metadata service: {exc}") from exc
+        if record.delete_marker:
+            raise DeleteMarker(
+                f"{bucket}/{key}: delete marker",
+                version_id=record.version_id or "null",
+                last_modified=record.mtime_ns / 1e9,
+                by_version=version_id is not None,
+            )
+        return record
 
-    async def head_object(self, bucket: str, key: str) -> ObjectInfo:
-        return _info(await self._get_record(bucket, key))
+    async def head_object(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo:
+        return _info(await self._get_record(bucket, key, version_id))
 
     async def get_object(
-        self, bucket: str, key: str, byte_range: tuple[int, int] | None = None
+        self, bucket: str, key: str, byte_range: tuple[int, int] | None = None, version_id: str | None = None
     ) -> tuple[ObjectInfo, AsyncIterator[bytes]]:
-        record = await self._get_record(bucket, key)
+        record = await self._get_record(bucket, key, version_id)
         info = _info(record)
         first, last = byte_range if byte_range is not None else (0, record.size - 1)
         if record.is_inline or record.size == 0:
@@ -438,16 +460,70 @@ class ClusterBackend:
             raise ServiceUnavailable(str(exc)) from exc
         return info, _prepend(head, stream)
 
-    async def delete_object(self, bucket: str, key: str) -> None:
+    async def delete_object(self, bucket: str, key: str, version_id: str | None = None) -> DeleteResult:
         try:
-            reply = await self.meta.delete_object(bucket, key)
-        except MetaNotFound:
-            await self.head_bucket(bucket)
-            return
+            reply = await self.meta.delete_object(bucket, key, version_id or "")
+        except MetaNotFound as exc:
+            self._buckets.pop(bucket, None)
+            raise BucketNotFound(f"bucket {bucket}") from exc
         except MetaError as exc:
             raise ServiceUnavailable(f"metadata service: {exc}") from exc
         if reply.existed:
             self._forget_record(reply.deleted)
+        if version_id is None and not reply.delete_marker:
+            return DeleteResult()  # a never-versioned bucket
+        return DeleteResult(reply.version_id or "null", reply.delete_marker)
+
+    async def list_object_versions(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "",
+        delimiter: str = "",
+        key_marker: str = "",
+        version_id_marker: str = "",
+        max_keys: int = 1000,
+    ) -> VersionListing:
+        request = meta_pb2.ListObjectVersionsRequest(
+            bucket=bucket, prefix=prefix, delimiter=delimiter, key_marker=key_marker,
+            version_id_marker=version_id_marker, max_keys=max_keys,
+        )  # fmt: skip
+        try:
+            reply = await self.meta.list_object_versions(request)
+        except MetaNotFound as exc:
+            raise BucketNotFound(f"bucket {bucket}") from exc
+        except MetaError as exc:
+            raise ServiceUnavailable(f"metadata service: {exc}") from exc
+        listed = [
+            dataclasses.replace(_info(v.record), version_id=v.record.version_id or "null", is_latest=v.is_latest)
+            for v in reply.versions
+        ]
+        return VersionListing(
+            versions=listed,
+            common_prefixes=list(reply.common_prefixes),
+            is_truncated=reply.is_truncated,
+            next_key_marker=reply.next_key_marker or None,
+            next_version_id_marker=reply.next_version_id_marker or None,
+        )
+
+    async def put_object_tagging(
+        self, bucket: str, key: str, version_id: str | None, tags: dict[str, str]
+    ) -> str | None:
+        try:
+            reply = await self.meta.put_object_tags(bucket, key, version_id or "", tags)
+        except MetaNotFound as exc:
+            if exc.what == "bucket":
+                raise BucketNotFound(f"bucket {bucket}") from exc
+            if exc.what == "version":
+                raise NoSuchVersion(f"{bucket}/{key} version {version_id}") from exc
+            raise ObjectNotFound(f"{bucket}/{key}") from exc
+        except MetaPreconditionFailed as exc:  # a delete marker has no tags
+            raise DeleteMarker(
+                f"{bucket}/{key}", version_id=version_id or "", last_modified=0.0, by_version=True
+            ) from exc
+        except MetaError as exc:
+            raise ServiceUnavailable(f"metadata service: {exc}") from exc
+        return reply.version_id or None
 
     async def list_objects(
         self, bucket: str, *, prefix: str = "", delimiter: str = "", start_after: str = "", max_keys: int = 1000

@@ -119,8 +119,10 @@ class ClusterMultipart:
         content_type: str = "binary/octet-stream",
         user_meta: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        tags: dict[str, str] | None = None,
     ) -> MultipartUpload:
         request = meta_pb2.MultipartUpload(
+            tags=tags or {},
             format_version=RECORD_FORMAT_VERSION,
             bucket=bucket,
             key=key,
@@ -206,6 +208,7 @@ class ClusterMultipart:
             object_id=new_object_id(),  # names no fragments: the parts' ids do
             pool=upload.pool,
             parts=chosen,
+            tags=upload.tags,
         )
         try:
             reply = await self.meta.complete_multipart_upload(name, record)
@@ -219,6 +222,7 @@ class ClusterMultipart:
             self.backend._forget_record(reply.replaced)
         for part in reply.discarded:
             self._forget_part(part)
+        record.version_id = reply.version_id  # assigned by meta in the transaction of the completion
         return self.backend.object_info(record)
 
     async def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:

@@ -6,7 +6,19 @@ from collections.abc import Awaitable, Callable
 
 from objectio.gateway import errors
 from objectio.gateway.context import Context
-from objectio.gateway.handlers import bucket, copy, delete, get, list, multipart, put, subresource
+from objectio.gateway.handlers import (
+    attributes,
+    bucket,
+    copy,
+    delete,
+    get,
+    list,
+    multipart,
+    put,
+    subresource,
+    tagging,
+    versioning,
+)
 from objectio.gateway.http import Response
 from objectio.gateway.request import S3Op
 
@@ -38,7 +50,13 @@ HANDLERS: dict[S3Op, Handler] = {
     S3Op.GET_OBJECT: get.get_object,
     S3Op.HEAD_OBJECT: get.head_object,
     S3Op.DELETE_OBJECT: delete.delete_object,
-    S3Op.LIST_OBJECT_VERSIONS: subresource.list_object_versions,
+    S3Op.LIST_OBJECT_VERSIONS: versioning.list_object_versions,
+    S3Op.GET_BUCKET_VERSIONING: versioning.get_bucket_versioning,
+    S3Op.PUT_BUCKET_VERSIONING: versioning.put_bucket_versioning,
+    S3Op.GET_OBJECT_TAGGING: tagging.get_object_tagging,
+    S3Op.PUT_OBJECT_TAGGING: tagging.put_object_tagging,
+    S3Op.DELETE_OBJECT_TAGGING: tagging.delete_object_tagging,
+    S3Op.GET_OBJECT_ATTRIBUTES: attributes.get_object_attributes,
     S3Op.GET_SUBRESOURCE: subresource.get_subresource,
     S3Op.UNSUPPORTED: unsupported,
 }

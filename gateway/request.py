@@ -40,6 +40,12 @@ class S3Op(enum.Enum):
     LIST_PARTS = "ListParts"
     LIST_MULTIPART_UPLOADS = "ListMultipartUploads"
     LIST_OBJECT_VERSIONS = "ListObjectVersions"
+    GET_BUCKET_VERSIONING = "GetBucketVersioning"
+    PUT_BUCKET_VERSIONING = "PutBucketVersioning"
+    GET_OBJECT_TAGGING = "GetObjectTagging"
+    PUT_OBJECT_TAGGING = "PutObjectTagging"
+    DELETE_OBJECT_TAGGING = "DeleteObjectTagging"
+    GET_OBJECT_ATTRIBUTES = "GetObjectAttributes"
     GET_SUBRESOURCE = "GetSubresource"  # read a sub-resource that is never configured here (acl, versioning...)
     GET_OBJECT = "GetObject"
     HEAD_OBJECT = "HeadObject"
@@ -53,7 +59,7 @@ UNSUPPORTED_SUBRESOURCES = frozenset(
     """accelerate acl analytics attributes cors encryption intelligent-tiering inventory legal-hold
     lifecycle logging metrics notification object-lock ownershipControls policy
     policyStatus publicAccessBlock replication requestPayment restore retention select session
-    tagging torrent versionId versioning versions website""".split()  # noqa: SIM905
+    tagging torrent versioning versions website""".split()  # noqa: SIM905
 )
 # Reading these is answered truthfully ("nothing configured"; ACLs: private, owner FULL_CONTROL);
 # writing them stays NotImplemented.
@@ -61,12 +67,11 @@ READABLE_BUCKET_SUBRESOURCES = frozenset(
     """accelerate acl cors encryption lifecycle logging notification object-lock ownershipControls policy
     publicAccessBlock replication requestPayment tagging versioning versions website""".split()  # noqa: SIM905
 )
-READABLE_OBJECT_SUBRESOURCES = frozenset({"acl", "tagging"})
+READABLE_OBJECT_SUBRESOURCES = frozenset({"acl"})
 UNSUPPORTED_HEADERS = {
     "x-amz-server-side-encryption": "SSE",
     "x-amz-server-side-encryption-customer-algorithm": "SSE-C",
     "x-amz-object-lock-mode": "ObjectLock",
-    "x-amz-tagging": "Tagging",
     "x-amz-website-redirect-location": "WebsiteRedirect",
     "x-amz-grant-read": "ACL grants",
     "x-amz-grant-write": "ACL grants",
@@ -217,6 +222,9 @@ def parse_request(scope: dict[str, Any], headers: dict[str, str], domain: str) -
         validate_bucket_name(bucket)
     if key:
         validate_key(key)
+    feature_op = _versioning_op(method, bucket, key, query)
+    if feature_op is not None:
+        return S3Request(feature_op, method, bucket, key, query, headers, raw_path, raw_query)
     subresource = next((name for name in query if name in UNSUPPORTED_SUBRESOURCES), "")
     if subresource and _readable(method, bucket, key, subresource):
         op = S3Op.LIST_OBJECT_VERSIONS if subresource == "versions" else S3Op.GET_SUBRESOURCE
@@ -224,6 +232,24 @@ def parse_request(scope: dict[str, Any], headers: dict[str, str], domain: str) -
     unsupported = subresource or unsupported_header(headers)
     op = S3Op.UNSUPPORTED if unsupported else _choose_op(method, bucket, key, query, headers)
     return S3Request(op, method, bucket, key, query, headers, raw_path, raw_query, unsupported)
+
+
+_VERSIONING_OPS = {"GET": S3Op.GET_BUCKET_VERSIONING, "PUT": S3Op.PUT_BUCKET_VERSIONING}
+_TAGGING_OPS = {"GET": S3Op.GET_OBJECT_TAGGING, "PUT": S3Op.PUT_OBJECT_TAGGING, "DELETE": S3Op.DELETE_OBJECT_TAGGING}
+
+
+def _versioning_op(method: str, bucket: str, key: str, query: dict[str, str]) -> S3Op | None:
+    """Bucket versioning, object tagging and GetObjectAttributes (None: another operation)."""
+    if not bucket:
+        return None
+    table, name = (_TAGGING_OPS, "tagging") if key else (_VERSIONING_OPS, "versioning")
+    if name in query:
+        if method not in table:
+            raise errors.MethodNotAllowed()
+        return table[method]
+    if key and "attributes" in query and method == "GET":
+        return S3Op.GET_OBJECT_ATTRIBUTES
+    return None
 
 
 def _readable(method: str, bucket: str, key: str, subresource: str) -> bool:

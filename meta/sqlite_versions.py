@@ -32,6 +32,7 @@ from objectio.meta.versions import (
     is_version_id,
     new_version_id,
     order_of_id,
+    public_id,
     version_order,
 )
 from objectio.protos import meta_pb2 as pb
@@ -158,7 +159,7 @@ class VersionOps:
             insert_version(conn, latest)  # the previous latest is kept as an older version
         ObjectOps.write_latest(conn, stored)
         PartRefOps.link(conn, stored)
-        reply = pb.PutObjectReply(version_id=stored.version_id)
+        reply = pb.PutObjectReply(version_id=public_id(stored.version_id))
         if replaced is not None and not replaced.delete_marker:
             reply.replaced.CopyFrom(replaced)
             reply.has_replaced = True
@@ -190,7 +191,7 @@ class VersionOps:
             _delete_latest_row(conn, latest)
             insert_version(conn, latest)
         insert_version(conn, marker)
-        reply = pb.DeleteObjectReply(version_id=marker.version_id, delete_marker=True)
+        reply = pb.DeleteObjectReply(version_id=public_id(marker.version_id), delete_marker=True)
         if removed is not None and not removed.delete_marker:
             reply.deleted.CopyFrom(removed)
             reply.existed = True
@@ -200,7 +201,7 @@ class VersionOps:
     def _delete_version(conn: sqlite3.Connection, bucket: str, key: str, version_id: str) -> pb.DeleteObjectReply:
         found = find_version(conn, bucket, key, version_id)
         if found is None:
-            return pb.DeleteObjectReply(version_id="" if version_id == NULL_VERSION else version_id)
+            return pb.DeleteObjectReply(version_id=version_id)
         record, is_latest_row = found
         if is_latest_row:
             _delete_latest_row(conn, record)
@@ -208,7 +209,7 @@ class VersionOps:
             _delete_version_row(conn, record)
         PartRefOps.unlink(conn, record)
         _promote(conn, bucket, key.encode())
-        reply = pb.DeleteObjectReply(version_id=record.version_id, delete_marker=record.delete_marker)
+        reply = pb.DeleteObjectReply(version_id=public_id(record.version_id), delete_marker=record.delete_marker)
         if not record.delete_marker:
             reply.deleted.CopyFrom(record)
             reply.existed = True

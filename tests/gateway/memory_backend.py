@@ -111,20 +111,25 @@ class MemoryBackend:
             content_type=request.content_type,
             user_meta=dict(request.user_meta),
             headers=dict(request.headers),  # read after the body: trailer checksums are in by now
+            tags=dict(request.tags),
         )
         objects[request.key] = (info, data)
         return info
 
-    async def head_object(self, bucket: str, key: str) -> be.ObjectInfo:
+    async def head_object(self, bucket: str, key: str, version_id: str | None = None) -> be.ObjectInfo:
         objects = self._bucket(bucket)
+        if version_id not in (None, "null"):  # buckets here are never versioned
+            raise be.NoSuchVersion(f"{key} {version_id}")
         if key not in objects:
             raise be.ObjectNotFound(key)
         return objects[key][0]
 
     async def get_object(
-        self, bucket: str, key: str, byte_range: tuple[int, int] | None = None
+        self, bucket: str, key: str, byte_range: tuple[int, int] | None = None, version_id: str | None = None
     ) -> tuple[be.ObjectInfo, AsyncIterator[bytes]]:
         objects = self._bucket(bucket)
+        if version_id not in (None, "null"):
+            raise be.NoSuchVersion(f"{key} {version_id}")
         if key not in objects:
             raise be.ObjectNotFound(key)
         info, data = objects[key]
@@ -139,8 +144,10 @@ class MemoryBackend:
         for start in range(0, len(data), self.read_chunk_bytes):
             yield data[start : start + self.read_chunk_bytes]
 
-    async def delete_object(self, bucket: str, key: str) -> None:
-        self._bucket(bucket).pop(key, None)
+    async def delete_object(self, bucket: str, key: str, version_id: str | None = None) -> be.DeleteResult:
+        if version_id in (None, "null"):
+            self._bucket(bucket).pop(key, None)
+        return be.DeleteResult(version_id)
 
     async def list_objects(
         self,
@@ -198,6 +205,7 @@ class MemoryBackend:
         content_type: str = "binary/octet-stream",
         user_meta: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        tags: dict[str, str] | None = None,
     ) -> be.MultipartUpload:
         self._bucket(bucket)
         upload = be.MultipartUpload(

@@ -25,10 +25,12 @@ class FlakyBackend(MemoryBackend):  # type: ignore[misc]
 
         self.fail_reading_with: BaseException | None = None
 
-    async def get_object(self, bucket: str, key: str, byte_range: tuple[int, int] | None = None) -> Any:
+    async def get_object(
+        self, bucket: str, key: str, byte_range: tuple[int, int] | None = None, version_id: str | None = None
+    ) -> Any:
         if self.fail_with is not None:
             raise self.fail_with
-        info, stream = await super().get_object(bucket, key, byte_range)
+        info, stream = await super().get_object(bucket, key, byte_range, version_id)
         return info, self._failing(stream) if self.fail_reading_with is not None else stream
 
     async def _failing(self, stream: Any) -> Any:

@@ -58,8 +58,8 @@ async def test_parts_replace_complete_and_references(store: SqliteMetaStore) -> 
     with pytest.raises(PreconditionFailed):
         await store.complete_upload(name, stale)
     record = final_record(name, [part(1, oid(2)), part(2, oid(3))], oid(9))
-    replaced_record, discarded = await store.complete_upload(name, record)
-    assert replaced_record is None and [p.object_id for p in discarded] == [oid(4)]
+    replaced_record, version_id, discarded = await store.complete_upload(name, record)
+    assert replaced_record is None and version_id == "" and [p.object_id for p in discarded] == [oid(4)]
     got = await store.get_object("photos", "big")
     assert [p.object_id for p in got.parts] == [oid(2), oid(3)]
     assert (await store.counts()).degraded_stripes == 0

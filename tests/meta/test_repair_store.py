@@ -4,6 +4,7 @@ marked missing, stale-copy answers, and the paged scan of placed records."""
 from __future__ import annotations
 
 from objectio.meta.sqlite_store import SqliteMetaStore
+from objectio.meta.versions import version_order
 from objectio.protos import meta_pb2 as pb
 from tests.meta.conftest import record
 
@@ -64,5 +65,5 @@ async def test_scan_pages_through_placed_records_only(store: SqliteMetaStore) ->
         seen.extend(r.key for r in page)
         if len(page) < 3:
             break
-        after = (page[-1].bucket, page[-1].key.encode())
+        after = (page[-1].bucket, page[-1].key.encode(), version_order(page[-1].mtime_ns))
     assert seen == [f"k{i}" for i in range(7)]

@@ -112,13 +112,13 @@ async def test_suspended_replaces_only_the_null_version(store: SqliteMetaStore) 
     await store.put_bucket_setting("photos", versions.VERSIONING_SETTING, versions.SUSPENDED)
     # the old null version (not the latest) is replaced; the versioned one stays
     n = await store.put_object(placed("photos", "k", 3, mtime_ns=7), False)
-    assert n.version_id == "" and n.has_replaced and n.replaced.object_id == oid(1)
+    assert n.version_id == "null" and n.has_replaced and n.replaced.object_id == oid(1)
     assert await all_versions(store, "photos") == [("k", "", False, True), ("k", v.version_id, False, False)]
     # a null over the latest null replaces it; a delete then is the null marker replacing it again
     again = await store.put_object(placed("photos", "k", 4, mtime_ns=8), False)
     assert again.replaced.object_id == oid(3)
     marker = await store.delete_object("photos", "k")
-    assert marker.delete_marker and marker.version_id == "" and marker.deleted.object_id == oid(4)
+    assert marker.delete_marker and marker.version_id == "null" and marker.deleted.object_id == oid(4)
     assert await all_versions(store, "photos") == [("k", "", True, True), ("k", v.version_id, False, False)]
     assert await store.find_unreferenced([oid(n) for n in range(1, 5)]) == [oid(1), oid(3), oid(4)]
     # the null marker goes by "null"; v is the latest again
@@ -164,7 +164,7 @@ async def test_repair_scan_and_compare_and_set_cover_old_versions(store: SqliteM
     assert await store.replace_fragments(bucket, "a", oid(1), 0, {0: (1, 9)})
     assert not await store.replace_fragments(bucket, "a", oid(1), 0, {0: (1, 9)})  # moved already
     rewritten = await store.placed_record(bucket, "a", oid(1))
-    assert rewritten is not None and list(rewritten.stripes[0].osd_ids)[0] == 9
+    assert rewritten is not None and rewritten.stripes[0].osd_ids[0] == 9
     assert (await store.get_object(bucket, "a")).object_id == oid(3)  # the latest is untouched
     assert await store.mark_missing(9, [pb.ShardRef(object_id=oid(1), stripe_index=0, fragment_index=0)]) == 1
     assert (await store.counts()).degraded_stripes == 1
