@@ -70,7 +70,7 @@ async def test_parts_replace_complete_and_references(store: SqliteMetaStore) -> 
     # replacing the multipart object releases its parts
     plain = pb.ObjectRecord(format_version=1, bucket="photos", key="big", size=1, etag="e", is_inline=True)
     previous = await store.put_object(plain, False)
-    assert previous is not None and len(previous.parts) == 2
+    assert previous.has_replaced and len(previous.replaced.parts) == 2
     assert await store.find_unreferenced([oid(2), oid(3)]) == [oid(2), oid(3)]
 
 

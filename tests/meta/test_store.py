@@ -84,19 +84,19 @@ async def test_bucket_settings_live_and_die_with_their_bucket(store: SqliteMetaS
 
 async def test_objects_put_get_replace_delete(store: SqliteMetaStore) -> None:
     first = record("photos", "a/b.jpg", data=b"one")
-    assert await store.put_object(first, False) is None
+    assert not (await store.put_object(first, False)).has_replaced
     got = await store.get_object("photos", "a/b.jpg")
     assert got.inline_data == b"one" and got.pool == "rs-4-2"  # pool filled from the bucket
     second = record("photos", "a/b.jpg", data=b"two")
     replaced = await store.put_object(second, False)
-    assert replaced is not None and replaced.inline_data == b"one"
+    assert replaced.has_replaced and replaced.replaced.inline_data == b"one" and replaced.version_id == ""
     with pytest.raises(PreconditionFailed):
         await store.put_object(record("photos", "a/b.jpg", data=b"three"), True)
     assert (await store.get_object("photos", "a/b.jpg")).inline_data == b"two"
-    assert await store.put_object(record("photos", "new"), True) is None
+    assert not (await store.put_object(record("photos", "new"), True)).has_replaced
     deleted = await store.delete_object("photos", "a/b.jpg")
-    assert deleted is not None and deleted.inline_data == b"two"
-    assert await store.delete_object("photos", "a/b.jpg") is None
+    assert deleted.existed and deleted.deleted.inline_data == b"two" and not deleted.delete_marker
+    assert not (await store.delete_object("photos", "a/b.jpg")).existed
     with pytest.raises(NotFound) as exc:
         await store.get_object("photos", "a/b.jpg")
     assert exc.value.what == "object"
