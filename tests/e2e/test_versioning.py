@@ -41,7 +41,9 @@ def _versions(s3: Any, bucket: str, **kwargs: Any) -> list[tuple[str, str, bool,
     """(key, version id, is delete marker, is latest) in listing order (by key, newest first)."""
     reply = s3.list_object_versions(Bucket=bucket, **kwargs)
     entries = [(v["Key"], v["VersionId"], False, v["IsLatest"], v["LastModified"]) for v in reply.get("Versions", [])]
-    entries += [(m["Key"], m["VersionId"], True, m["IsLatest"], m["LastModified"]) for m in reply.get("DeleteMarkers", [])]
+    entries += [
+        (m["Key"], m["VersionId"], True, m["IsLatest"], m["LastModified"]) for m in reply.get("DeleteMarkers", [])
+    ]
     # boto3 splits versions and markers; the wire order is by key then newest first
     entries.sort(key=lambda e: (e[0].encode(), -e[4].timestamp(), e[1]))
     return [e[:4] for e in entries]
@@ -210,9 +212,7 @@ def test_multipart_completion_creates_a_version(s3: Any) -> None:
     for number, chunk in enumerate((body[: 5 * MIB], body[5 * MIB :]), start=1):
         etag = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=number, Body=chunk)["ETag"]
         parts.append({"PartNumber": number, "ETag": etag})
-    done = s3.complete_multipart_upload(
-        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts}
-    )
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": parts})
     assert done["VersionId"] not in (first, "null")
     assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == body
     assert s3.get_object(Bucket=bucket, Key="mp", VersionId=first)["Body"].read() == b"small first"
