@@ -136,7 +136,9 @@ def request_expired() -> S3Error:
 def delete_marker_error(exc: be.DeleteMarker) -> S3Error:
     """The latest version is a delete marker: 404 NoSuchKey; a marker asked for by its version id:
     405 MethodNotAllowed (only DELETE applies to it). Both say so in x-amz-delete-marker."""
-    headers = {"x-amz-delete-marker": "true", "x-amz-version-id": exc.version_id}
+    headers = {"x-amz-delete-marker": "true"}
+    if exc.version_id:
+        headers["x-amz-version-id"] = exc.version_id
     if not exc.by_version:
         return NoSuchKey(headers=headers)
     headers["last-modified"] = email.utils.formatdate(int(exc.last_modified), usegmt=True)

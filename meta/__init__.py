@@ -7,6 +7,9 @@ Reading order:
 * ``store``        MetaStore, the persistence contract (another backend can replace SQLite).
 * ``sqlite_schema``, ``sqlite_ops``, ``sqlite_store``  the SQLite implementation (WAL, FULL sync).
 * ``sqlite_multipart``  uploads in progress and their parts; what FindUnreferenced must keep.
+* ``versions``     version ids, their newest-first order, the bucket's versioning setting.
+* ``sqlite_versions``, ``sqlite_version_scan``, ``version_listing``  versioned put/delete/get,
+  delete markers and tags; ListObjectVersions and the repair scan over every version.
 * ``expiry``       forgets abandoned multipart uploads (their parts become garbage for OSD GC).
 * ``writer``       group commit: many concurrent writes, one transaction, one fsync.
 * ``listing``      ListObjects as range reads, common prefixes skipped by seeking.

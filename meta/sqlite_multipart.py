@@ -5,9 +5,10 @@ connection already inside a transaction.
 Invariants kept by every function here (and by the hooks ``ObjectOps`` calls):
 
 * an ``upload_parts`` row exists only while its upload's ``multipart_uploads`` row exists;
-* an ``object_parts`` row exists exactly while the ``objects`` row of its (bucket, key) is a
-  completed multipart record listing that part's object id (kept by ``sqlite_ops.PartRefOps``,
-  which ObjectOps calls whenever a record is stored, replaced or deleted);
+* an ``object_parts`` row exists exactly while some version of its (bucket, key) — the
+  ``objects`` row or an ``object_versions`` row — is a completed multipart record listing that
+  part's object id (kept by ``sqlite_ops.PartRefOps``, which ObjectOps and VersionOps call
+  whenever a version is stored or removed for good);
 * a part's object id is in at most one of ``upload_parts`` and ``object_parts``. Whatever leaves
   these tables is garbage: the gateway deletes the fragments it is told about, and the OSDs'
   orphan collector (FindUnreferenced) reclaims anything missed.

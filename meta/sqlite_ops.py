@@ -365,15 +365,8 @@ class ObjectOps:
         )
 
     @staticmethod
-    def get_object(conn: sqlite3.Connection, bucket: str, key: str) -> pb.ObjectRecord:
-        record = ObjectOps._current(conn, bucket, key.encode())
-        if record is None:
-            ObjectOps.get_bucket(conn, bucket)
-            raise NotFound("object", f"{bucket}/{key}")
-        return record
-
-    @staticmethod
     def delete_object(conn: sqlite3.Connection, bucket: str, key: str) -> pb.ObjectRecord | None:
+        """Remove the key's only record (a never-versioned bucket; see sqlite_versions)."""
         ObjectOps.get_bucket(conn, bucket)
         record = ObjectOps._current(conn, bucket, key.encode())
         if record is not None:
