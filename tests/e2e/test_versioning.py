@@ -143,7 +143,7 @@ def test_list_object_versions_pagination_and_prefixes(s3: Any) -> None:
     for key in ("a/1", "a/2", "b", "c"):
         ids = [s3.put_object(Bucket=bucket, Key=key, Body=key.encode() * n)["VersionId"] for n in (1, 2)]
         expected += [(key, ids[1], False, True), (key, ids[0], False, False)]
-    pages, got, kwargs = 0, [], {}
+    pages, got, kwargs = 0, [], dict[str, str]()
     while True:
         reply = s3.list_object_versions(Bucket=bucket, MaxKeys=3, **kwargs)
         got += [(v["Key"], v["VersionId"], False, v["IsLatest"]) for v in reply.get("Versions", [])]
