@@ -242,6 +242,8 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
             self._check_parts(record.pool, record.parts)
         if not record.bucket or not record.key:
             raise InvalidArgument("an object record names its bucket and key")
+        if record.version_id:
+            raise InvalidArgument("version ids are assigned by the metadata service")
         if len(record.key.encode()) > config.key_bytes_max:
             raise InvalidArgument(f"object key longer than {config.key_bytes_max} bytes")
         if record.format_version not in (0, RECORD_FORMAT_VERSION):
