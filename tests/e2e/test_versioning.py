@@ -1,17 +1,23 @@
 """Bucket versioning against the real cluster with boto3: Put/GetBucketVersioning, version ids on
 PUT, delete markers, ListObjectVersions, GET/HEAD/DELETE by versionId, the null version when
 suspended, copies from a version, DeleteObjects with VersionId, multipart completion, and the
-error paths (NoSuchVersion, 405 on a delete marker, InvalidArgument for a bad id)."""
+error paths (NoSuchVersion, 405 on a delete marker, InvalidArgument for a bad id); and the same
+through aws-cli."""
 
 from __future__ import annotations
 
+import json
 import random
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+
+from objectio.cli.aio import AllInOne
+from tests.e2e.test_awscli import aws
 
 pytestmark = pytest.mark.e2e
 
@@ -228,3 +234,28 @@ def test_multipart_completion_creates_a_version(s3: Any) -> None:
         MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["CopyPartResult"]["ETag"]}]},
     )  # fmt: skip
     assert s3.get_object(Bucket=bucket, Key="mp2")["Body"].read() == b"small first"
+
+
+def test_versions_through_awscli(cluster: AllInOne, tmp_path: Path) -> None:
+    bucket = f"ver-cli-{uuid.uuid4().hex[:8]}"
+    aws(cluster, "s3api", "create-bucket", "--bucket", bucket)
+    aws(cluster, "s3api", "put-bucket-versioning", "--bucket", bucket, "--versioning-configuration", "Status=Enabled")
+    body = tmp_path / "body"
+    ids = []
+    for text in (b"one", b"two"):
+        body.write_bytes(text)
+        put = aws(
+            cluster, "s3api", "put-object", "--bucket", bucket, "--key", "k", "--body", str(body), "--tagging", "t=1"
+        )
+        ids.append(json.loads(put.stdout)["VersionId"])
+    listed = json.loads(aws(cluster, "s3api", "list-object-versions", "--bucket", bucket).stdout)
+    assert [v["VersionId"] for v in listed["Versions"]] == ids[::-1]
+    out = tmp_path / "out"
+    aws(cluster, "s3api", "get-object", "--bucket", bucket, "--key", "k", "--version-id", ids[0], str(out))
+    assert out.read_bytes() == b"one"
+    tags = json.loads(aws(cluster, "s3api", "get-object-tagging", "--bucket", bucket, "--key", "k").stdout)
+    assert tags["TagSet"] == [{"Key": "t", "Value": "1"}]
+    deleted = json.loads(aws(cluster, "s3api", "delete-object", "--bucket", bucket, "--key", "k").stdout)
+    assert deleted["DeleteMarker"] is True
+    missing = aws(cluster, "s3api", "get-object", "--bucket", bucket, "--key", "k", str(out), check=False)
+    assert missing.returncode != 0 and "NoSuchKey" in missing.stderr
