@@ -28,8 +28,10 @@ async def test_versions_over_the_wire(meta: Running) -> None:
     client = meta.client
     await client.create_bucket("ver", "admin")
     await client.put_bucket_setting("ver", "versioning", b"Enabled")
+    chosen = record("ver", "k")
+    chosen.version_id = "x"
     with pytest.raises(MetaInvalidArgument):  # ids are meta's to assign
-        await client.put_object(pb.ObjectRecord(**{**_fields(record("ver", "k")), "version_id": "x"}))
+        await client.put_object(chosen)
     first = await client.put_object(record("ver", "k"))
     second = await client.put_object(record("ver", "k"))
     assert is_version_id(first.version_id) and not second.has_replaced
@@ -60,7 +62,3 @@ async def test_versions_over_the_wire(meta: Running) -> None:
     with pytest.raises(MetaNotFound) as no_bucket:
         await client.list_object_versions(pb.ListObjectVersionsRequest(bucket="nope"))
     assert no_bucket.value.what == "bucket"
-
-
-def _fields(rec: pb.ObjectRecord) -> dict[str, object]:
-    return {f.name: v for f, v in rec.ListFields()}
