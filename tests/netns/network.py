@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 CLONE_NEWNET = 0x40000000
-SUBNET_POOL = ipaddress.ip_network("10.200.0.0/13")
+SUBNET_POOL = ipaddress.IPv4Network("10.200.0.0/13")
 HOSTS_PER_NETWORK_MAX = 250  # .1 .. .250 of the /24
 KILL_WAIT_SECONDS = 10.0
 _sequence = itertools.count()
