@@ -16,7 +16,9 @@ deletes every namespace and removes everything but the logs (kept for post-morte
 
 Faults: :meth:`kill_host` (SIGKILL every process of the host), :meth:`cut_host` /
 :meth:`heal_host` (down/up its link to the bridge), :meth:`restart_host` (start its daemons
-again on their existing disks). Extra daemons (e.g. etcd) can join with :meth:`add_daemon`.
+again on their existing disks). More hosts and daemons can join — :meth:`add_host`,
+:meth:`add_daemon` (ObjectIO daemons), :meth:`add_command` (anything else, e.g. etcd) — and
+:meth:`forward` reaches any host's port from the test process.
 
 Reproduce a failure: ``pytest tests/netns -x -q``; logs of every daemon are under the test's
 ``tmp_path`` in ``<host>/logs/``.
@@ -72,7 +74,8 @@ class MultiHostCluster:
         self.network: Network | None = None
         self.daemons: dict[str, Daemon] = {}
         self.daemon_host: dict[str, str] = {}  # daemon name -> host name
-        self.forwarders: list[Forwarder] = []
+        self.forwarders: dict[tuple[str, int], Forwarder] = {}  # (address, port) inside -> forwarder
+        self.unready: set[str] = set()  # daemons that write no ready file (add_command)
 
     # ---- set-up ----------------------------------------------------------------------------------
 
@@ -108,17 +111,51 @@ class MultiHostCluster:
         """Meta's address as daemons in the namespaces reach it."""
         return f"{self.host(META).address}:{META_PORT}"
 
+    def add_host(self, name: str) -> NetHost:
+        """One more namespace host on the bridge (before or after start())."""
+        host = self.net.add_host(name)
+        self.host_dir(name).mkdir(parents=True, exist_ok=True)
+        return host
+
     def add_daemon(self, host: str, name: str, module: str, args: Sequence[str]) -> Daemon:
-        """Define (not start) a daemon of ``module`` running on ``host``."""
+        """Define (not start) an ObjectIO daemon of ``module`` on ``host``; it writes a ready file."""
         daemon = make_daemon(name, module, args, self.env, self.host_dir(host), wrap=self.host(host).exec_prefix)
-        self.daemons[name] = daemon
-        self.daemon_host[name] = host
+        return self._adopt(host, daemon)
+
+    def add_command(self, host: str, name: str, argv: Sequence[str], env: dict[str, str] | None = None) -> Daemon:
+        """Define (not start) any other program on ``host`` (e.g. etcd). It writes no ready file,
+        so start_host does not wait for it: poll it yourself (through :meth:`forward`).
+        kill_host, cut_host and restart_host treat it like ours."""
+        state = self.host_dir(host)
+        daemon = Daemon(
+            name,
+            [*self.host(host).exec_prefix, *argv],
+            env if env is not None else self.env,
+            ready_file=state / "run" / f"{name}.ready",
+            log_file=state / "logs" / f"{name}.log",
+        )
+        self.unready.add(name)
+        return self._adopt(host, daemon)
+
+    def _adopt(self, host: str, daemon: Daemon) -> Daemon:
+        if daemon.name in self.daemons:
+            raise ValueError(f"a daemon named {daemon.name!r} already exists")
+        self.daemons[daemon.name] = daemon
+        self.daemon_host[daemon.name] = host
         return daemon
+
+    def forward(self, host: str, port: int) -> str:
+        """``127.0.0.1:<port>`` in the test process that connects to ``host``:``port`` from the
+        client namespace (one forwarder per target, made on first use)."""
+        target = (self.host(host).address, port)
+        if target not in self.forwarders:
+            self.forwarders[target] = Forwarder(self.host(CLIENT).netns, *target)
+        return self.forwarders[target].address
 
     def start(self) -> None:
         self.network = Network()
         for name in (CLIENT, META, GATEWAY, *self.osd_hosts):
-            self.net.add_host(name)
+            self.add_host(name)
         meta = self.host(META)
         self.add_daemon(
             META,
@@ -129,11 +166,8 @@ class MultiHostCluster:
         for host, count in zip(self.osd_hosts, self.osds_per_host, strict=True):
             for index in range(count):
                 self._define_osd(host, index)
-        gw = self.host(GATEWAY)
-        args = gateway_args(gw.address, GATEWAY_PORT, self.meta_address_inside)
+        args = gateway_args(self.host(GATEWAY).address, GATEWAY_PORT, self.meta_address_inside)
         self.add_daemon(GATEWAY, GATEWAY_DAEMON, "objectio.gateway.main", args)
-        self.forwarders.append(Forwarder(self.host(CLIENT).netns, gw.address, GATEWAY_PORT))
-        self.forwarders.append(Forwarder(self.host(CLIENT).netns, meta.address, META_PORT))
         self.start_host(META)
         for host in self.osd_hosts:
             self.start_host(host, wait=False)
@@ -155,12 +189,12 @@ class MultiHostCluster:
     @property
     def endpoint(self) -> str:
         """The gateway's S3 endpoint (through the client namespace)."""
-        return f"http://{self.forwarders[0].address}"
+        return f"http://{self.forward(GATEWAY, GATEWAY_PORT)}"
 
     @property
     def meta_address(self) -> str:
         """Meta's gRPC address (through the client namespace), for MetaClient or objectio-cli --meta."""
-        return self.forwarders[1].address
+        return self.forward(META, META_PORT)
 
     def osd_address(self, daemon: str) -> str:
         """The address an OSD registers with meta (``ClusterMap.osds[].address``)."""
@@ -182,7 +216,8 @@ class MultiHostCluster:
 
     def wait_host(self, host: str) -> None:
         for name in self.daemons_of(host):
-            self.daemons[name].wait_ready()
+            if name not in self.unready:
+                self.daemons[name].wait_ready()
         if GATEWAY_DAEMON in self.daemons_of(host):
             gateway = self.daemons[GATEWAY_DAEMON]
             wait_http_ready(self.endpoint, gateway.alive, gateway.tail)
@@ -207,7 +242,7 @@ class MultiHostCluster:
         self.start_host(host)
 
     def close(self) -> None:
-        for forwarder in self.forwarders:
+        for forwarder in self.forwarders.values():
             forwarder.close()
         self.forwarders.clear()
         try:

@@ -1,6 +1,6 @@
 """The namespace network itself, without ObjectIO daemons: unique names, nothing added to the root
 namespace, a forwarder reaching a server across the bridge, cut/heal, kill of forked children,
-and complete clean-up."""
+complete clean-up; and the cluster harness running a program of another kind on an added host."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.netns.forward import Forwarder
+from tests.netns.harness import MultiHostCluster
 from tests.netns.network import Network, ip, root_networks
 
 pytestmark = pytest.mark.root
@@ -106,3 +108,25 @@ def test_forward_cut_heal_and_kill(network: Network) -> None:
         for proc in (web, sleeper):
             proc.kill()
             proc.wait()
+
+
+def test_cluster_hosts_other_programs(tmp_path: Path) -> None:
+    """What a later harness (etcd members, several metas) builds on: a host added after start,
+    a non-ObjectIO program on it reached through forward(), and kill/restart_host for it."""
+    with MultiHostCluster(tmp_path / "mh", [6]) as cluster:  # 6 OSDs: enough for the gateway to be ready
+        assert cluster.net.pids("h1"), "the OSD host runs its daemon"
+        web = cluster.add_host("web")
+        assert web.address != cluster.host("meta").address
+        argv = [sys.executable, "-m", "http.server", "--bind", web.address, str(HTTP_PORT)]
+        cluster.add_command("web", "web", argv)
+        cluster.start_host("web")
+        url = f"http://{cluster.forward('web', HTTP_PORT)}/"
+        assert b"Directory listing" in _wait_get(url)
+        assert cluster.kill_host("web")
+        with pytest.raises((urllib.error.URLError, OSError)):
+            _get(url, timeout=3)
+        cluster.restart_host("web")
+        assert b"Directory listing" in _wait_get(url)
+        names = {h.netns for h in cluster.net.hosts.values()}
+    assert not names & _netns_names(), "closing the cluster deletes its namespaces"
+    assert [p.name for p in (tmp_path / "mh" / "h1").iterdir()] == ["logs"], "disks removed, logs kept"
