@@ -18,122 +18,30 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
 import signal
-import socket
-import ssl
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from objectio.cli.certs import TlsFiles, ensure_cluster_tls
-from objectio.common.process import DIE_WITH_PARENT_ENV
+from objectio.cli.launch import (
+    READY_TIMEOUT_SECONDS,
+    Credentials,
+    Daemon,
+    daemon_env,
+    free_port,
+    gateway_args,
+    load_or_create_credentials,
+    make_daemon,
+    meta_args,
+    osd_args,
+    wait_http_ready,
+)
+
+__all__ = ["AllInOne", "Credentials", "Daemon", "free_port", "load_or_create_credentials", "main"]
 
 DEFAULT_DISK_SIZE_BYTES = 4 << 30
-READY_TIMEOUT_SECONDS = 60.0
-
-
-@dataclass(frozen=True)
-class Credentials:
-    access_key: str
-    secret_key: str
-    cluster_token: str
-
-
-def load_or_create_credentials(data_dir: Path) -> Credentials:
-    path = data_dir / "credentials.json"
-    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-    creds = Credentials(
-        access_key=os.environ.get("OBJECTIO_ACCESS_KEY") or stored.get("access_key") or _token(20, upper=True),
-        secret_key=os.environ.get("OBJECTIO_SECRET_KEY") or stored.get("secret_key") or _token(40),
-        cluster_token=stored.get("cluster_token") or secrets.token_hex(24),
-    )
-    if not stored or stored != creds.__dict__:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(creds.__dict__, handle)
-        tmp.replace(path)
-    return creds
-
-
-def _token(length: int, upper: bool = False) -> str:
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" if upper else None
-    if alphabet:
-        return "".join(secrets.choice(alphabet) for _ in range(length))
-    return secrets.token_urlsafe(length)[:length]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@dataclass
-class Daemon:
-    name: str
-    argv: list[str]
-    env: dict[str, str]
-    ready_file: Path
-    log_file: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.ready_file.parent.mkdir(parents=True, exist_ok=True)
-        self.ready_file.unlink(missing_ok=True)
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_file, "ab")  # noqa: SIM115 - handed to the child
-        try:
-            self.process = subprocess.Popen(self.argv, env=self.env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-        finally:
-            log.close()
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def wait_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
-        deadline = time.monotonic() + timeout
-        while not self.ready_file.exists():
-            if not self.alive():
-                raise RuntimeError(f"{self.name} exited before it was ready; see {self.log_file}:\n{self.tail()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name} not ready after {timeout:.0f} s; see {self.log_file}:\n{self.tail()}")
-            time.sleep(0.05)
-
-    def signal(self, sig: int) -> None:
-        if self.alive():
-            assert self.process is not None
-            self.process.send_signal(sig)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self.process is None:
-            return
-        if self.alive():
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.process.wait()
-
-    def kill(self) -> None:
-        if self.process is not None and self.alive():
-            self.process.kill()
-            self.process.wait()
-
-    def tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
 
 
 @dataclass
@@ -200,71 +108,46 @@ class AllInOne:
         return f"{self.host}:{self.meta_port}"
 
     def _env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(self.extra_env)
-        env[DIE_WITH_PARENT_ENV] = "1"
-        # Secrets travel in the environment, never on a command line that `ps` shows.
-        for section in ("DATAPATH", "META", "OSD"):
-            env[f"OBJECTIO_{section}_CLUSTER_TOKEN"] = self.credentials.cluster_token
-        env["OBJECTIO_META_ROOT_SECRET_KEY"] = self.credentials.secret_key
-        if self.tls_files is not None:
-            env["OBJECTIO_DATAPATH_GRPC_TLS_CA_FILE"] = str(self.tls_files.ca_file)
-        env.setdefault("PYTHONUNBUFFERED", "1")
+        env = daemon_env(self.credentials, self.extra_env, self.ca_file)
         # Two gateway processes: pyeclib holds the GIL while it encodes, so a second event loop
         # keeps serving during one's encode; measured +20 % on 4 KiB and 1 MiB PUTs (benchmarks.md).
         env.setdefault("OBJECTIO_GATEWAY_WORKERS", "2")
         return env
 
     def _daemon(self, name: str, module: str, args: list[str]) -> Daemon:
-        run = self.data_dir / "run"
-        ready = run / f"{name}.ready"
-        role = "objectio-" + module.split(".")[1]
-        script = Path(sys.executable).parent / role  # the console script names the role in the command line
-        command = [str(script)] if script.exists() else [sys.executable, "-m", module]
-        argv = [*command, *args, "--ready-file", str(ready)]
-        return Daemon(name, argv, self._env(), ready, self.data_dir / "logs" / f"{name}.log")
+        return make_daemon(name, module, args, self._env(), self.data_dir)
 
     def _define(self) -> None:
+        tls_client = [f"--tls-ca-file={self.ca_file}"] if self.tls else []
         self.daemons["meta"] = self._daemon(
             "meta",
             "objectio.meta.main",
             [
-                "--listen-host", self.host,
-                "--listen-port", str(self.meta_port),
-                "--data-dir", str(self.data_dir / "meta"),
-                f"--root-access-key={self.credentials.access_key}",
+                *meta_args(self.host, self.meta_port, self.data_dir / "meta", self.credentials.access_key),
                 *self._metrics_args("meta"),
                 *self._tls_server_args(),
-                *([f"--tls-ca-file={self.ca_file}"] if self.tls else []),  # meta calls OSDs (repair)
+                *tls_client,  # meta calls OSDs (repair)
             ],
-        )  # fmt: skip
+        )
         for index in range(self.osds):
+            disk = self.data_dir / "disks" / f"osd{index}.img"
             self.daemons[f"osd{index}"] = self._daemon(
                 f"osd{index}",
                 "objectio.osd.main",
                 [
-                    "--disk", str(self.data_dir / "disks" / f"osd{index}.img"),
-                    "--format-if-new", "true",
-                    "--disk-size-bytes", str(self.disk_size_bytes),
-                    "--listen-host", self.host,
-                    "--listen-port", str(self.osd_ports[index]),
-                    "--meta-address", self.meta_address,
-                    "--host", "localhost",
+                    *osd_args(
+                        disk, self.disk_size_bytes, self.host, self.osd_ports[index], self.meta_address, "localhost"
+                    ),
                     *self._metrics_args(f"osd{index}"),
                     *self._tls_server_args(),
-                    *([f"--tls-ca-file={self.ca_file}"] if self.tls else []),
+                    *tls_client,
                 ],
-            )  # fmt: skip
+            )
         self.daemons["gateway"] = self._daemon(
             "gateway",
             "objectio.gateway.main",
-            [
-                "--listen-host", self.host,
-                "--listen-port", str(self.port),
-                "--meta-address", self.meta_address,
-                *self._tls_server_args(),
-            ],
-        )  # fmt: skip
+            [*gateway_args(self.host, self.port, self.meta_address), *self._tls_server_args()],
+        )
 
     def osd_names(self) -> list[str]:
         return [f"osd{i}" for i in range(self.osds)]
@@ -296,20 +179,8 @@ class AllInOne:
             self.wait_http_ready()
 
     def wait_http_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
-        deadline = time.monotonic() + timeout
-        last = ""
-        context = ssl.create_default_context(cafile=self.ca_file) if self.tls else None
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.endpoint}/health/ready", timeout=2, context=context) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, OSError) as exc:
-                last = str(exc)
-            if not self.daemons["gateway"].alive():
-                raise RuntimeError(f"gateway exited:\n{self.daemons['gateway'].tail()}")
-            time.sleep(0.1)
-        raise RuntimeError(f"gateway not ready after {timeout:.0f} s ({last})")
+        gateway = self.daemons["gateway"]
+        wait_http_ready(self.endpoint, gateway.alive, gateway.tail, timeout, self.ca_file)
 
     def stop(self) -> None:
         order = ["gateway", *self.osd_names(), "meta"]
