@@ -194,11 +194,12 @@ class EtcdClient:
         await self._unary("lease", "LeaseRevoke", epb.LeaseRevokeRequest(ID=lease_id), write=True)
 
     async def lease_keepalive(self, lease_id: int, ttl_s: int) -> None:
-        """Keep the lease alive until it is lost (returns) or the task is cancelled. A refresh
+        """Keep the lease alive until it may be lost (returns) or the task is cancelled. A refresh
         every third of the TTL; a failed stream is reopened (on another member) while the lease
-        can still be alive."""
+        can still be alive. Returns a quarter TTL before the last refresh could run out, so the
+        holder stops acting before etcd can have given its key to someone else."""
         expires = time.monotonic() + ttl_s
-        while time.monotonic() < expires:
+        while time.monotonic() < expires - ttl_s / 4:
             member = self._member()
             call = member.lease.LeaseKeepAlive()
             try:

@@ -19,9 +19,11 @@ from objectio.meta.etcd_keys import SEP, IdRef, Layout, decode, encode
 from objectio.meta.etcd_txn import View
 from objectio.meta.sqlite_multipart import PARTS_PER_UPLOAD_MAX
 from objectio.meta.sqlite_schema import RECORD_FORMAT_VERSION
+from objectio.protos import etcd_pb2 as epb
 from objectio.protos import meta_pb2 as pb
 
 EXPIRE_BATCH_UPLOADS_MAX = 50  # uploads one expiry transaction removes (2 etcd ops each)
+LIST_CHUNK_UPLOADS = 32  # uploads read per range when listing
 
 
 def _upload_name(upload: pb.UploadName) -> str:
@@ -125,7 +127,8 @@ def _start_after(keys: Layout, bucket: str, key: bytes, upload_id: str) -> bytes
 async def list_uploads(
     view: View, keys: Layout, request: pb.ListMultipartUploadsRequest, limit: int
 ) -> pb.ListMultipartUploadsReply:
-    """The algorithm of sqlite_multipart.MultipartOps.list_uploads, one range read per entry."""
+    """The algorithm of sqlite_multipart.MultipartOps.list_uploads; a range read per chunk of
+    uploads, and one per jump over a common prefix."""
     await objects.get_bucket(view, keys, request.bucket)
     reply = pb.ListMultipartUploadsReply()
     base = keys.bucket_uploads(request.bucket)
@@ -135,16 +138,20 @@ async def list_uploads(
     if cut >= 0:
         key, upload_id = marker[: cut + len(delimiter)].encode() + b"\xff", ""
     count = 0
+    buffered: list[epb.KeyValue] = []  # the next uploads in key order, while no jump is needed
     while True:
-        kvs = await view.range(_start_after(keys, request.bucket, key, upload_id), prefix_end(base), limit=1, track=False)
-        if not kvs:
-            break
-        upload = _decode_upload(keys, kvs[0].key, kvs[0].value)
+        if not buffered:
+            start = _start_after(keys, request.bucket, key, upload_id)
+            buffered = await view.range(start, prefix_end(base), limit=LIST_CHUNK_UPLOADS, track=False)
+            if not buffered:
+                break
+        kv = buffered.pop(0)
+        upload = _decode_upload(keys, kv.key, kv.value)
         text = upload.key
         if not text.startswith(prefix):
             if text > prefix:
                 break
-            key, upload_id = prefix.encode(), ""
+            key, upload_id, buffered = prefix.encode(), "", []
             continue
         if count == limit:
             reply.is_truncated = True
@@ -154,7 +161,7 @@ async def list_uploads(
             common = text[: cut + len(delimiter)]
             reply.common_prefixes.append(common)
             reply.next_key_marker, reply.next_upload_id_marker = common, ""
-            key, upload_id = common.encode() + b"\xff", ""
+            key, upload_id, buffered = common.encode() + b"\xff", "", []
         else:
             reply.uploads.append(upload)
             reply.next_key_marker, reply.next_upload_id_marker = upload.key, upload.upload_id

@@ -22,7 +22,7 @@ from objectio.meta import etcd_multipart_ops as multipart
 from objectio.meta import etcd_object_ops as objects
 from objectio.meta import etcd_txn
 from objectio.meta import etcd_user_ops as users
-from objectio.meta.errors import StoreClosed
+from objectio.meta.errors import StoreClosed, Unavailable
 from objectio.meta.etcd_client import EtcdClient, prefix_end
 from objectio.meta.etcd_keys import Layout
 from objectio.meta.etcd_txn import View
@@ -77,7 +77,7 @@ class EtcdMetaStore(MetaStore):
 
     @property
     def writer_stats(self) -> WriterStats:
-        self._stats.commits = self._stats.writes_committed = self._txn_stats.commits
+        """One commit per write transaction (etcd batches in its raft log, below us)."""
         return self._stats
 
     @property
@@ -85,7 +85,13 @@ class EtcdMetaStore(MetaStore):
         return self._txn_stats
 
     async def _run(self, fn: Callable[[View], Awaitable[T]]) -> T:
-        return await etcd_txn.run(self.client, fn, self._txn_stats)
+        try:
+            return await etcd_txn.run(self.client, fn, self._txn_stats)
+        except Unavailable:
+            self._stats.writes_failed += 1
+            raise
+        finally:
+            self._stats.commits = self._stats.writes_committed = self._txn_stats.commits
 
     async def _forget_ids(self, object_ids: list[bytes]) -> None:
         """Drop index entries of ids nothing references any more (after the commit that made

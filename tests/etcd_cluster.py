@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ ETCD_BINARY = "etcd"
 START_TIMEOUT_S = 20.0
 MAX_REQUEST_BYTES = 8 << 20  # record_bytes_max (2 MiB) plus room: etcd's default is 1.5 MiB
 MAX_TXN_OPS = 1024  # etcd's default is 128; docs/operations.md says what meta needs
+TMPFS = Path("/dev/shm")  # members' data here when it exists: fsync is free, tests stay fast
 
 
 def free_ports(count: int) -> list[int]:
@@ -55,6 +57,7 @@ class EtcdMember:
 class EtcdCluster:
     root: Path
     members: list[EtcdMember] = field(default_factory=list)
+    data_root: Path | None = None  # our own directory on tmpfs, removed by stop()
 
     @property
     def endpoints(self) -> list[str]:
@@ -122,6 +125,8 @@ class EtcdCluster:
     def stop(self) -> None:
         for member in self.members:
             self.kill(member)
+        if self.data_root is not None:
+            shutil.rmtree(self.data_root, ignore_errors=True)
 
 
 def start_etcd_cluster(root: Path, size: int = 3) -> EtcdCluster:
@@ -129,9 +134,12 @@ def start_etcd_cluster(root: Path, size: int = 3) -> EtcdCluster:
         pytest.skip("etcd is not installed (Debian package etcd-server)")
     ports = free_ports(2 * size)
     cluster = EtcdCluster(root)
+    data = root
+    if TMPFS.is_dir():
+        data = cluster.data_root = Path(tempfile.mkdtemp(prefix="objectio-etcd-", dir=TMPFS))
     for i in range(size):
         cluster.members.append(
-            EtcdMember(f"m{i}", ports[2 * i], ports[2 * i + 1], root / f"m{i}", root / f"m{i}.log")
+            EtcdMember(f"m{i}", ports[2 * i], ports[2 * i + 1], data / f"m{i}", root / f"m{i}.log")
         )
     try:
         for member in cluster.members:

@@ -120,10 +120,19 @@ class Running:
     config: MetaConfig
 
 
-@pytest.fixture
-async def meta(tmp_path: Path) -> AsyncIterator[Running]:
-    """A real grpc.aio metadata server on 127.0.0.1 and a MetaClient holding the token."""
-    config = meta_config(tmp_path / "meta-server")
+def backend_options(backend: str, request: pytest.FixtureRequest) -> dict[str, object]:
+    """meta_config overrides that put a server on ``backend`` (etcd: a fresh key prefix)."""
+    if backend == "sqlite":
+        return {}
+    cluster: EtcdCluster = request.getfixturevalue("etcd")
+    return {"backend": "etcd", "etcd_endpoints": ",".join(cluster.endpoints), "etcd_prefix": etcd_prefix()}
+
+
+@pytest.fixture(params=BACKENDS)
+async def meta(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Running]:
+    """A real grpc.aio metadata server on 127.0.0.1 and a MetaClient holding the token — once
+    per backend."""
+    config = meta_config(tmp_path / "meta-server", **backend_options(request.param, request))
     server = await start_server(config, now_ms=1)
     address = f"127.0.0.1:{server.port}"
     client = await MetaClient.connect(address, TOKEN)
