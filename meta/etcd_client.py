@@ -168,7 +168,9 @@ class EtcdClient:
         return reply
 
     async def put(self, key: bytes, value: bytes, *, lease: int = 0) -> epb.PutResponse:
-        reply: epb.PutResponse = await self._unary("kv", "Put", epb.PutRequest(key=key, value=value, lease=lease), write=True)
+        reply: epb.PutResponse = await self._unary(
+            "kv", "Put", epb.PutRequest(key=key, value=value, lease=lease), write=True
+        )
         return reply
 
     async def delete(self, key: bytes, range_end: bytes = b"") -> epb.DeleteRangeResponse:
@@ -206,7 +208,7 @@ class EtcdClient:
                 while True:
                     await call.write(epb.LeaseKeepAliveRequest(ID=lease_id))
                     reply = await asyncio.wait_for(call.read(), timeout=max(ttl_s / 3, 0.5))
-                    if reply is aio.EOF or not isinstance(reply, epb.LeaseKeepAliveResponse):
+                    if not isinstance(reply, epb.LeaseKeepAliveResponse):  # EOF: the stream ended
                         break
                     if reply.TTL <= 0:
                         return  # etcd says the lease is gone
@@ -237,7 +239,9 @@ class EtcdClient:
                 async for reply in call:
                     assert isinstance(reply, epb.WatchResponse)
                     if reply.compact_revision:
-                        raise EtcdCompacted(f"watch from revision {next_revision}: compacted at {reply.compact_revision}")
+                        raise EtcdCompacted(
+                            f"watch from revision {next_revision}: compacted at {reply.compact_revision}"
+                        )
                     if reply.canceled:
                         raise EtcdUnavailable(f"etcd cancelled the watch: {reply.cancel_reason}")
                     backoff_s = RETRY_BACKOFF_S_MIN

@@ -166,9 +166,7 @@ async def mark_down(view: View, keys: Layout, osd_ids: list[int], heard_before_m
     return await read_map(view, keys)
 
 
-async def set_state(
-    view: View, keys: Layout, osd_id: int, set_in: bool, set_out: bool, remove: bool
-) -> pb.ClusterMap:
+async def set_state(view: View, keys: Layout, osd_id: int, set_in: bool, set_out: bool, remove: bool) -> pb.ClusterMap:
     assert [set_in, set_out, remove].count(True) == 1, "exactly one state change"
     osd = await get_osd(view, keys, osd_id)
     if osd is None:

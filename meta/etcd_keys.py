@@ -56,7 +56,8 @@ SEP = b"\0"
 
 
 def encode(message: Message) -> bytes:
-    return bytes([VALUE_FORMAT_VERSION]) + message.SerializeToString()
+    payload: bytes = message.SerializeToString()
+    return bytes([VALUE_FORMAT_VERSION]) + payload
 
 
 def decode(message: M, value: bytes, key: bytes) -> M:

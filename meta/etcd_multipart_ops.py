@@ -62,7 +62,9 @@ async def parts(view: View, keys: Layout, name: pb.UploadName, marker: int, limi
     """Parts numbered above ``marker``, ascending, at most ``limit``."""
     start = keys.upload_parts(name.bucket, name.key, name.upload_id)
     found = []
-    for kv in await view.range(keys.part(name.bucket, name.key, name.upload_id, marker + 1), prefix_end(start), limit=limit):
+    for kv in await view.range(
+        keys.part(name.bucket, name.key, name.upload_id, marker + 1), prefix_end(start), limit=limit
+    ):
         part = decode(pb.PartLayout(), kv.value, kv.key)
         if keys.part(name.bucket, name.key, name.upload_id, part.part_number) != kv.key:
             raise CorruptRecord(f"etcd key {kv.key!r} holds part {part.part_number}")
@@ -172,9 +174,7 @@ async def list_uploads(
     return reply
 
 
-async def expire_uploads(
-    view: View, keys: Layout, initiated_before_ns: int
-) -> tuple[int, list[pb.PartLayout]]:
+async def expire_uploads(view: View, keys: Layout, initiated_before_ns: int) -> tuple[int, list[pb.PartLayout]]:
     """Remove up to EXPIRE_BATCH_UPLOADS_MAX uploads initiated before the limit: how many, and
     their parts.
     Uploads in progress are few: every upload key is read to find the old ones."""

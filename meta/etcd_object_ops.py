@@ -106,9 +106,7 @@ def store_record(view: View, keys: Layout, record: pb.ObjectRecord, replaced: pb
         view.delete(keys.object_id(replaced.object_id))
 
 
-async def put_object(
-    view: View, keys: Layout, record: pb.ObjectRecord, if_none_match: bool
-) -> pb.ObjectRecord | None:
+async def put_object(view: View, keys: Layout, record: pb.ObjectRecord, if_none_match: bool) -> pb.ObjectRecord | None:
     assert record.format_version == RECORD_FORMAT_VERSION and record.bucket and record.key, "incomplete record"
     bucket = await get_bucket(view, keys, record.bucket)
     if not record.pool:

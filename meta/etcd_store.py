@@ -177,7 +177,9 @@ class EtcdMetaStore(MetaStore):
         async def run(view: View) -> pb.ListObjectsReply:
             await objects.get_bucket(view, self.keys, bucket)
             page = await list_page_async(
-                lambda lo, inclusive, hi, limit: objects.fetch_listing(view, self.keys, bucket, lo, inclusive, hi, limit),
+                lambda lo, inclusive, hi, limit: objects.fetch_listing(
+                    view, self.keys, bucket, lo, inclusive, hi, limit
+                ),
                 prefix,
                 delimiter,
                 start_after,

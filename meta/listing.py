@@ -82,7 +82,7 @@ Request = tuple[bytes, bool, bytes | None, int]  # (lo, lo_inclusive, hi_exclusi
 
 def list_page(fetch: Fetch[T], prefix: str, delimiter: str, start_after: str, max_keys: int) -> ListPage[T]:
     """One page, reading through a synchronous ``fetch`` (SQLite)."""
-    steps = list_steps(prefix, delimiter, start_after, max_keys)
+    steps: Generator[Request, list[tuple[bytes, T]], ListPage[T]] = list_steps(prefix, delimiter, start_after, max_keys)
     try:
         request = next(steps)
         while True:
@@ -100,7 +100,7 @@ async def list_page_async(
     max_keys: int,
 ) -> ListPage[T]:
     """One page, reading through an asynchronous ``fetch`` (etcd)."""
-    steps = list_steps(prefix, delimiter, start_after, max_keys)
+    steps: Generator[Request, list[tuple[bytes, T]], ListPage[T]] = list_steps(prefix, delimiter, start_after, max_keys)
     try:
         request = next(steps)
         while True:

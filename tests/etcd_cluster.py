@@ -138,9 +138,7 @@ def start_etcd_cluster(root: Path, size: int = 3) -> EtcdCluster:
     if TMPFS.is_dir():
         data = cluster.data_root = Path(tempfile.mkdtemp(prefix="objectio-etcd-", dir=TMPFS))
     for i in range(size):
-        cluster.members.append(
-            EtcdMember(f"m{i}", ports[2 * i], ports[2 * i + 1], data / f"m{i}", root / f"m{i}.log")
-        )
+        cluster.members.append(EtcdMember(f"m{i}", ports[2 * i], ports[2 * i + 1], data / f"m{i}", root / f"m{i}.log"))
     try:
         for member in cluster.members:
             cluster.start_member(member, new=True)

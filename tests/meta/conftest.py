@@ -14,8 +14,8 @@ import pytest
 from objectio.common.pools import DEFAULT_POOLS
 from objectio.meta.client import MetaClient
 from objectio.meta.config import MetaConfig
-from objectio.meta.server import MetaServer, start_server
 from objectio.meta.etcd_store import EtcdMetaStore
+from objectio.meta.server import MetaServer, start_server
 from objectio.meta.sqlite_store import SqliteMetaStore
 from objectio.meta.store import MetaStore
 from objectio.protos import meta_pb2 as pb
@@ -55,7 +55,7 @@ async def store(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator
 @pytest.fixture
 async def sqlite_store(tmp_path: Path) -> AsyncIterator[MetaStore]:
     """The same, SQLite only (tests of SQLite's own files, locks and group commit)."""
-    async for s in _prepared(new_store("sqlite", tmp_path, None)):  # type: ignore[arg-type]
+    async for s in _prepared(new_store("sqlite", tmp_path, None)):
         yield s
 
 
