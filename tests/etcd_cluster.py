@@ -133,6 +133,7 @@ def start_etcd_cluster(root: Path, size: int = 3) -> EtcdCluster:
     if shutil.which(ETCD_BINARY) is None:
         pytest.skip("etcd is not installed (Debian package etcd-server)")
     ports = free_ports(2 * size)
+    root.mkdir(parents=True, exist_ok=True)
     cluster = EtcdCluster(root)
     data = root
     if TMPFS.is_dir():
