@@ -8,6 +8,7 @@ the other meta instance takes over background work, and the etcd member rejoins 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import subprocess
@@ -29,17 +30,11 @@ from tests.etcd_cluster import EtcdCluster, start_etcd_cluster
 LEADER_TAKEOVER_S_MAX = 20.0  # lease TTL (5 s) + election + a loaded CI machine
 
 
-@pytest.fixture()
-def etcd(tmp_path: Path) -> Iterator[EtcdCluster]:
-    cluster = start_etcd_cluster(tmp_path / "etcd")
-    yield cluster
-    cluster.stop()
-
-
-@pytest.fixture()
-def ha(tmp_path: Path, etcd: EtcdCluster) -> Iterator[AllInOne]:
+@contextlib.contextmanager
+def ha_cluster(root: Path) -> Iterator[tuple[AllInOne, EtcdCluster]]:
+    etcd = start_etcd_cluster(root / "etcd")
     cluster = AllInOne(
-        tmp_path / "aio",
+        root / "aio",
         port=free_port(),
         osds=6,
         disk_size_bytes=DISK_SIZE_BYTES,
@@ -51,9 +46,17 @@ def ha(tmp_path: Path, etcd: EtcdCluster) -> Iterator[AllInOne]:
     )
     try:
         cluster.start()
-        yield cluster
+        yield cluster, etcd
     finally:
         cluster.stop()
+        etcd.stop()
+
+
+@pytest.fixture(scope="module")
+def ha(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AllInOne]:
+    """Shared by the tests that break nothing."""
+    with ha_cluster(tmp_path_factory.mktemp("ha")) as (cluster, _):
+        yield cluster
 
 
 def client(cluster: AllInOne, endpoint: str) -> Any:
@@ -123,7 +126,7 @@ def test_concurrent_puts_of_one_key_end_with_one_winner(ha: AllInOne) -> None:
         bodies = [os.urandom(size) for size in (2000, 300_000, 20_000, 1_200_000)]
         errors: list[BaseException] = []
 
-        def put(i: int, body: bytes, key: str = f"same{r}") -> None:
+        def put(i: int, body: bytes, key: str = f"same{r}", errors: list[BaseException] = errors) -> None:
             try:
                 clients[i % 2].put_object(Bucket="race", Key=key, Body=body)
             except BaseException as exc:  # reported below
@@ -182,7 +185,12 @@ class Load:
             t.join()
 
 
-def test_kill_an_etcd_member_and_the_leading_meta_under_load(ha: AllInOne, etcd: EtcdCluster) -> None:
+def test_kill_an_etcd_member_and_the_leading_meta_under_load(tmp_path: Path) -> None:
+    with ha_cluster(tmp_path) as (ha, etcd):
+        kill_under_load(ha, etcd)
+
+
+def kill_under_load(ha: AllInOne, etcd: EtcdCluster) -> None:
     clients = [client(ha, e) for e in ha.endpoints]
     clients[0].create_bucket(Bucket="load")
     first = wait_for_leader(etcd)
