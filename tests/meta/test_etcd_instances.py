@@ -54,7 +54,7 @@ async def test_one_leader_shared_map_and_takeover(pair: list[MetaServer]) -> Non
         reply = await client_a.register_osd(address="127.0.0.1:1", disk_uuid="disk-1", capacity_bytes=1 << 30)
         newer = await asyncio.wait_for(anext(watch), 5)
         assert any(osd.id == reply.osd_id for osd in newer.osds), "b did not see the OSD registered through a"
-        await watch.aclose()
+        await watch.aclose()  # type: ignore[attr-defined]
         # Read-after-write across instances.
         await client_a.create_bucket("shared", "admin")
         await client_b.put_object(record("shared", "k", data=b"via b"))
