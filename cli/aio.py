@@ -56,6 +56,10 @@ class AllInOne:
     extra_env: dict[str, str] = field(default_factory=dict)
     metrics: bool = True  # every daemon serves /metrics (ports in ports.json)
     tls: bool = False  # HTTPS for S3 and TLS for gRPC, with a CA made under <data-dir>/tls
+    meta_backend: str = "sqlite"  # or "etcd": then etcd_endpoints, and metas/gateways may be > 1
+    etcd_endpoints: list[str] = field(default_factory=list)
+    metas: int = 1  # meta instances (more than one needs the etcd backend)
+    gateways: int = 1  # gateway processes, each on its own S3 port (port, then free ports)
     daemons: dict[str, Daemon] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -63,7 +67,13 @@ class AllInOne:
         self.credentials = load_or_create_credentials(self.data_dir)
         ports_file = self.data_dir / "ports.json"
         saved = json.loads(ports_file.read_text()) if ports_file.exists() else {}
+        if self.metas > 1 and self.meta_backend != "etcd":
+            raise ValueError("several meta instances need the etcd backend")
         self.meta_port = self.meta_port or saved.get("meta") or free_port()
+        self.meta_ports = [self.meta_port, *saved.get("metas", [])[1 : self.metas]]
+        self.meta_ports += [free_port() for _ in range(self.metas - len(self.meta_ports))]
+        self.gateway_ports = [self.port, *saved.get("gateways", [])[1 : self.gateways]]
+        self.gateway_ports += [free_port() for _ in range(self.gateways - len(self.gateway_ports))]
         if not self.osd_ports:
             self.osd_ports = saved.get("osds", [])[: self.osds]
             self.osd_ports += [free_port() for _ in range(self.osds - len(self.osd_ports))]
@@ -78,6 +88,8 @@ class AllInOne:
         )
         ports = {
             "meta": self.meta_port,
+            "metas": self.meta_ports,
+            "gateways": self.gateway_ports,
             "osds": self.osd_ports,
             "gateway": self.port,
             "metrics": self.metrics_ports,
@@ -89,6 +101,24 @@ class AllInOne:
     @property
     def endpoint(self) -> str:
         return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+
+    @property
+    def endpoints(self) -> list[str]:
+        """The S3 endpoint of every gateway process."""
+        return [f"{'https' if self.tls else 'http'}://{self.host}:{port}" for port in self.gateway_ports]
+
+    @property
+    def meta_names(self) -> list[str]:
+        return ["meta", *(f"meta{i}" for i in range(1, self.metas))]
+
+    @property
+    def gateway_names(self) -> list[str]:
+        return ["gateway", *(f"gateway{i}" for i in range(1, self.gateways))]
+
+    @property
+    def meta_addresses(self) -> str:
+        """Every meta instance, comma-separated: what OSDs and gateways connect to (failover)."""
+        return ",".join(f"{self.host}:{port}" for port in self.meta_ports)
 
     @property
     def ca_file(self) -> str:
@@ -119,16 +149,22 @@ class AllInOne:
 
     def _define(self) -> None:
         tls_client = [f"--tls-ca-file={self.ca_file}"] if self.tls else []
-        self.daemons["meta"] = self._daemon(
-            "meta",
-            "objectio.meta.main",
-            [
-                *meta_args(self.host, self.meta_port, self.data_dir / "meta", self.credentials.access_key),
-                *self._metrics_args("meta"),
-                *self._tls_server_args(),
-                *tls_client,  # meta calls OSDs (repair)
-            ],
-        )
+        backend_args = ["--backend", self.meta_backend]
+        if self.meta_backend == "etcd":
+            backend_args += ["--etcd-endpoints", ",".join(self.etcd_endpoints)]
+        for name, port in zip(self.meta_names, self.meta_ports, strict=True):
+            self.daemons[name] = self._daemon(
+                name,
+                "objectio.meta.main",
+                [
+                    *meta_args(self.host, port, self.data_dir / name, self.credentials.access_key),
+                    *backend_args,
+                    f"--instance-name={name}",
+                    *self._metrics_args(name),
+                    *self._tls_server_args(),
+                    *tls_client,  # meta calls OSDs (repair)
+                ],
+            )
         for index in range(self.osds):
             disk = self.data_dir / "disks" / f"osd{index}.img"
             self.daemons[f"osd{index}"] = self._daemon(
@@ -136,26 +172,29 @@ class AllInOne:
                 "objectio.osd.main",
                 [
                     *osd_args(
-                        disk, self.disk_size_bytes, self.host, self.osd_ports[index], self.meta_address, "localhost"
+                        disk, self.disk_size_bytes, self.host, self.osd_ports[index], self.meta_addresses, "localhost"
                     ),
                     *self._metrics_args(f"osd{index}"),
                     *self._tls_server_args(),
                     *tls_client,
                 ],
             )
-        self.daemons["gateway"] = self._daemon(
-            "gateway",
-            "objectio.gateway.main",
-            [*gateway_args(self.host, self.port, self.meta_address), *self._tls_server_args()],
-        )
+        for name, port in zip(self.gateway_names, self.gateway_ports, strict=True):
+            self.daemons[name] = self._daemon(
+                name,
+                "objectio.gateway.main",
+                [*gateway_args(self.host, port, self.meta_addresses), *self._tls_server_args()],
+            )
 
     def osd_names(self) -> list[str]:
         return [f"osd{i}" for i in range(self.osds)]
 
     def start(self) -> None:
         (self.data_dir / "disks").mkdir(parents=True, exist_ok=True)
-        self.daemons["meta"].start()
-        self.daemons["meta"].wait_ready()
+        for name in self.meta_names:
+            self.daemons[name].start()
+        for name in self.meta_names:
+            self.daemons[name].wait_ready()
         # Format new disks one at a time so OSD ids follow disk names; later starts are parallel.
         for name in self.osd_names():
             is_new = not (self.data_dir / "disks" / f"{name}.img").exists()
@@ -167,8 +206,10 @@ class AllInOne:
         self.start_gateway()
 
     def start_gateway(self) -> None:
-        self.daemons["gateway"].start()
-        self.daemons["gateway"].wait_ready()
+        for name in self.gateway_names:
+            self.daemons[name].start()
+        for name in self.gateway_names:
+            self.daemons[name].wait_ready()
         self.wait_http_ready()
 
     def restart(self, name: str) -> None:
@@ -183,7 +224,7 @@ class AllInOne:
         wait_http_ready(self.endpoint, gateway.alive, gateway.tail, timeout, self.ca_file)
 
     def stop(self) -> None:
-        order = ["gateway", *self.osd_names(), "meta"]
+        order = [*self.gateway_names, *self.osd_names(), *self.meta_names]
         for name in order:
             self.daemons[name].signal(signal.SIGTERM)
         for name in order:
@@ -200,7 +241,13 @@ def main(argv: list[str] | None = None) -> int:
         "--tls", action="store_true", help="HTTPS for S3 and TLS for gRPC, with a CA made under <data-dir>/tls"
     )
     parser.add_argument("--no-metrics", action="store_true", help="no /metrics ports for meta and the OSDs")
+    parser.add_argument("--meta-backend", choices=["sqlite", "etcd"], default="sqlite", help="metadata store")
+    parser.add_argument("--etcd-endpoints", default="", help="etcd members host:port,... (--meta-backend etcd)")
+    parser.add_argument("--metas", type=int, default=1, help="meta instances (several need --meta-backend etcd)")
+    parser.add_argument("--gateways", type=int, default=1, help="gateway processes (S3 ports: --port, then free)")
     args = parser.parse_args(argv)
+    if args.meta_backend == "etcd" and not args.etcd_endpoints:
+        parser.error("--meta-backend etcd needs --etcd-endpoints")
     cluster = AllInOne(
         Path(args.data_dir),
         port=args.port,
@@ -208,6 +255,10 @@ def main(argv: list[str] | None = None) -> int:
         disk_size_bytes=args.disk_size_bytes,
         metrics=not args.no_metrics,
         tls=args.tls,
+        meta_backend=args.meta_backend,
+        etcd_endpoints=[e for e in args.etcd_endpoints.split(",") if e],
+        metas=args.metas,
+        gateways=args.gateways,
     )
     stopping = False
 
@@ -226,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     creds = cluster.credentials
     print(
         f"ObjectIO is running ({args.osds} OSDs, data in {cluster.data_dir})\n"
-        f"  endpoint:    {cluster.endpoint}\n"
+        f"  endpoint:    {', '.join(cluster.endpoints)}\n"
         f"  access key:  {creds.access_key}\n"
         f"  secret key:  {creds.secret_key}\n"
         f"  region:      us-east-1\n"

@@ -281,6 +281,8 @@ async def test_users_and_keys(meta: Running) -> None:
 
 
 async def test_concurrent_puts_share_commits(meta: Running) -> None:
+    """SQLite batches concurrent writes into shared commits; etcd commits each transaction on
+    its own (its raft log batches below us): there the test checks every write is counted."""
     client = meta.client
     await client.create_bucket("load", "admin")
     stats = meta.server.store.writer_stats
@@ -300,7 +302,10 @@ async def test_concurrent_puts_share_commits(meta: Running) -> None:
     elapsed = time.monotonic() - started
     commits = stats.commits - commits_before
     print(f"{count} PutObject at c={concurrency}: {count / elapsed:.0f}/s, {count / commits:.1f} writes per commit")
-    assert commits < count / 2, f"{count} puts took {commits} commits: group commit is not batching"
+    if meta.config.backend == "sqlite":
+        assert commits < count / 2, f"{count} puts took {commits} commits: group commit is not batching"
+    else:
+        assert commits >= count, f"{count} puts, {commits} etcd transactions counted"
     assert (await client.get_status()).object_count == count
 
 
