@@ -25,6 +25,7 @@ from objectio.gateway.backend import BucketInfo
 
 ACL_HEADERS = ("x-amz-acl", *acls.GRANT_HEADERS)
 OWNERSHIP_HEADER = "x-amz-object-ownership"
+BUCKET_OWNER_ENFORCED_BYTES = BUCKET_OWNER_ENFORCED.encode()
 
 
 def has_acl_headers(headers: dict[str, str]) -> bool:
@@ -48,8 +49,9 @@ def check_acl_write(access: BucketAccess, acl: acls.Acl, owner_full_control: boo
 def object_acl(headers: dict[str, str], writer: str, bucket: BucketInfo) -> tuple[str, bytes]:
     """(owner, stored ACL) of an object this request writes ('' ACL: private to its owner)."""
     owner = writer or bucket.owner
-    if not has_acl_headers(headers) and OWNERSHIP not in bucket.settings:
-        return owner, b""  # the common case: nothing to check or store
+    if not has_acl_headers(headers):  # the common case: nothing to parse, check or store
+        enforced = bucket.settings.get(OWNERSHIP) == BUCKET_OWNER_ENFORCED_BYTES
+        return (bucket.owner if enforced else owner), b""
     access = access_of(bucket)
     full_control = _is_bucket_owner_full_control(headers)
     if access.ownership == BUCKET_OWNER_ENFORCED or (access.ownership == BUCKET_OWNER_PREFERRED and full_control):
