@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from objectio.gateway.access import acl as acls
@@ -82,7 +83,24 @@ class BucketAccess:
         return self.ownership != BUCKET_OWNER_ENFORCED
 
 
+ACCESS_CACHE_ENTRIES_MAX = 1024  # parsed BucketAccess kept per cached BucketInfo object
+_by_info: OrderedDict[int, tuple[BucketInfo, BucketAccess]] = OrderedDict()
+
+
 def access_of(info: BucketInfo) -> BucketAccess:
+    """The parsed access settings of ``info``, computed once per BucketInfo object (the backend
+    caches those, so a bucket's settings are parsed once per cache period)."""
+    cached = _by_info.get(id(info))
+    if cached is not None and cached[0] is info:
+        return cached[1]
+    access = _parse(info)
+    _by_info[id(info)] = (info, access)  # holding info keeps its id from being reused
+    if len(_by_info) > ACCESS_CACHE_ENTRIES_MAX:
+        _by_info.popitem(last=False)
+    return access
+
+
+def _parse(info: BucketInfo) -> BucketAccess:
     settings = info.settings
     text = settings.get(POLICY)
     pab = settings.get(PUBLIC_ACCESS_BLOCK)

@@ -88,7 +88,8 @@ def decide(
         return Decision.ALLOW
     is_owner = bool(caller.user) and caller.user == bucket.owner
     if bucket.policy is not None:
-        answer = bucket.policy.evaluate(caller.user, action, resource_arn(bucket.name, key), context or {})
+        keys = context if context is not None else {}  # not "context or {}": that would compute every key
+        answer = bucket.policy.evaluate(caller.user, action, resource_arn(bucket.name, key), keys)
         if answer is Answer.DENY and not (is_owner and action in OWNER_ALWAYS_ACTIONS):
             return Decision.DENY
         if is_owner:

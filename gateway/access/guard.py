@@ -8,6 +8,7 @@ or allocated: that is the PUT/GET fast path.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from objectio.gateway import errors
@@ -68,6 +69,30 @@ def condition_context(ctx: Context) -> dict[str, str]:
     return context
 
 
+class ConditionKeys(Mapping[str, str]):
+    """The condition keys of a request, computed on first use: most statements have no condition."""
+
+    __slots__ = ("_ctx", "_values")
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self._values: dict[str, str] | None = None
+
+    def _all(self) -> dict[str, str]:
+        if self._values is None:
+            self._values = condition_context(self._ctx)
+        return self._values
+
+    def __getitem__(self, key: str) -> str:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 def check_signed(ctx: Context) -> None:
     """Anonymous callers can reach only operations on a bucket, where policies and ACLs decide."""
     if ctx.identity.anonymous and (ctx.req.op in SIGNED_ONLY_OPS or not ctx.req.bucket):
@@ -81,7 +106,7 @@ async def require(ctx: Context, action: str, info: BucketInfo, key: str) -> None
         return  # fast path: nothing to parse
     access = access_of(info)
     caller = Caller(user, is_admin)
-    context = condition_context(ctx) if access.policy is not None else None
+    context = ConditionKeys(ctx) if access.policy is not None else None
     decision = decide(caller, action, access, key, context)
     if decision is Decision.NEEDS_OBJECT:
         try:
