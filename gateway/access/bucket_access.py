@@ -83,7 +83,7 @@ class BucketAccess:
         return self.ownership != BUCKET_OWNER_ENFORCED
 
 
-ACCESS_CACHE_ENTRIES_MAX = 1024  # parsed BucketAccess kept per cached BucketInfo object
+ACCESS_CACHE_ENTRIES_MAX = 256  # parsed BucketAccess kept per cached BucketInfo object
 _by_info: OrderedDict[int, tuple[BucketInfo, BucketAccess]] = OrderedDict()
 
 

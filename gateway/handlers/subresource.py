@@ -9,7 +9,7 @@ from __future__ import annotations
 from objectio.gateway import errors
 from objectio.gateway.context import Context
 from objectio.gateway.handlers.bucket import owner_xml
-from objectio.gateway.handlers.list import common_prefixes_xml, enc, list_params, run_list
+from objectio.gateway.handlers.list import bucket_owner, common_prefixes_xml, enc, list_params, run_list
 from objectio.gateway.http import XML_NS, Response, iso8601, quote_etag, xml_response
 from objectio.gateway.xmlio import el
 
@@ -55,7 +55,7 @@ async def list_object_versions(ctx: Context) -> Response:
     versions = "".join(
         f"<Version>{el('Key', enc(o.key, params))}<VersionId>null</VersionId><IsLatest>true</IsLatest>"
         f"{el('LastModified', iso8601(o.last_modified))}{el('ETag', quote_etag(o.etag))}{el('Size', o.size)}"
-        f"{owner_xml(ctx.identity.user)}<StorageClass>STANDARD</StorageClass></Version>"
+        f"{owner_xml(bucket_owner(ctx))}<StorageClass>STANDARD</StorageClass></Version>"
         for o in result.objects
     )
     next_marker = result.next_marker if result.is_truncated else None

@@ -158,7 +158,8 @@ def test_canned_acls_and_public_access_block(s3: Any, anon: Any, bob: Any, bucke
     grants = s3.get_object_acl(Bucket=bucket, Key="open")["Grants"]
     assert {"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "READ"} in grants
     s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
-    assert [o["Key"] for o in anon.list_objects_v2(Bucket=bucket)["Contents"]] == ["closed", "open"]
+    listed = anon.list_objects_v2(Bucket=bucket, FetchOwner=True)["Contents"]
+    assert [(o["Key"], o["Owner"]["ID"]) for o in listed] == [("closed", "alice"), ("open", "alice")]
     denied(anon.put_object, Bucket=bucket, Key="new", Body=b"n")
     s3.put_bucket_acl(Bucket=bucket, ACL="public-read-write")
     anon.put_object(Bucket=bucket, Key="new", Body=b"n")  # an anonymous object belongs to the bucket owner
