@@ -15,6 +15,7 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -26,6 +27,7 @@ from botocore.exceptions import ClientError
 
 from objectio.cli.aio import AllInOne
 from objectio.meta.client import MetaClient
+from tests.e2e.test_awscli import aws
 
 pytestmark = pytest.mark.e2e
 
@@ -235,3 +237,27 @@ def test_acl_grants_and_ownership_controls(users: Users, bucket: str) -> None:
     denied(other.get_object, Bucket=bucket, Key="granted")  # ACLs no longer count
     other.put_object(Bucket=bucket, Key="enforced", Body=b"e", ACL="bucket-owner-full-control")
     assert owner.get_object_acl(Bucket=bucket, Key="enforced")["Owner"]["ID"] == users.owner_name
+
+
+def test_awscli_policy_acl_and_public_access_block(cluster: AllInOne, tmp_path: Path) -> None:
+    """The same operations as an operator's aws-cli scripts issue them (s3api)."""
+    name = f"cli-acc-{uuid.uuid4().hex[:8]}"
+    aws(cluster, "s3api", "create-bucket", "--bucket", name, "--object-ownership", "BucketOwnerPreferred")
+    (tmp_path / "index.html").write_bytes(b"<h1>hi</h1>")
+    aws(cluster, "s3api", "put-object", "--bucket", name, "--key", "index.html", "--body", str(tmp_path / "index.html"))
+    text = policy(statement("Allow", "*", "s3:GetObject", f"arn:aws:s3:::{name}/*"))
+    aws(cluster, "s3api", "put-bucket-policy", "--bucket", name, "--policy", text)
+    assert json.loads(aws(cluster, "s3api", "get-bucket-policy", "--bucket", name).stdout)["Policy"] == text
+    status = json.loads(aws(cluster, "s3api", "get-bucket-policy-status", "--bucket", name).stdout)
+    assert status["PolicyStatus"]["IsPublic"] is True
+    assert eventually(lambda: requests.get(f"{cluster.endpoint}/{name}/index.html", timeout=10).content) == (
+        b"<h1>hi</h1>"
+    )
+    block = "BlockPublicAcls=true,IgnorePublicAcls=false,BlockPublicPolicy=true,RestrictPublicBuckets=false"
+    aws(cluster, "s3api", "put-public-access-block", "--bucket", name, "--public-access-block-configuration", block)
+    refused = aws(cluster, "s3api", "put-bucket-policy", "--bucket", name, "--policy", text, check=False)
+    assert refused.returncode != 0 and "AccessDenied" in refused.stderr
+    malformed = aws(cluster, "s3api", "put-bucket-policy", "--bucket", name, "--policy", "{}", check=False)
+    assert malformed.returncode != 0 and "MalformedPolicy" in malformed.stderr
+    acl = json.loads(aws(cluster, "s3api", "get-object-acl", "--bucket", name, "--key", "index.html").stdout)
+    assert acl["Owner"]["ID"] == acl["Grants"][0]["Grantee"]["ID"] and acl["Grants"][0]["Permission"] == "FULL_CONTROL"
