@@ -332,6 +332,9 @@ class MetaClient:
     async def delete_object(self, bucket: str, key: str) -> pb.DeleteObjectReply:
         return await self._call("DeleteObject", pb.ObjectName(bucket=bucket, key=key), pb.DeleteObjectReply)
 
+    async def set_object_acl(self, request: pb.SetObjectAclRequest) -> pb.ObjectRecord:
+        return await self._call("SetObjectAcl", request, pb.ObjectRecord)
+
     async def list_objects(
         self, bucket: str, prefix: str = "", delimiter: str = "", start_after: str = "", max_keys: int = 1000
     ) -> pb.ListObjectsReply:

@@ -153,6 +153,19 @@ async def delete_object(view: View, keys: Layout, bucket: str, key: str) -> pb.O
     return record
 
 
+async def set_object_acl(view: View, keys: Layout, request: pb.SetObjectAclRequest) -> pb.ObjectRecord:
+    """Compare-and-set the ACL of the current record (same object id and mtime)."""
+    record = await current(view, keys, request.bucket, request.key)
+    if record is None:
+        await get_bucket(view, keys, request.bucket)
+        raise NotFound("object", f"{request.bucket}/{request.key}")
+    if record.object_id != request.object_id or record.mtime_ns != request.mtime_ns:
+        raise PreconditionFailed(f"object {request.bucket}/{request.key} was replaced")
+    record.acl = request.acl
+    view.put(keys.object(record.bucket, record.key), encode(record))
+    return record
+
+
 async def fetch_listing(
     view: View, keys: Layout, bucket: str, lo: bytes, inclusive: bool, hi: bytes | None, limit: int
 ) -> list[tuple[bytes, pb.ObjectRecord]]:

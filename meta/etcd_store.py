@@ -174,6 +174,9 @@ class EtcdMetaStore(MetaStore):
         await self._forget_ids(objects.part_ids(deleted))
         return deleted
 
+    async def set_object_acl(self, request: pb.SetObjectAclRequest) -> pb.ObjectRecord:
+        return await self._run(lambda v: objects.set_object_acl(v, self.keys, request))
+
     async def list_objects(
         self, bucket: str, prefix: str, delimiter: str, start_after: str, max_keys: int
     ) -> pb.ListObjectsReply:
