@@ -119,6 +119,30 @@ async def require(ctx: Context, action: str, info: BucketInfo, key: str) -> None
         raise errors.AccessDenied()
 
 
+# Hot data-path operations: their bucket lookup may be served from the cache
+# (``datapath.bucket_cache_seconds``); every other operation reads the bucket from meta.
+CACHED_BUCKET_OPS = frozenset(
+    {
+        S3Op.HEAD_BUCKET,
+        S3Op.LIST_OBJECTS,
+        S3Op.LIST_OBJECTS_V2,
+        S3Op.DELETE_OBJECTS,
+        S3Op.PUT_OBJECT,
+        S3Op.COPY_OBJECT,
+        S3Op.CREATE_MULTIPART_UPLOAD,
+        S3Op.UPLOAD_PART,
+        S3Op.UPLOAD_PART_COPY,
+        S3Op.COMPLETE_MULTIPART_UPLOAD,
+        S3Op.ABORT_MULTIPART_UPLOAD,
+        S3Op.LIST_PARTS,
+        S3Op.LIST_MULTIPART_UPLOADS,
+        S3Op.GET_OBJECT,
+        S3Op.HEAD_OBJECT,
+        S3Op.DELETE_OBJECT,
+    }
+)
+
+
 def _check_expected_owner(expected: str | None, info: BucketInfo) -> None:
     if expected is not None and expected != info.owner:
         raise errors.AccessDenied()
@@ -127,7 +151,11 @@ def _check_expected_owner(expected: str | None, info: BucketInfo) -> None:
 async def authorize(ctx: Context) -> BucketInfo:
     """The request's bucket, if it exists and the caller may do the request's action on it
     (DeleteObjects is decided key by key: :func:`authorize_key`)."""
-    info = await ctx.backend.head_bucket(ctx.req.bucket)
+    # The data path may use the gateway's bucket cache; configuration requests (policy, ACL,
+    # versioning, CORS ... reads and writes) always see meta's current settings, so a setting
+    # written through one gateway worker reads back through any other at once.
+    fresh = ctx.req.op not in CACHED_BUCKET_OPS
+    info = await ctx.backend.head_bucket(ctx.req.bucket, fresh=fresh)
     _check_expected_owner(ctx.req.headers.get("x-amz-expected-bucket-owner"), info)
     if ctx.req.op is not S3Op.DELETE_OBJECTS:
         action = action_of(ctx.req)
