@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 
 from objectio.common import logs
 from objectio.gateway import errors
+from objectio.gateway.access.guard import check_signed
 from objectio.gateway.auth import sigv4
 from objectio.gateway.auth.verify import authenticate
 from objectio.gateway.backend import Backend, BackendError
@@ -114,7 +115,9 @@ class S3App:
             )
             access_key = identity.key.access_key
             body = RequestBody(receive, headers, identity, self.config.body_chunk_bytes)
-            ctx = Context(req, identity, body, self.backend, self.config)
+            client = scope.get("client") or ("", 0)
+            ctx = Context(req, identity, body, self.backend, self.config, client[0], scope.get("scheme") == "https")
+            check_signed(ctx)
             response = await HANDLERS[req.op](ctx)
             if response.stream is not None:
                 # Read the first piece while an error can still become a proper S3 error response.

@@ -51,6 +51,8 @@ class ObjectInfo:
     tags: dict[str, str] = field(default_factory=dict)
     delete_marker: bool = False  # only in version listings: GET/HEAD of a marker raise DeleteMarker
     is_latest: bool = True  # only meaningful in version listings
+    owner: str = ""  # the user who owns the object ('' = the bucket owner: objects written before owners)
+    acl: bytes = b""  # the object ACL, encoded by gateway.access.acl ('' = private to the owner)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ class PutRequest:
     expected_md5: bytes | None = None  # from Content-MD5; mismatch raises DigestMismatch before commit
     if_none_match_star: bool = False  # conditional create: raises PreconditionFailed if key exists
     tags: dict[str, str] = field(default_factory=dict)  # x-amz-tagging, validated
+    owner: str = ""  # as ObjectInfo.owner
+    acl: bytes = b""  # as ObjectInfo.acl
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,9 @@ class Backend(Protocol):
 
     async def delete_bucket(self, name: str) -> None: ...
 
-    async def head_bucket(self, name: str) -> BucketInfo: ...
+    async def head_bucket(self, name: str, *, fresh: bool = False) -> BucketInfo:
+        """The bucket; may come from a short-lived cache unless ``fresh``."""
+        ...
 
     async def list_buckets(self, owner: str) -> list[BucketInfo]: ...
 
@@ -171,6 +177,11 @@ class Backend(Protocol):
     async def delete_object(self, bucket: str, key: str, version_id: str | None = None) -> DeleteResult:
         """Delete a key (versioned bucket: add a delete marker) or remove one version for good;
         deleting an absent key or version succeeds (S3 semantics); absent bucket raises."""
+        ...
+
+    async def put_object_acl(self, bucket: str, key: str, acl: bytes) -> ObjectInfo:
+        """Replace the ACL of the object as it is now (an object replaced meanwhile keeps its own
+        ACL: the change applies to one version only); ObjectNotFound, BucketNotFound."""
         ...
 
     async def list_objects(
@@ -205,6 +216,8 @@ class MultipartUpload:
     content_type: str = "binary/octet-stream"
     user_meta: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)  # as PutRequest.headers, for the final object
+    object_owner: str = ""  # as PutRequest.owner, for the final object
+    acl: bytes = b""  # as PutRequest.acl, for the final object
 
 
 @dataclass(frozen=True)
@@ -271,6 +284,8 @@ class MultipartBackend(Backend, Protocol):
         user_meta: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         tags: dict[str, str] | None = None,
+        object_owner: str = "",
+        acl: bytes = b"",
     ) -> MultipartUpload: ...
 
     async def upload_part(self, request: PartRequest) -> PartInfo:

@@ -85,6 +85,8 @@ def _info(record: meta_pb2.ObjectRecord) -> ObjectInfo:
         part_checksums=tuple(dict(part.headers) for part in record.parts),
         tags=dict(record.tags),
         delete_marker=record.delete_marker,
+        owner=record.owner,
+        acl=record.acl,
     )
 
 
@@ -185,10 +187,10 @@ class ClusterBackend:
         except MetaError as exc:
             raise ServiceUnavailable(f"metadata service: {exc}") from exc
 
-    async def head_bucket(self, name: str) -> BucketInfo:
+    async def head_bucket(self, name: str, *, fresh: bool = False) -> BucketInfo:
         now = time.monotonic()
         cached = self._buckets.get(name)
-        if cached is not None and cached[0] > now:
+        if cached is not None and cached[0] > now and not fresh:
             return cached[1]
         try:
             info = _bucket_info(await self.meta.get_bucket(name))
@@ -227,6 +229,8 @@ class ClusterBackend:
             headers=request.headers,
             mtime_ns=time.time_ns(),
             tags=request.tags,
+            owner=request.owner,
+            acl=request.acl,
         )
 
     async def put_object(self, request: PutRequest) -> ObjectInfo:
@@ -524,6 +528,21 @@ class ClusterBackend:
         except MetaError as exc:
             raise ServiceUnavailable(f"metadata service: {exc}") from exc
         return reply.version_id or None
+
+    async def put_object_acl(self, bucket: str, key: str, acl: bytes) -> ObjectInfo:
+        record = await self._get_record(bucket, key)
+        request = meta_pb2.SetObjectAclRequest(
+            bucket=bucket, key=key, object_id=record.object_id, mtime_ns=record.mtime_ns, acl=acl
+        )
+        try:
+            return _info(await self.meta.set_object_acl(request))
+        except MetaNotFound as exc:
+            await self.head_bucket(bucket)
+            raise ObjectNotFound(f"{bucket}/{key}") from exc
+        except MetaPreconditionFailed as exc:
+            raise PreconditionFailed(f"{bucket}/{key} was replaced while its ACL was being set") from exc
+        except MetaError as exc:
+            raise ServiceUnavailable(f"metadata service: {exc}") from exc
 
     async def list_objects(
         self, bucket: str, *, prefix: str = "", delimiter: str = "", start_after: str = "", max_keys: int = 1000

@@ -78,6 +78,8 @@ def _upload_info(upload: meta_pb2.MultipartUpload) -> MultipartUpload:
         content_type=upload.content_type or "binary/octet-stream",
         user_meta=dict(upload.user_meta),
         headers=dict(upload.headers),
+        object_owner=upload.object_owner,
+        acl=upload.acl,
     )
 
 
@@ -120,6 +122,8 @@ class ClusterMultipart:
         user_meta: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         tags: dict[str, str] | None = None,
+        object_owner: str = "",
+        acl: bytes = b"",
     ) -> MultipartUpload:
         request = meta_pb2.MultipartUpload(
             tags=tags or {},
@@ -130,6 +134,8 @@ class ClusterMultipart:
             content_type=content_type,
             user_meta=user_meta or {},
             headers=headers or {},
+            object_owner=object_owner,
+            acl=acl,
         )
         try:
             upload = await self.meta.create_multipart_upload(request)
@@ -209,6 +215,8 @@ class ClusterMultipart:
             pool=upload.pool,
             parts=chosen,
             tags=upload.tags,
+            owner=upload.object_owner,
+            acl=upload.acl,
         )
         try:
             reply = await self.meta.complete_multipart_upload(name, record)

@@ -108,6 +108,15 @@ NoSuchVersion = _error("NoSuchVersion", 404, "The specified version does not exi
 InvalidTag = _error("InvalidTag", 400, "The tag provided was not a valid tag.")
 IllegalVersioningConfigurationException = _error("IllegalVersioningConfigurationException", 400,
     "The versioning configuration specified in the request is invalid.")
+# Access control (policies, ACLs, ownership).
+MalformedPolicy = _error("MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'")
+MalformedACLError = _error("MalformedACLError", 400,
+    "The XML you provided was not well-formed or did not validate against our published schema")
+UnresolvableGrantByEmailAddress = _error("UnresolvableGrantByEmailAddress", 400,
+    "The e-mail address you provided does not match any account on record.")
+AccessControlListNotSupported = _error("AccessControlListNotSupported", 400, "The bucket does not allow ACLs")
+InvalidBucketAclWithObjectOwnership = _error("InvalidBucketAclWithObjectOwnership", 400,
+    "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
 # "Nothing is configured" answers for the bucket sub-resources this gateway never configures.
 NoSuchBucketPolicy = _error("NoSuchBucketPolicy", 404, "The bucket policy does not exist")
 NoSuchCORSConfiguration = _error("NoSuchCORSConfiguration", 404, "The CORS configuration does not exist")

@@ -213,6 +213,9 @@ class SqliteMetaStore(MetaStore):
     async def put_object_tags(self, name: pb.ObjectName, tags: dict[str, str]) -> str:
         return await self._write(lambda c: VersionOps.put_tags(c, name, tags))
 
+    async def set_object_acl(self, request: pb.SetObjectAclRequest) -> pb.ObjectRecord:
+        return await self._write(lambda c: ObjectOps.set_object_acl(c, request))
+
     async def list_objects(
         self, bucket: str, prefix: str, delimiter: str, start_after: str, max_keys: int
     ) -> pb.ListObjectsReply:

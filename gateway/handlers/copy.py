@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from objectio.gateway import errors, tagging, versioning
+from objectio.gateway.access.writes import object_acl
 from objectio.gateway.backend import Backend, DeleteMarker, ObjectInfo, PutRequest
 from objectio.gateway.conditionals import etag_matches
 from objectio.gateway.context import Context
@@ -96,7 +97,8 @@ async def copy_object(ctx: Context) -> Response:
             "object's metadata, storage class, website redirect location or encryption attributes."
         )
     bucket = await ctx.authorize_bucket()
-    await ctx.authorize_other_bucket(src_bucket)
+    await ctx.authorize_other_bucket(src_bucket, src_key)
+    owner, acl = object_acl(headers, ctx.identity.user, bucket)
     source = await head_source(ctx.backend, src_bucket, src_key, src_version)
     check_copy_conditions(headers, source)
     tags = copied_tags(headers, source)
@@ -120,6 +122,8 @@ async def copy_object(ctx: Context) -> Response:
         user_meta=user_meta,
         headers=stored,
         tags=tags,
+        owner=owner,
+        acl=acl,
     )
     copied = await ctx.backend.put_object(request)
     response = xml_response(

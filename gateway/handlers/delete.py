@@ -57,6 +57,7 @@ async def _delete_one(ctx: Context, key: str, version_id: str | None, gate: asyn
         validate_key(key)
         if version_id is not None:
             versioning.version_param({"versionId": version_id})
+        await ctx.authorize_key(key)
         async with gate:
             result = await ctx.backend.delete_object(ctx.req.bucket, key, version_id)
     except errors.S3Error as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from objectio.gateway import checksums, errors, tagging, versioning
+from objectio.gateway.access.writes import object_acl
 from objectio.gateway.backend import PutRequest
 from objectio.gateway.context import Context
 from objectio.gateway.http import Response, quote_etag
@@ -47,6 +48,7 @@ async def put_object(ctx: Context) -> Response:
     check_storage_class(headers)
     bucket = await ctx.authorize_bucket()
     tags = tagging.parse_header(headers[tagging.TAGGING_HEADER]) if tagging.TAGGING_HEADER in headers else {}
+    owner, acl = object_acl(headers, ctx.identity.user, bucket)
     length = ctx.body.require_length(ctx.config.object_bytes_max)
     md5 = headers.get("content-md5")
     stored = stored_headers(headers)
@@ -62,6 +64,8 @@ async def put_object(ctx: Context) -> Response:
         expected_md5=checksums.decode_content_md5(md5) if md5 is not None else None,
         if_none_match_star=_if_none_match_star(headers),
         tags=tags,
+        owner=owner,
+        acl=acl,
     )
     info = await ctx.backend.put_object(request)
     response = Response(200, [("etag", quote_etag(info.etag)), *versioning.version_headers(info, bucket)])

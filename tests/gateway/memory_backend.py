@@ -67,7 +67,7 @@ class MemoryBackend:
         del self.buckets[name]
         del self.objects[name]
 
-    async def head_bucket(self, name: str) -> be.BucketInfo:
+    async def head_bucket(self, name: str, *, fresh: bool = False) -> be.BucketInfo:
         if name not in self.buckets:
             raise be.BucketNotFound(name)
         return self.buckets[name]
@@ -112,6 +112,8 @@ class MemoryBackend:
             user_meta=dict(request.user_meta),
             headers=dict(request.headers),  # read after the body: trailer checksums are in by now
             tags=dict(request.tags),
+            owner=request.owner,
+            acl=request.acl,
         )
         objects[request.key] = (info, data)
         return info
@@ -148,6 +150,15 @@ class MemoryBackend:
         if version_id in (None, "null"):
             self._bucket(bucket).pop(key, None)
         return be.DeleteResult(version_id)
+
+    async def put_object_acl(self, bucket: str, key: str, acl: bytes) -> be.ObjectInfo:
+        objects = self._bucket(bucket)
+        if key not in objects:
+            raise be.ObjectNotFound(key)
+        info, data = objects[key]
+        info = dataclasses.replace(info, acl=acl)
+        objects[key] = (info, data)
+        return info
 
     async def list_objects(
         self,
@@ -206,11 +217,14 @@ class MemoryBackend:
         user_meta: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         tags: dict[str, str] | None = None,
+        object_owner: str = "",
+        acl: bytes = b"",
     ) -> be.MultipartUpload:
         self._bucket(bucket)
         upload = be.MultipartUpload(
-            bucket, key, uuid.uuid4().hex, owner, time.time(), content_type, dict(user_meta or {}), dict(headers or {})
-        )
+            bucket, key, uuid.uuid4().hex, owner, time.time(), content_type, dict(user_meta or {}),
+            dict(headers or {}), object_owner, acl,
+        )  # fmt: skip
         self.uploads[upload.upload_id] = (upload, {})
         return upload
 
@@ -240,6 +254,7 @@ class MemoryBackend:
         info = be.ObjectInfo(
             bucket, key, len(data), f"{digest}-{len(chosen)}", time.time(), upload.content_type,
             dict(upload.user_meta), dict(upload.headers), part_sizes=tuple(i.size for i, _ in chosen),
+            owner=upload.object_owner, acl=upload.acl,
         )  # fmt: skip
         self.objects[bucket][key] = (info, data)
         return info
