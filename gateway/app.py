@@ -19,15 +19,16 @@ from starlette.applications import Starlette
 from objectio.common import logs
 from objectio.gateway import errors
 from objectio.gateway.auth import sigv4
-from objectio.gateway.auth.verify import authenticate
+from objectio.gateway.auth.verify import ANONYMOUS, authenticate
 from objectio.gateway.backend import Backend, BackendError
 from objectio.gateway.body import Receive, RequestBody
 from objectio.gateway.config import GatewayConfig
 from objectio.gateway.context import Context
 from objectio.gateway.dispatch import HANDLERS
+from objectio.gateway.handlers.cors import actual_request_headers
 from objectio.gateway.http import Response
 from objectio.gateway.metrics import Metrics
-from objectio.gateway.request import S3Request, headers_from_scope, parse_request
+from objectio.gateway.request import S3Op, S3Request, headers_from_scope, parse_request
 
 log = logging.getLogger("objectio.gateway")
 access_log = logging.getLogger("objectio.gateway.access")
@@ -86,6 +87,8 @@ class S3App:
                 self.in_flight += 1  # until the response body is out: streams hold backend buffers
                 try:
                     outcome = await self._handle(scope, receive, headers, request_id)
+                    if outcome.req is not None and "origin" in headers:
+                        outcome.response.headers += await actual_request_headers(self.backend, outcome.req)
                     sent = await self._send(send, outcome.response, request_id, scope["method"])
                 finally:
                     self.in_flight -= 1
@@ -104,13 +107,17 @@ class S3App:
         try:
             self._check_header_size(scope)
             req = parse_request(scope, headers, self.config.domain)
-            identity = await authenticate(
-                req,
-                self.backend,
-                self.signing_keys,
-                region=self.config.region,
-                skew_max_seconds=self.config.clock_skew_seconds_max,
-                presign_expires_max_seconds=self.config.presign_expires_seconds_max,
+            identity = (
+                ANONYMOUS
+                if req.op is S3Op.CORS_PREFLIGHT
+                else await authenticate(
+                    req,
+                    self.backend,
+                    self.signing_keys,
+                    region=self.config.region,
+                    skew_max_seconds=self.config.clock_skew_seconds_max,
+                    presign_expires_max_seconds=self.config.presign_expires_seconds_max,
+                )
             )
             access_key = identity.key.access_key
             body = RequestBody(receive, headers, identity, self.config.body_chunk_bytes)

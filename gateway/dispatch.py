@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from objectio.gateway import errors
 from objectio.gateway.context import Context
-from objectio.gateway.handlers import bucket, copy, delete, get, list, multipart, put, subresource
+from objectio.gateway.handlers import bucket, bucket_tagging, copy, cors, delete, get, list, multipart, put, subresource
 from objectio.gateway.http import Response
 from objectio.gateway.request import S3Op
 
@@ -39,6 +39,13 @@ HANDLERS: dict[S3Op, Handler] = {
     S3Op.HEAD_OBJECT: get.head_object,
     S3Op.DELETE_OBJECT: delete.delete_object,
     S3Op.LIST_OBJECT_VERSIONS: subresource.list_object_versions,
+    S3Op.PUT_BUCKET_CORS: cors.put_bucket_cors,
+    S3Op.GET_BUCKET_CORS: cors.get_bucket_cors,
+    S3Op.DELETE_BUCKET_CORS: cors.delete_bucket_cors,
+    S3Op.CORS_PREFLIGHT: cors.preflight,
+    S3Op.PUT_BUCKET_TAGGING: bucket_tagging.put_bucket_tagging,
+    S3Op.GET_BUCKET_TAGGING: bucket_tagging.get_bucket_tagging,
+    S3Op.DELETE_BUCKET_TAGGING: bucket_tagging.delete_bucket_tagging,
     S3Op.GET_SUBRESOURCE: subresource.get_subresource,
     S3Op.UNSUPPORTED: unsupported,
 }

@@ -103,6 +103,11 @@ InvalidPartOrder = _error("InvalidPartOrder", 400,
     "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
 EntityTooSmall = _error("EntityTooSmall", 400, "Your proposed upload is smaller than the minimum allowed object size.")
 InvalidStorageClass = _error("InvalidStorageClass", 400, "The storage class you specified is not valid")
+# CORS and bucket tagging (gateway/cors.py, gateway/tagset.py).
+BadRequest = _error("BadRequest", 400, "Bad Request")
+AccessForbidden = _error("AccessForbidden", 403, "CORSResponse: This CORS request is not allowed.")
+MaxMessageLengthExceeded = _error("MaxMessageLengthExceeded", 400, "Your request was too big.")
+InvalidTag = _error("InvalidTag", 400, "The tag provided was not a valid tag.")
 # "Nothing is configured" answers for the bucket sub-resources this gateway never configures.
 NoSuchBucketPolicy = _error("NoSuchBucketPolicy", 404, "The bucket policy does not exist")
 NoSuchCORSConfiguration = _error("NoSuchCORSConfiguration", 404, "The CORS configuration does not exist")

@@ -40,6 +40,10 @@ class Identity:
         return user
 
 
+# Who sends the requests that are never signed (the CORS preflight): no user, no key, no payload hash.
+ANONYMOUS = Identity(AccessKey("", "", ""), sigv4.UNSIGNED_PAYLOAD, b"", "", "", "")
+
+
 def amz_date_seconds(amz_date: str) -> int:
     """Seconds since the epoch of ``YYYYMMDDTHHMMSSZ`` (already matched by AMZ_DATE_RE)."""
     d = amz_date

@@ -1,5 +1,5 @@
 """Reading sub-resources this gateway never configures, answered truthfully: versioning was never
-enabled, ACLs are private (owner FULL_CONTROL), there is no policy, CORS, lifecycle... Writing them
+enabled, ACLs are private (owner FULL_CONTROL), there is no policy, lifecycle... Writing them
 is NotImplemented (``request.UNSUPPORTED_SUBRESOURCES``). Also ListObjectVersions of an
 unversioned bucket: every object is its own only version, "null"."""
 
@@ -14,9 +14,7 @@ from objectio.gateway.xmlio import el
 
 NOT_CONFIGURED: dict[str, type[errors.S3Error]] = {
     "policy": errors.NoSuchBucketPolicy,
-    "cors": errors.NoSuchCORSConfiguration,
     "lifecycle": errors.NoSuchLifecycleConfiguration,
-    "tagging": errors.NoSuchTagSet,
     "website": errors.NoSuchWebsiteConfiguration,
     "encryption": errors.ServerSideEncryptionConfigurationNotFoundError,
     "ownershipControls": errors.OwnershipControlsNotFoundError,
