@@ -193,7 +193,7 @@ class S3App:
             close = getattr(stream, "aclose", None)
             if close is not None:
                 await close()  # release backend resources even if the client went away
-        if sent == 0:
+        if first is None:  # an empty stream: the body still has to be ended, exactly once
             await send({"type": "http.response.body", "body": b""})
         return sent
 
