@@ -21,7 +21,7 @@ from objectio.gateway import errors
 from objectio.gateway.auth import sigv4
 from objectio.gateway.auth.verify import ANONYMOUS, authenticate
 from objectio.gateway.backend import Backend, BackendError
-from objectio.gateway.body import Receive, RequestBody
+from objectio.gateway.body import Receive, RequestBody, announces_body, discard_rest
 from objectio.gateway.config import GatewayConfig
 from objectio.gateway.context import Context
 from objectio.gateway.dispatch import HANDLERS
@@ -82,6 +82,8 @@ class S3App:
                 return
             if self.in_flight >= self.config.requests_in_flight_max:
                 outcome = Outcome(error_response(errors.SlowDown(), path, request_id, scope["method"]))
+                if announces_body(headers):  # not read: the connection cannot carry another request
+                    outcome.response.headers.append(("connection", "close"))
                 sent = await self._send(send, outcome.response, request_id, scope["method"])
             else:
                 self.in_flight += 1  # until the response body is out: streams hold backend buffers
@@ -89,6 +91,8 @@ class S3App:
                     outcome = await self._handle(scope, receive, headers, request_id)
                     if outcome.req is not None and "origin" in headers:
                         outcome.response.headers += await actual_request_headers(self.backend, outcome.req)
+                    if not await self._body_settled(outcome, receive, headers):
+                        outcome.response.headers.append(("connection", "close"))
                     sent = await self._send(send, outcome.response, request_id, scope["method"])
                 finally:
                     self.in_flight -= 1
@@ -138,6 +142,18 @@ class S3App:
             error = errors.InternalError()
         resource = req.resource if req else scope.get("path", "/")
         return Outcome(error_response(error, resource, request_id, scope["method"]), req, body, access_key)
+
+    async def _body_settled(self, outcome: Outcome, receive: Receive, headers: dict[str, str]) -> bool:
+        """False when request body bytes are left unread and too many to drop: the connection
+        cannot carry another request (Hypercorn closes it; ``Connection: close`` says so)."""
+        body = outcome.body
+        if (body is not None and body.ended) or not announces_body(headers):
+            return True
+        received = body.bytes_received if body is not None else 0
+        try:
+            return await discard_rest(receive, headers, received, self.config.unread_body_drain_bytes_max)
+        except Exception:  # e.g. a second read of an interrupted stream: never fail the answer
+            return False
 
     def _check_header_size(self, scope: Scope) -> None:
         size = len(scope.get("raw_path", b"")) + len(scope["query_string"])
