@@ -177,10 +177,10 @@ class ClusterBackend:
         except MetaError as exc:
             raise ServiceUnavailable(f"metadata service: {exc}") from exc
 
-    async def head_bucket(self, name: str) -> BucketInfo:
+    async def head_bucket(self, name: str, *, fresh: bool = False) -> BucketInfo:
         now = time.monotonic()
         cached = self._buckets.get(name)
-        if cached is not None and cached[0] > now:
+        if cached is not None and cached[0] > now and not fresh:
             return cached[1]
         try:
             info = _bucket_info(await self.meta.get_bucket(name))

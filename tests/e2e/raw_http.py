@@ -7,6 +7,7 @@ import hashlib
 import http.client
 import socket
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
@@ -90,3 +91,10 @@ def signed_head(cluster: AllInOne, method: str, path: str, headers: dict[str, st
     lines = "".join(f"{k}: {v}\r\n" for k, v in request.headers.items())
     host = urlsplit(cluster.endpoint).netloc
     return f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n{lines}\r\n".encode()
+
+
+def gateway_problems(cluster: AllInOne) -> int:
+    """How many unexpected errors (or 500 answers) the gateway has logged so far."""
+    log = Path(cluster.data_dir) / "logs" / "gateway.log"
+    text = log.read_text(errors="replace") if log.exists() else ""
+    return text.count("unexpected error") + text.count("Error in ASGI") + text.count('"status": 500')

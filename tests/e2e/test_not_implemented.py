@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from objectio.cli.aio import AllInOne
-from tests.e2e.raw_http import Reply, send, send_bytes, signed_head
+from tests.e2e.raw_http import Reply, gateway_problems, send, send_bytes, signed_head
 
 pytestmark = pytest.mark.e2e
 
@@ -94,12 +93,6 @@ NOT_CONFIGURED: list[tuple[str, int, str]] = [
 ]
 
 
-def problems_logged(cluster: AllInOne) -> int:
-    log = Path(cluster.data_dir) / "logs" / "gateway.log"
-    text = log.read_text(errors="replace") if log.exists() else ""
-    return text.count("unexpected error") + text.count("Error in ASGI") + text.count('"status": 500')
-
-
 @pytest.fixture(scope="module")
 def bucket(cluster: AllInOne) -> Iterator[str]:
     name = f"audit-{uuid.uuid4().hex[:10]}"
@@ -110,9 +103,9 @@ def bucket(cluster: AllInOne) -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def no_unexpected_errors(cluster: AllInOne) -> Iterator[None]:
-    before = problems_logged(cluster)
+    before = gateway_problems(cluster)
     yield
-    assert problems_logged(cluster) == before, "the gateway logged an unexpected error or answered 500"
+    assert gateway_problems(cluster) == before, "the gateway logged an unexpected error or answered 500"
     assert send(cluster, "GET", "/health/live", sign=False).status == 200
     assert cluster.daemons["gateway"].alive()
 

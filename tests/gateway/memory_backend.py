@@ -67,7 +67,7 @@ class MemoryBackend:
         del self.buckets[name]
         del self.objects[name]
 
-    async def head_bucket(self, name: str) -> be.BucketInfo:
+    async def head_bucket(self, name: str, *, fresh: bool = False) -> be.BucketInfo:
         if name not in self.buckets:
             raise be.BucketNotFound(name)
         return self.buckets[name]

@@ -158,9 +158,9 @@ async def test_requests_beyond_the_in_flight_limit_slow_down() -> None:
     gate = asyncio.Event()
 
     class SlowBackend(MemoryBackend):  # type: ignore[misc]
-        async def head_bucket(self, name: str) -> be.BucketInfo:
+        async def head_bucket(self, name: str, *, fresh: bool = False) -> be.BucketInfo:
             await gate.wait()
-            info: be.BucketInfo = await super().head_bucket(name)
+            info: be.BucketInfo = await super().head_bucket(name, fresh=fresh)
             return info
 
     backend = SlowBackend([ALICE])
