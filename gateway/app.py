@@ -18,8 +18,9 @@ from starlette.applications import Starlette
 
 from objectio.common import logs
 from objectio.gateway import errors
+from objectio.gateway.access.guard import check_signed
 from objectio.gateway.auth import sigv4
-from objectio.gateway.auth.verify import ANONYMOUS, authenticate
+from objectio.gateway.auth.verify import authenticate
 from objectio.gateway.backend import Backend, BackendError
 from objectio.gateway.body import Receive, RequestBody, announces_body, discard_rest
 from objectio.gateway.config import GatewayConfig
@@ -28,7 +29,7 @@ from objectio.gateway.dispatch import HANDLERS
 from objectio.gateway.handlers.cors import actual_request_headers
 from objectio.gateway.http import Response
 from objectio.gateway.metrics import Metrics
-from objectio.gateway.request import S3Op, S3Request, headers_from_scope, parse_request
+from objectio.gateway.request import S3Request, headers_from_scope, parse_request
 
 log = logging.getLogger("objectio.gateway")
 access_log = logging.getLogger("objectio.gateway.access")
@@ -111,21 +112,19 @@ class S3App:
         try:
             self._check_header_size(scope)
             req = parse_request(scope, headers, self.config.domain)
-            identity = (
-                ANONYMOUS
-                if req.op is S3Op.CORS_PREFLIGHT
-                else await authenticate(
-                    req,
-                    self.backend,
-                    self.signing_keys,
-                    region=self.config.region,
-                    skew_max_seconds=self.config.clock_skew_seconds_max,
-                    presign_expires_max_seconds=self.config.presign_expires_seconds_max,
-                )
+            identity = await authenticate(
+                req,
+                self.backend,
+                self.signing_keys,
+                region=self.config.region,
+                skew_max_seconds=self.config.clock_skew_seconds_max,
+                presign_expires_max_seconds=self.config.presign_expires_seconds_max,
             )
             access_key = identity.key.access_key
             body = RequestBody(receive, headers, identity, self.config.body_chunk_bytes)
-            ctx = Context(req, identity, body, self.backend, self.config)
+            client = scope.get("client") or ("", 0)
+            ctx = Context(req, identity, body, self.backend, self.config, client[0], scope.get("scheme") == "https")
+            check_signed(ctx)
             response = await HANDLERS[req.op](ctx)
             if response.stream is not None:
                 # Read the first piece while an error can still become a proper S3 error response.

@@ -46,6 +46,8 @@ class ObjectInfo:
     headers: dict[str, str] = field(default_factory=dict)
     version_id: str | None = None
     part_sizes: tuple[int, ...] = ()  # a completed multipart upload: the size of each part, in order
+    owner: str = ""  # the user who owns the object ('' = the bucket owner: objects written before owners)
+    acl: bytes = b""  # the object ACL, encoded by gateway.access.acl ('' = private to the owner)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class PutRequest:
     headers: dict[str, str] = field(default_factory=dict)
     expected_md5: bytes | None = None  # from Content-MD5; mismatch raises DigestMismatch before commit
     if_none_match_star: bool = False  # conditional create: raises PreconditionFailed if key exists
+    owner: str = ""  # as ObjectInfo.owner
+    acl: bytes = b""  # as ObjectInfo.acl
 
 
 class BackendError(Exception):
@@ -125,8 +129,7 @@ class Backend(Protocol):
     async def delete_bucket(self, name: str) -> None: ...
 
     async def head_bucket(self, name: str, *, fresh: bool = False) -> BucketInfo:
-        """The bucket's record, possibly cached; ``fresh`` reads it from its source (the reads of
-        configuration documents, so a client reads its own writes whichever gateway answers)."""
+        """The bucket; may come from a short-lived cache unless ``fresh``."""
         ...
 
     async def list_buckets(self, owner: str) -> list[BucketInfo]: ...
@@ -143,6 +146,11 @@ class Backend(Protocol):
 
     async def delete_object(self, bucket: str, key: str) -> None:
         """Delete a key; deleting an absent key succeeds (S3 semantics); absent bucket raises."""
+        ...
+
+    async def put_object_acl(self, bucket: str, key: str, acl: bytes) -> ObjectInfo:
+        """Replace the ACL of the object as it is now (an object replaced meanwhile keeps its own
+        ACL: the change applies to one version only); ObjectNotFound, BucketNotFound."""
         ...
 
     async def list_objects(
@@ -177,6 +185,8 @@ class MultipartUpload:
     content_type: str = "binary/octet-stream"
     user_meta: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)  # as PutRequest.headers, for the final object
+    object_owner: str = ""  # as PutRequest.owner, for the final object
+    acl: bytes = b""  # as PutRequest.acl, for the final object
 
 
 @dataclass(frozen=True)
@@ -242,6 +252,8 @@ class MultipartBackend(Backend, Protocol):
         content_type: str = "binary/octet-stream",
         user_meta: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        object_owner: str = "",
+        acl: bytes = b"",
     ) -> MultipartUpload: ...
 
     async def upload_part(self, request: PartRequest) -> PartInfo:

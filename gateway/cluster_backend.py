@@ -77,6 +77,8 @@ def _info(record: meta_pb2.ObjectRecord) -> ObjectInfo:
         headers=dict(record.headers),
         version_id=record.version_id or None,
         part_sizes=tuple(part.size for part in record.parts),
+        owner=record.owner,
+        acl=record.acl,
     )
 
 
@@ -218,6 +220,8 @@ class ClusterBackend:
             user_meta=request.user_meta,
             headers=request.headers,
             mtime_ns=time.time_ns(),
+            owner=request.owner,
+            acl=request.acl,
         )
 
     async def put_object(self, request: PutRequest) -> ObjectInfo:
@@ -448,6 +452,21 @@ class ClusterBackend:
             raise ServiceUnavailable(f"metadata service: {exc}") from exc
         if reply.existed:
             self._forget_record(reply.deleted)
+
+    async def put_object_acl(self, bucket: str, key: str, acl: bytes) -> ObjectInfo:
+        record = await self._get_record(bucket, key)
+        request = meta_pb2.SetObjectAclRequest(
+            bucket=bucket, key=key, object_id=record.object_id, mtime_ns=record.mtime_ns, acl=acl
+        )
+        try:
+            return _info(await self.meta.set_object_acl(request))
+        except MetaNotFound as exc:
+            await self.head_bucket(bucket)
+            raise ObjectNotFound(f"{bucket}/{key}") from exc
+        except MetaPreconditionFailed as exc:
+            raise PreconditionFailed(f"{bucket}/{key} was replaced while its ACL was being set") from exc
+        except MetaError as exc:
+            raise ServiceUnavailable(f"metadata service: {exc}") from exc
 
     async def list_objects(
         self, bucket: str, *, prefix: str = "", delimiter: str = "", start_after: str = "", max_keys: int = 1000

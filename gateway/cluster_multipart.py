@@ -78,6 +78,8 @@ def _upload_info(upload: meta_pb2.MultipartUpload) -> MultipartUpload:
         content_type=upload.content_type or "binary/octet-stream",
         user_meta=dict(upload.user_meta),
         headers=dict(upload.headers),
+        object_owner=upload.object_owner,
+        acl=upload.acl,
     )
 
 
@@ -119,6 +121,8 @@ class ClusterMultipart:
         content_type: str = "binary/octet-stream",
         user_meta: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        object_owner: str = "",
+        acl: bytes = b"",
     ) -> MultipartUpload:
         request = meta_pb2.MultipartUpload(
             format_version=RECORD_FORMAT_VERSION,
@@ -128,6 +132,8 @@ class ClusterMultipart:
             content_type=content_type,
             user_meta=user_meta or {},
             headers=headers or {},
+            object_owner=object_owner,
+            acl=acl,
         )
         try:
             upload = await self.meta.create_multipart_upload(request)
@@ -206,6 +212,8 @@ class ClusterMultipart:
             object_id=new_object_id(),  # names no fragments: the parts' ids do
             pool=upload.pool,
             parts=chosen,
+            owner=upload.object_owner,
+            acl=upload.acl,
         )
         try:
             reply = await self.meta.complete_multipart_upload(name, record)

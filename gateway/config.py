@@ -64,6 +64,11 @@ class GatewayConfig:
     access_log: bool = option(True, "write one JSON access-log line per request")
     tls_cert_file: str = option("", "PEM certificate chain for HTTPS ('' = plain HTTP)")
     tls_key_file: str = option("", "PEM private key for HTTPS ('' = plain HTTP)")
+    object_ownership_default: str = option(
+        "ObjectWriter",
+        "object ownership of new buckets without x-amz-object-ownership: ObjectWriter (ACLs enabled, as Ceph RGW "
+        "and MinIO), BucketOwnerPreferred, or BucketOwnerEnforced (ACLs disabled, as AWS)",
+    )
     # -- data path (cluster backend) options go below --
 
     def validate(self) -> None:
@@ -91,5 +96,9 @@ class GatewayConfig:
         need(
             bool(self.tls_cert_file) == bool(self.tls_key_file),
             "tls_cert_file and tls_key_file must be given together",
+        )
+        need(
+            self.object_ownership_default in ("ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"),
+            f"object_ownership_default {self.object_ownership_default!r} is not an ObjectOwnership value",
         )
         need(self.domain == self.domain.lower().strip("."), "domain must be lowercase without a leading/trailing dot")

@@ -6,7 +6,21 @@ from collections.abc import Awaitable, Callable
 
 from objectio.gateway import errors
 from objectio.gateway.context import Context
-from objectio.gateway.handlers import bucket, bucket_tagging, copy, cors, delete, get, list, multipart, put, subresource
+from objectio.gateway.handlers import (
+    acl,
+    bucket,
+    bucket_tagging,
+    copy,
+    cors,
+    delete,
+    get,
+    list,
+    multipart,
+    policy,
+    public_access,
+    put,
+    subresource,
+)
 from objectio.gateway.http import Response
 from objectio.gateway.request import S3Op
 
@@ -48,6 +62,21 @@ HANDLERS: dict[S3Op, Handler] = {
     S3Op.DELETE_BUCKET_TAGGING: bucket_tagging.delete_bucket_tagging,
     S3Op.GET_SUBRESOURCE: subresource.get_subresource,
     S3Op.UNSUPPORTED: unsupported,
+    # Access control.
+    S3Op.GET_BUCKET_POLICY: policy.get_bucket_policy,
+    S3Op.PUT_BUCKET_POLICY: policy.put_bucket_policy,
+    S3Op.DELETE_BUCKET_POLICY: policy.delete_bucket_policy,
+    S3Op.GET_BUCKET_POLICY_STATUS: policy.get_bucket_policy_status,
+    S3Op.GET_BUCKET_ACL: acl.get_bucket_acl,
+    S3Op.PUT_BUCKET_ACL: acl.put_bucket_acl,
+    S3Op.GET_OBJECT_ACL: acl.get_object_acl,
+    S3Op.PUT_OBJECT_ACL: acl.put_object_acl,
+    S3Op.GET_PUBLIC_ACCESS_BLOCK: public_access.get_public_access_block,
+    S3Op.PUT_PUBLIC_ACCESS_BLOCK: public_access.put_public_access_block,
+    S3Op.DELETE_PUBLIC_ACCESS_BLOCK: public_access.delete_public_access_block,
+    S3Op.GET_BUCKET_OWNERSHIP_CONTROLS: public_access.get_bucket_ownership_controls,
+    S3Op.PUT_BUCKET_OWNERSHIP_CONTROLS: public_access.put_bucket_ownership_controls,
+    S3Op.DELETE_BUCKET_OWNERSHIP_CONTROLS: public_access.delete_bucket_ownership_controls,
 }
 
 if set(HANDLERS) != set(S3Op):  # the table is checked once, at import

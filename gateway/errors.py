@@ -103,6 +103,15 @@ InvalidPartOrder = _error("InvalidPartOrder", 400,
     "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
 EntityTooSmall = _error("EntityTooSmall", 400, "Your proposed upload is smaller than the minimum allowed object size.")
 InvalidStorageClass = _error("InvalidStorageClass", 400, "The storage class you specified is not valid")
+# Access control (policies, ACLs, ownership).
+MalformedPolicy = _error("MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'")
+MalformedACLError = _error("MalformedACLError", 400,
+    "The XML you provided was not well-formed or did not validate against our published schema")
+UnresolvableGrantByEmailAddress = _error("UnresolvableGrantByEmailAddress", 400,
+    "The e-mail address you provided does not match any account on record.")
+AccessControlListNotSupported = _error("AccessControlListNotSupported", 400, "The bucket does not allow ACLs")
+InvalidBucketAclWithObjectOwnership = _error("InvalidBucketAclWithObjectOwnership", 400,
+    "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
 # CORS and bucket tagging (gateway/cors.py, gateway/tagset.py).
 BadRequest = _error("BadRequest", 400, "Bad Request")
 AccessForbidden = _error("AccessForbidden", 403, "CORSResponse: This CORS request is not allowed.")

@@ -52,6 +52,21 @@ class S3Op(enum.Enum):
     HEAD_OBJECT = "HeadObject"
     DELETE_OBJECT = "DeleteObject"
     UNSUPPORTED = "Unsupported"  # a recognised S3 feature this gateway does not implement
+    # Access control (handlers/policy.py, handlers/acl.py, handlers/public_access.py).
+    GET_BUCKET_POLICY = "GetBucketPolicy"
+    PUT_BUCKET_POLICY = "PutBucketPolicy"
+    DELETE_BUCKET_POLICY = "DeleteBucketPolicy"
+    GET_BUCKET_POLICY_STATUS = "GetBucketPolicyStatus"
+    GET_BUCKET_ACL = "GetBucketAcl"
+    PUT_BUCKET_ACL = "PutBucketAcl"
+    GET_OBJECT_ACL = "GetObjectAcl"
+    PUT_OBJECT_ACL = "PutObjectAcl"
+    GET_PUBLIC_ACCESS_BLOCK = "GetPublicAccessBlock"
+    PUT_PUBLIC_ACCESS_BLOCK = "PutPublicAccessBlock"
+    DELETE_PUBLIC_ACCESS_BLOCK = "DeletePublicAccessBlock"
+    GET_BUCKET_OWNERSHIP_CONTROLS = "GetBucketOwnershipControls"
+    PUT_BUCKET_OWNERSHIP_CONTROLS = "PutBucketOwnershipControls"
+    DELETE_BUCKET_OWNERSHIP_CONTROLS = "DeleteBucketOwnershipControls"
 
 
 # Sub-resources and request features that select an S3 operation we do not implement: answering
@@ -78,6 +93,23 @@ BUCKET_CONFIGURATION_OPS = {
     ("tagging", "GET"): S3Op.GET_BUCKET_TAGGING,
     ("tagging", "DELETE"): S3Op.DELETE_BUCKET_TAGGING,
 }
+# (sub-resource, method, on an object) -> access-control operation.
+ACCESS_SUBRESOURCE_OPS = {
+    ("policy", "GET", False): S3Op.GET_BUCKET_POLICY,
+    ("policy", "PUT", False): S3Op.PUT_BUCKET_POLICY,
+    ("policy", "DELETE", False): S3Op.DELETE_BUCKET_POLICY,
+    ("policyStatus", "GET", False): S3Op.GET_BUCKET_POLICY_STATUS,
+    ("acl", "GET", False): S3Op.GET_BUCKET_ACL,
+    ("acl", "PUT", False): S3Op.PUT_BUCKET_ACL,
+    ("acl", "GET", True): S3Op.GET_OBJECT_ACL,
+    ("acl", "PUT", True): S3Op.PUT_OBJECT_ACL,
+    ("publicAccessBlock", "GET", False): S3Op.GET_PUBLIC_ACCESS_BLOCK,
+    ("publicAccessBlock", "PUT", False): S3Op.PUT_PUBLIC_ACCESS_BLOCK,
+    ("publicAccessBlock", "DELETE", False): S3Op.DELETE_PUBLIC_ACCESS_BLOCK,
+    ("ownershipControls", "GET", False): S3Op.GET_BUCKET_OWNERSHIP_CONTROLS,
+    ("ownershipControls", "PUT", False): S3Op.PUT_BUCKET_OWNERSHIP_CONTROLS,
+    ("ownershipControls", "DELETE", False): S3Op.DELETE_BUCKET_OWNERSHIP_CONTROLS,
+}
 UNSUPPORTED_HEADERS = {
     "x-amz-server-side-encryption": "SSE",
     "x-amz-server-side-encryption-customer-algorithm": "SSE-C",
@@ -86,13 +118,7 @@ UNSUPPORTED_HEADERS = {
     "x-amz-website-redirect-location": "WebsiteRedirect",
     "x-amz-write-offset-bytes": "Append (x-amz-write-offset-bytes)",
     "x-amz-copy-source-server-side-encryption-customer-algorithm": "SSE-C",
-    "x-amz-grant-read": "ACL grants",
-    "x-amz-grant-write": "ACL grants",
-    "x-amz-grant-read-acp": "ACL grants",
-    "x-amz-grant-write-acp": "ACL grants",
-    "x-amz-grant-full-control": "ACL grants",
 }
-PRIVATE_CANNED_ACLS = frozenset({"private", "bucket-owner-full-control"})  # what every object already has
 STORAGE_CLASS = "STANDARD"
 
 
@@ -241,6 +267,9 @@ def parse_request(scope: dict[str, Any], headers: dict[str, str], domain: str) -
     if bucket and not key and (subresource, method) in BUCKET_CONFIGURATION_OPS:
         op = BUCKET_CONFIGURATION_OPS[(subresource, method)]
         return S3Request(op, method, bucket, key, query, headers, raw_path, raw_query, subresource)
+    access_op = ACCESS_SUBRESOURCE_OPS.get((subresource, method, bool(key))) if bucket else None
+    if access_op is not None:
+        return S3Request(access_op, method, bucket, key, query, headers, raw_path, raw_query, subresource)
     if subresource and _readable(method, bucket, key, subresource):
         op = S3Op.LIST_OBJECT_VERSIONS if subresource == "versions" else S3Op.GET_SUBRESOURCE
         return S3Request(op, method, bucket, key, query, headers, raw_path, raw_query, subresource)
@@ -257,11 +286,7 @@ def _readable(method: str, bucket: str, key: str, subresource: str) -> bool:
 
 def unsupported_header(headers: dict[str, str]) -> str:
     """The feature a header asks for that we cannot honour ('' if none): never a silent no."""
-    feature = next((feature for h, feature in UNSUPPORTED_HEADERS.items() if h in headers), "")
-    acl = headers.get("x-amz-acl")
-    if not feature and acl is not None and acl.strip() not in PRIVATE_CANNED_ACLS:
-        feature = f"the canned ACL {acl.strip()!r} (objects and buckets are private)"
-    return feature
+    return next((feature for h, feature in UNSUPPORTED_HEADERS.items() if h in headers), "")
 
 
 def check_storage_class(headers: dict[str, str]) -> None:

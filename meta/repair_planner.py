@@ -18,6 +18,7 @@ OSDs in ``avoid`` (lost, or the one that reported the fragment corrupt) are neve
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable
 
 from objectio.common.placement import Candidate, PlacementError, place, stripe_placement_key
@@ -107,5 +108,6 @@ def choose_targets(
     chosen = next((tier for tier in tiers if len(tier) >= len(wanted)), allowed)
     if not chosen:
         raise PlacementError(f"no OSD can take the {len(wanted)} rebuilt fragment(s)")
-    picks = place(stripe_placement_key(object_id, stripe_index), len(wanted), chosen)
+    load = Counter(c.host for c in usable if c.osd_id in holders)  # rebuilt fragments fill hosts level by level
+    picks = place(stripe_placement_key(object_id, stripe_index), len(wanted), chosen, host_load=load)
     return dict(zip(wanted, picks, strict=True))

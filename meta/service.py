@@ -228,6 +228,12 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
             return pb.PutObjectReply()
         return pb.PutObjectReply(replaced=replaced, has_replaced=True)
 
+    @rpc
+    async def SetObjectAcl(self, request: pb.SetObjectAclRequest, context: Context) -> pb.ObjectRecord:
+        if len(request.acl) > self._config.bucket_setting_bytes_max:
+            raise InvalidArgument(f"object ACL larger than {self._config.bucket_setting_bytes_max} bytes")
+        return await self._store.set_object_acl(request)
+
     def _check_record(self, record: pb.ObjectRecord, *, multipart: bool = False) -> None:
         config = self._config
         if bool(record.parts) != multipart:

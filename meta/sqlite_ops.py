@@ -365,6 +365,23 @@ class ObjectOps:
         return record
 
     @staticmethod
+    def set_object_acl(conn: sqlite3.Connection, request: pb.SetObjectAclRequest) -> pb.ObjectRecord:
+        """Compare-and-set the ACL inside the record blob (no indexed column changes)."""
+        key = request.key.encode()
+        record = ObjectOps._current(conn, request.bucket, key)
+        if record is None:
+            ObjectOps.get_bucket(conn, request.bucket)
+            raise NotFound("object", f"{request.bucket}/{request.key}")
+        if record.object_id != request.object_id or record.mtime_ns != request.mtime_ns:
+            raise PreconditionFailed(f"object {request.bucket}/{request.key} was replaced")
+        record.acl = request.acl
+        conn.execute(
+            "UPDATE objects SET record = ? WHERE bucket = ? AND key = ?",
+            (record.SerializeToString(), request.bucket, key),
+        )
+        return record
+
+    @staticmethod
     def fetch_listing(
         conn: sqlite3.Connection, bucket: str, lo: bytes, inclusive: bool, hi: bytes | None, limit: int
     ) -> list[tuple[bytes, pb.ObjectRecord]]:

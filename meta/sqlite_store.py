@@ -204,6 +204,9 @@ class SqliteMetaStore(MetaStore):
     async def delete_object(self, bucket: str, key: str) -> pb.ObjectRecord | None:
         return await self._write(lambda c: ObjectOps.delete_object(c, bucket, key))
 
+    async def set_object_acl(self, request: pb.SetObjectAclRequest) -> pb.ObjectRecord:
+        return await self._write(lambda c: ObjectOps.set_object_acl(c, request))
+
     async def list_objects(
         self, bucket: str, prefix: str, delimiter: str, start_after: str, max_keys: int
     ) -> pb.ListObjectsReply:

@@ -125,6 +125,11 @@ class MetaStore(abc.ABC):
     async def delete_object(self, bucket: str, key: str) -> pb.ObjectRecord | None: ...
 
     @abc.abstractmethod
+    async def set_object_acl(self, request: pb.SetObjectAclRequest) -> pb.ObjectRecord:
+        """Replace the ACL of the current record if it is still the one named (object_id, mtime_ns):
+        NotFound without a record, PreconditionFailed for another one; returns the updated record."""
+
+    @abc.abstractmethod
     async def list_objects(
         self, bucket: str, prefix: str, delimiter: str, start_after: str, max_keys: int
     ) -> pb.ListObjectsReply: ...

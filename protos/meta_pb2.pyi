@@ -240,7 +240,7 @@ class StripePlacement(_message.Message):
     def __init__(self, osd_ids: _Optional[_Iterable[int]] = ..., length: _Optional[int] = ...) -> None: ...
 
 class ObjectRecord(_message.Message):
-    __slots__ = ("format_version", "bucket", "key", "size", "etag", "content_type", "user_meta", "headers", "mtime_ns", "version_id", "object_id", "pool", "stripes", "inline_data", "is_inline", "parts")
+    __slots__ = ("format_version", "bucket", "key", "size", "etag", "content_type", "user_meta", "headers", "mtime_ns", "version_id", "object_id", "pool", "stripes", "inline_data", "is_inline", "parts", "owner", "acl")
     class UserMetaEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -271,6 +271,8 @@ class ObjectRecord(_message.Message):
     INLINE_DATA_FIELD_NUMBER: _ClassVar[int]
     IS_INLINE_FIELD_NUMBER: _ClassVar[int]
     PARTS_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    ACL_FIELD_NUMBER: _ClassVar[int]
     format_version: int
     bucket: str
     key: str
@@ -287,7 +289,23 @@ class ObjectRecord(_message.Message):
     inline_data: bytes
     is_inline: bool
     parts: _containers.RepeatedCompositeFieldContainer[PartLayout]
-    def __init__(self, format_version: _Optional[int] = ..., bucket: _Optional[str] = ..., key: _Optional[str] = ..., size: _Optional[int] = ..., etag: _Optional[str] = ..., content_type: _Optional[str] = ..., user_meta: _Optional[_Mapping[str, str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., mtime_ns: _Optional[int] = ..., version_id: _Optional[str] = ..., object_id: _Optional[bytes] = ..., pool: _Optional[str] = ..., stripes: _Optional[_Iterable[_Union[StripePlacement, _Mapping]]] = ..., inline_data: _Optional[bytes] = ..., is_inline: _Optional[bool] = ..., parts: _Optional[_Iterable[_Union[PartLayout, _Mapping]]] = ...) -> None: ...
+    owner: str
+    acl: bytes
+    def __init__(self, format_version: _Optional[int] = ..., bucket: _Optional[str] = ..., key: _Optional[str] = ..., size: _Optional[int] = ..., etag: _Optional[str] = ..., content_type: _Optional[str] = ..., user_meta: _Optional[_Mapping[str, str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., mtime_ns: _Optional[int] = ..., version_id: _Optional[str] = ..., object_id: _Optional[bytes] = ..., pool: _Optional[str] = ..., stripes: _Optional[_Iterable[_Union[StripePlacement, _Mapping]]] = ..., inline_data: _Optional[bytes] = ..., is_inline: _Optional[bool] = ..., parts: _Optional[_Iterable[_Union[PartLayout, _Mapping]]] = ..., owner: _Optional[str] = ..., acl: _Optional[bytes] = ...) -> None: ...
+
+class SetObjectAclRequest(_message.Message):
+    __slots__ = ("bucket", "key", "object_id", "mtime_ns", "acl")
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    MTIME_NS_FIELD_NUMBER: _ClassVar[int]
+    ACL_FIELD_NUMBER: _ClassVar[int]
+    bucket: str
+    key: str
+    object_id: bytes
+    mtime_ns: int
+    acl: bytes
+    def __init__(self, bucket: _Optional[str] = ..., key: _Optional[str] = ..., object_id: _Optional[bytes] = ..., mtime_ns: _Optional[int] = ..., acl: _Optional[bytes] = ...) -> None: ...
 
 class PartLayout(_message.Message):
     __slots__ = ("part_number", "object_id", "size", "etag", "stripes", "mtime_ns", "headers")
@@ -385,7 +403,7 @@ class FindUnreferencedReply(_message.Message):
     def __init__(self, object_ids: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
 class MultipartUpload(_message.Message):
-    __slots__ = ("format_version", "bucket", "key", "upload_id", "owner", "initiated_ns", "content_type", "user_meta", "headers", "pool")
+    __slots__ = ("format_version", "bucket", "key", "upload_id", "owner", "initiated_ns", "content_type", "user_meta", "headers", "pool", "object_owner", "acl")
     class UserMetaEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -410,6 +428,8 @@ class MultipartUpload(_message.Message):
     USER_META_FIELD_NUMBER: _ClassVar[int]
     HEADERS_FIELD_NUMBER: _ClassVar[int]
     POOL_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_OWNER_FIELD_NUMBER: _ClassVar[int]
+    ACL_FIELD_NUMBER: _ClassVar[int]
     format_version: int
     bucket: str
     key: str
@@ -420,7 +440,9 @@ class MultipartUpload(_message.Message):
     user_meta: _containers.ScalarMap[str, str]
     headers: _containers.ScalarMap[str, str]
     pool: str
-    def __init__(self, format_version: _Optional[int] = ..., bucket: _Optional[str] = ..., key: _Optional[str] = ..., upload_id: _Optional[str] = ..., owner: _Optional[str] = ..., initiated_ns: _Optional[int] = ..., content_type: _Optional[str] = ..., user_meta: _Optional[_Mapping[str, str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., pool: _Optional[str] = ...) -> None: ...
+    object_owner: str
+    acl: bytes
+    def __init__(self, format_version: _Optional[int] = ..., bucket: _Optional[str] = ..., key: _Optional[str] = ..., upload_id: _Optional[str] = ..., owner: _Optional[str] = ..., initiated_ns: _Optional[int] = ..., content_type: _Optional[str] = ..., user_meta: _Optional[_Mapping[str, str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., pool: _Optional[str] = ..., object_owner: _Optional[str] = ..., acl: _Optional[bytes] = ...) -> None: ...
 
 class UploadName(_message.Message):
     __slots__ = ("bucket", "key", "upload_id")

@@ -104,6 +104,11 @@ class MetaServiceStub:
                 request_serializer=objectio_dot_protos_dot_meta__pb2.ObjectName.SerializeToString,
                 response_deserializer=objectio_dot_protos_dot_meta__pb2.DeleteObjectReply.FromString,
                 _registered_method=True)
+        self.SetObjectAcl = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/SetObjectAcl',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.SetObjectAclRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.ObjectRecord.FromString,
+                _registered_method=True)
         self.ListObjects = channel.unary_unary(
                 '/objectio.meta.v1.MetaService/ListObjects',
                 request_serializer=objectio_dot_protos_dot_meta__pb2.ListObjectsRequest.SerializeToString,
@@ -307,6 +312,12 @@ class MetaServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def DeleteObject(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetObjectAcl(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -526,6 +537,11 @@ def add_MetaServiceServicer_to_server(servicer, server):
                     servicer.DeleteObject,
                     request_deserializer=objectio_dot_protos_dot_meta__pb2.ObjectName.FromString,
                     response_serializer=objectio_dot_protos_dot_meta__pb2.DeleteObjectReply.SerializeToString,
+            ),
+            'SetObjectAcl': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetObjectAcl,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.SetObjectAclRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.ObjectRecord.SerializeToString,
             ),
             'ListObjects': grpc.unary_unary_rpc_method_handler(
                     servicer.ListObjects,
@@ -1021,6 +1037,33 @@ class MetaService:
             '/objectio.meta.v1.MetaService/DeleteObject',
             objectio_dot_protos_dot_meta__pb2.ObjectName.SerializeToString,
             objectio_dot_protos_dot_meta__pb2.DeleteObjectReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetObjectAcl(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/SetObjectAcl',
+            objectio_dot_protos_dot_meta__pb2.SetObjectAclRequest.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.ObjectRecord.FromString,
             options,
             channel_credentials,
             insecure,

@@ -20,8 +20,8 @@ async def put_bucket_tagging(ctx: Context) -> Response:
 
 
 async def get_bucket_tagging(ctx: Context) -> Response:
-    await ctx.authorize_bucket()
-    stored = (await ctx.backend.head_bucket(ctx.req.bucket, fresh=True)).settings.get(SETTING)
+    bucket = await ctx.authorize_bucket()  # read from meta, not the cache: read-after-write
+    stored = bucket.settings.get(SETTING)
     if stored is None:
         raise errors.NoSuchTagSet(fields={"BucketName": ctx.req.bucket})
     return xml_response(tagset.render(tagset.decode(stored)))

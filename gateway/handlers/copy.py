@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from objectio.gateway import errors
+from objectio.gateway.access.writes import object_acl
 from objectio.gateway.backend import ObjectInfo, PutRequest
 from objectio.gateway.conditionals import etag_matches
 from objectio.gateway.context import Context
@@ -61,8 +62,9 @@ async def copy_object(ctx: Context) -> Response:
             "This copy request is illegal because it is trying to copy an object to itself without changing the "
             "object's metadata, storage class, website redirect location or encryption attributes."
         )
-    await ctx.authorize_bucket()
-    await ctx.authorize_other_bucket(src_bucket)
+    bucket = await ctx.authorize_bucket()
+    await ctx.authorize_other_bucket(src_bucket, src_key)
+    owner, acl = object_acl(headers, ctx.identity.user, bucket)
     source = await ctx.backend.head_object(src_bucket, src_key)
     check_copy_conditions(headers, source)
     if source.size > ctx.config.object_bytes_max:
@@ -84,6 +86,8 @@ async def copy_object(ctx: Context) -> Response:
         content_type=content_type,
         user_meta=user_meta,
         headers=stored,
+        owner=owner,
+        acl=acl,
     )
     copied = await ctx.backend.put_object(request)
     return xml_response(

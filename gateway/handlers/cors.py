@@ -31,8 +31,8 @@ async def put_bucket_cors(ctx: Context) -> Response:
 
 
 async def get_bucket_cors(ctx: Context) -> Response:
-    await ctx.authorize_bucket()
-    stored = (await ctx.backend.head_bucket(ctx.req.bucket, fresh=True)).settings.get(cors.SETTING)
+    bucket = await ctx.authorize_bucket()  # read from meta, not the cache: read-after-write
+    stored = bucket.settings.get(cors.SETTING)
     if stored is None:
         raise errors.NoSuchCORSConfiguration(fields={"BucketName": ctx.req.bucket})
     return xml_response(cors.render(cors.decode(stored)))

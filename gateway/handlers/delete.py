@@ -40,6 +40,7 @@ async def _delete_one(ctx: Context, key: str, gate: asyncio.Semaphore) -> str:
     """'' on success, else the XML <Error> entry for this key."""
     try:
         validate_key(key)
+        await ctx.authorize_key(key)
         async with gate:
             await ctx.backend.delete_object(ctx.req.bucket, key)
     except errors.S3Error as exc:

@@ -11,6 +11,7 @@ import itertools
 from typing import cast
 
 from objectio.gateway import checksums, errors
+from objectio.gateway.access.writes import object_acl
 from objectio.gateway.backend import MultipartBackend, MultipartUpload, PartRequest, UploadListing
 from objectio.gateway.context import Context
 from objectio.gateway.handlers.bucket import owner_xml
@@ -51,9 +52,10 @@ def _int_param(query: dict[str, str], name: str, default: int, limit: int) -> in
 
 async def create_multipart_upload(ctx: Context) -> Response:
     backend = multipart_backend(ctx)
-    await ctx.authorize_bucket()
+    bucket = await ctx.authorize_bucket()
     headers = ctx.req.headers
     check_storage_class(headers)
+    owner, acl = object_acl(headers, ctx.identity.user, bucket)
     upload = await backend.create_multipart_upload(
         ctx.req.bucket,
         ctx.req.key,
@@ -61,6 +63,8 @@ async def create_multipart_upload(ctx: Context) -> Response:
         content_type=headers.get("content-type") or DEFAULT_CONTENT_TYPE,
         user_meta=user_metadata(headers),
         headers=stored_headers(headers),
+        object_owner=owner,
+        acl=acl,
     )
     return xml_response(
         f'<InitiateMultipartUploadResult xmlns="{XML_NS}">{el("Bucket", upload.bucket)}{el("Key", upload.key)}'
@@ -96,7 +100,7 @@ async def upload_part_copy(ctx: Context) -> Response:
     number = part_number(ctx.req.query)
     src_bucket, src_key = parse_copy_source(ctx.req.headers["x-amz-copy-source"])
     await ctx.authorize_bucket()
-    await ctx.authorize_other_bucket(src_bucket)
+    await ctx.authorize_other_bucket(src_bucket, src_key)
     source = await ctx.backend.head_object(src_bucket, src_key)
     check_copy_conditions(ctx.req.headers, source)
     byte_range = None

@@ -1,6 +1,7 @@
 """Reading sub-resources this gateway never configures, answered truthfully: versioning was never
-enabled, ACLs are private (owner FULL_CONTROL), there is no policy, lifecycle... Writing them
-is NotImplemented (``request.UNSUPPORTED_SUBRESOURCES``). Also ListObjectVersions of an
+enabled, there is no lifecycle, website... Writing them is NotImplemented
+(``request.UNSUPPORTED_SUBRESOURCES``). ACLs, policies, public access block and ownership controls
+are real operations (``handlers.acl``, ``handlers.policy``, ``handlers.public_access``). Also ListObjectVersions of an
 unversioned bucket: every object is its own only version, "null"."""
 
 from __future__ import annotations
@@ -8,17 +9,14 @@ from __future__ import annotations
 from objectio.gateway import errors
 from objectio.gateway.context import Context
 from objectio.gateway.handlers.bucket import owner_xml
-from objectio.gateway.handlers.list import common_prefixes_xml, enc, list_params, run_list
+from objectio.gateway.handlers.list import bucket_owner, common_prefixes_xml, enc, list_params, run_list
 from objectio.gateway.http import XML_NS, Response, iso8601, quote_etag, xml_response
 from objectio.gateway.xmlio import el
 
 NOT_CONFIGURED: dict[str, type[errors.S3Error]] = {
-    "policy": errors.NoSuchBucketPolicy,
     "lifecycle": errors.NoSuchLifecycleConfiguration,
     "website": errors.NoSuchWebsiteConfiguration,
     "encryption": errors.ServerSideEncryptionConfigurationNotFoundError,
-    "ownershipControls": errors.OwnershipControlsNotFoundError,
-    "publicAccessBlock": errors.NoSuchPublicAccessBlockConfiguration,
     "replication": errors.ReplicationConfigurationNotFoundError,
     "object-lock": errors.ObjectLockConfigurationNotFoundError,
 }
@@ -30,27 +28,12 @@ EMPTY_CONFIGURATION = {
 }
 
 
-def private_acl(owner: str) -> str:
-    grantee = (
-        '<Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">'
-        f"{el('ID', owner)}{el('DisplayName', owner)}</Grantee>"
-    )
-    return (
-        f'<AccessControlPolicy xmlns="{XML_NS}">{owner_xml(owner)}<AccessControlList>'
-        f"<Grant>{grantee}<Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>"
-    )
-
-
 async def get_subresource(ctx: Context) -> Response:
-    bucket = await ctx.authorize_bucket()
+    await ctx.authorize_bucket()
     name = ctx.req.unsupported
-    if ctx.req.key:  # acl or tagging of an object
+    if ctx.req.key:  # tagging of an object
         await ctx.backend.head_object(ctx.req.bucket, ctx.req.key)
-        if name == "acl":
-            return xml_response(private_acl(bucket.owner))
         return xml_response(f'<Tagging xmlns="{XML_NS}"><TagSet></TagSet></Tagging>')
-    if name == "acl":
-        return xml_response(private_acl(bucket.owner))
     if name == "requestPayment":
         return xml_response(f'<RequestPaymentConfiguration xmlns="{XML_NS}"><Payer>BucketOwner</Payer>'
                             "</RequestPaymentConfiguration>")  # fmt: skip
@@ -70,7 +53,7 @@ async def list_object_versions(ctx: Context) -> Response:
     versions = "".join(
         f"<Version>{el('Key', enc(o.key, params))}<VersionId>null</VersionId><IsLatest>true</IsLatest>"
         f"{el('LastModified', iso8601(o.last_modified))}{el('ETag', quote_etag(o.etag))}{el('Size', o.size)}"
-        f"{owner_xml(ctx.identity.user)}<StorageClass>STANDARD</StorageClass></Version>"
+        f"{owner_xml(bucket_owner(ctx))}<StorageClass>STANDARD</StorageClass></Version>"
         for o in result.objects
     )
     next_marker = result.next_marker if result.is_truncated else None

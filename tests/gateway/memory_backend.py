@@ -111,6 +111,8 @@ class MemoryBackend:
             content_type=request.content_type,
             user_meta=dict(request.user_meta),
             headers=dict(request.headers),  # read after the body: trailer checksums are in by now
+            owner=request.owner,
+            acl=request.acl,
         )
         objects[request.key] = (info, data)
         return info
@@ -138,6 +140,15 @@ class MemoryBackend:
     async def _stream(self, data: bytes) -> AsyncIterator[bytes]:
         for start in range(0, len(data), self.read_chunk_bytes):
             yield data[start : start + self.read_chunk_bytes]
+
+    async def put_object_acl(self, bucket: str, key: str, acl: bytes) -> be.ObjectInfo:
+        objects = self._bucket(bucket)
+        if key not in objects:
+            raise be.ObjectNotFound(key)
+        info, data = objects[key]
+        info = dataclasses.replace(info, acl=acl)
+        objects[key] = (info, data)
+        return info
 
     async def delete_object(self, bucket: str, key: str) -> None:
         self._bucket(bucket).pop(key, None)
@@ -198,11 +209,14 @@ class MemoryBackend:
         content_type: str = "binary/octet-stream",
         user_meta: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        object_owner: str = "",
+        acl: bytes = b"",
     ) -> be.MultipartUpload:
         self._bucket(bucket)
         upload = be.MultipartUpload(
-            bucket, key, uuid.uuid4().hex, owner, time.time(), content_type, dict(user_meta or {}), dict(headers or {})
-        )
+            bucket, key, uuid.uuid4().hex, owner, time.time(), content_type, dict(user_meta or {}),
+            dict(headers or {}), object_owner, acl,
+        )  # fmt: skip
         self.uploads[upload.upload_id] = (upload, {})
         return upload
 
@@ -232,6 +246,7 @@ class MemoryBackend:
         info = be.ObjectInfo(
             bucket, key, len(data), f"{digest}-{len(chosen)}", time.time(), upload.content_type,
             dict(upload.user_meta), dict(upload.headers), part_sizes=tuple(i.size for i, _ in chosen),
+            owner=upload.object_owner, acl=upload.acl,
         )  # fmt: skip
         self.objects[bucket][key] = (info, data)
         return info
