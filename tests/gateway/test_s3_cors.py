@@ -174,3 +174,29 @@ def test_bucket_tagging(server: Server, s3: Any, bucket: str) -> None:
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_tagging(Bucket=bucket)
     assert error_code(exc) == "NoSuchTagSet"
+
+
+def test_bucket_policy_governs_cors_and_tagging(server: Server, s3: Any, bucket: str) -> None:
+    import json
+
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"AWS": "bob"},
+        "Action": ["s3:GetBucketTagging", "s3:GetBucketCORS"],
+        "Resource": f"arn:aws:s3:::{bucket}",
+    }
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=CORS)
+    bob = server.client(BOB)
+    assert bob.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "k", "Value": "v"}]
+    assert bob.get_bucket_cors(Bucket=bucket)["CORSRules"] == CORS["CORSRules"]
+    for call in (
+        lambda: bob.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": []}),
+        lambda: bob.delete_bucket_tagging(Bucket=bucket),
+        lambda: bob.put_bucket_cors(Bucket=bucket, CORSConfiguration=CORS),
+        lambda: bob.delete_bucket_cors(Bucket=bucket),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error_code(exc) == "AccessDenied"
