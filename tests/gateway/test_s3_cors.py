@@ -191,12 +191,13 @@ def test_bucket_policy_governs_cors_and_tagging(server: Server, s3: Any, bucket:
     bob = server.client(BOB)
     assert bob.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "k", "Value": "v"}]
     assert bob.get_bucket_cors(Bucket=bucket)["CORSRules"] == CORS["CORSRules"]
-    for call in (
-        lambda: bob.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": []}),
-        lambda: bob.delete_bucket_tagging(Bucket=bucket),
-        lambda: bob.put_bucket_cors(Bucket=bucket, CORSConfiguration=CORS),
-        lambda: bob.delete_bucket_cors(Bucket=bucket),
-    ):
+    writes: list[tuple[Any, dict[str, Any]]] = [
+        (bob.put_bucket_tagging, {"Tagging": {"TagSet": []}}),
+        (bob.delete_bucket_tagging, {}),
+        (bob.put_bucket_cors, {"CORSConfiguration": CORS}),
+        (bob.delete_bucket_cors, {}),
+    ]
+    for call, arguments in writes:
         with pytest.raises(ClientError) as exc:
-            call()
+            call(Bucket=bucket, **arguments)
         assert error_code(exc) == "AccessDenied"
