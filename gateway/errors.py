@@ -117,6 +117,11 @@ UnresolvableGrantByEmailAddress = _error("UnresolvableGrantByEmailAddress", 400,
 AccessControlListNotSupported = _error("AccessControlListNotSupported", 400, "The bucket does not allow ACLs")
 InvalidBucketAclWithObjectOwnership = _error("InvalidBucketAclWithObjectOwnership", 400,
     "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+# CORS and bucket tagging (gateway/cors.py, gateway/tagset.py).
+BadRequest = _error("BadRequest", 400, "Bad Request")
+AccessForbidden = _error("AccessForbidden", 403, "CORSResponse: This CORS request is not allowed.")
+MaxMessageLengthExceeded = _error("MaxMessageLengthExceeded", 400, "Your request was too big.")
+InvalidTag = _error("InvalidTag", 400, "The tag provided was not a valid tag.")
 # "Nothing is configured" answers for the bucket sub-resources this gateway never configures.
 NoSuchBucketPolicy = _error("NoSuchBucketPolicy", 404, "The bucket policy does not exist")
 NoSuchCORSConfiguration = _error("NoSuchCORSConfiguration", 404, "The CORS configuration does not exist")

@@ -46,6 +46,13 @@ class S3Op(enum.Enum):
     PUT_OBJECT_TAGGING = "PutObjectTagging"
     DELETE_OBJECT_TAGGING = "DeleteObjectTagging"
     GET_OBJECT_ATTRIBUTES = "GetObjectAttributes"
+    PUT_BUCKET_CORS = "PutBucketCors"
+    GET_BUCKET_CORS = "GetBucketCors"
+    DELETE_BUCKET_CORS = "DeleteBucketCors"
+    CORS_PREFLIGHT = "CorsPreflight"  # OPTIONS on a bucket or object; never signed
+    PUT_BUCKET_TAGGING = "PutBucketTagging"
+    GET_BUCKET_TAGGING = "GetBucketTagging"
+    DELETE_BUCKET_TAGGING = "DeleteBucketTagging"
     GET_SUBRESOURCE = "GetSubresource"  # read a sub-resource that is never configured here (acl, versioning...)
     GET_OBJECT = "GetObject"
     HEAD_OBJECT = "HeadObject"
@@ -72,17 +79,26 @@ class S3Op(enum.Enum):
 # them as if they were plain object/bucket requests would be a silent wrong answer.
 UNSUPPORTED_SUBRESOURCES = frozenset(
     """accelerate acl analytics attributes cors encryption intelligent-tiering inventory legal-hold
-    lifecycle logging metrics notification object-lock ownershipControls policy
-    policyStatus publicAccessBlock replication requestPayment restore retention select session
-    tagging torrent versioning versions website""".split()  # noqa: SIM905
+    lifecycle logging metadataConfiguration metadataTable metrics notification object-lock
+    ownershipControls policy policyStatus publicAccessBlock renameObject replication requestPayment
+    restore retention select session tagging torrent versioning versions website""".split()  # noqa: SIM905
 )
 # Reading these is answered truthfully ("nothing configured"; ACLs: private, owner FULL_CONTROL);
 # writing them stays NotImplemented.
 READABLE_BUCKET_SUBRESOURCES = frozenset(
-    """accelerate acl cors encryption lifecycle logging notification object-lock ownershipControls policy
-    publicAccessBlock replication requestPayment tagging versioning versions website""".split()  # noqa: SIM905
+    """accelerate acl encryption lifecycle logging notification object-lock ownershipControls policy
+    publicAccessBlock replication requestPayment versioning versions website""".split()  # noqa: SIM905
 )
 READABLE_OBJECT_SUBRESOURCES: frozenset[str] = frozenset()  # acl and tagging are operations of their own
+# Bucket configuration documents with handlers of their own: (sub-resource, method) -> operation.
+BUCKET_CONFIGURATION_OPS = {
+    ("cors", "PUT"): S3Op.PUT_BUCKET_CORS,
+    ("cors", "GET"): S3Op.GET_BUCKET_CORS,
+    ("cors", "DELETE"): S3Op.DELETE_BUCKET_CORS,
+    ("tagging", "PUT"): S3Op.PUT_BUCKET_TAGGING,
+    ("tagging", "GET"): S3Op.GET_BUCKET_TAGGING,
+    ("tagging", "DELETE"): S3Op.DELETE_BUCKET_TAGGING,
+}
 # (sub-resource, method, on an object) -> access-control operation.
 ACCESS_SUBRESOURCE_OPS = {
     ("policy", "GET", False): S3Op.GET_BUCKET_POLICY,
@@ -105,6 +121,8 @@ UNSUPPORTED_HEADERS = {
     "x-amz-server-side-encryption-customer-algorithm": "SSE-C",
     "x-amz-object-lock-mode": "ObjectLock",
     "x-amz-website-redirect-location": "WebsiteRedirect",
+    "x-amz-write-offset-bytes": "Append (x-amz-write-offset-bytes)",
+    "x-amz-copy-source-server-side-encryption-customer-algorithm": "SSE-C",
 }
 STORAGE_CLASS = "STANDARD"
 
@@ -248,10 +266,15 @@ def parse_request(scope: dict[str, Any], headers: dict[str, str], domain: str) -
         validate_bucket_name(bucket)
     if key:
         validate_key(key)
+    if method == "OPTIONS" and bucket:
+        return S3Request(S3Op.CORS_PREFLIGHT, method, bucket, key, query, headers, raw_path, raw_query)
     feature_op = _versioning_op(method, bucket, key, query)
     if feature_op is not None:
         return S3Request(feature_op, method, bucket, key, query, headers, raw_path, raw_query)
     subresource = next((name for name in query if name in UNSUPPORTED_SUBRESOURCES), "")
+    if bucket and not key and (subresource, method) in BUCKET_CONFIGURATION_OPS:
+        op = BUCKET_CONFIGURATION_OPS[(subresource, method)]
+        return S3Request(op, method, bucket, key, query, headers, raw_path, raw_query, subresource)
     access_op = ACCESS_SUBRESOURCE_OPS.get((subresource, method, bool(key))) if bucket else None
     if access_op is not None:
         return S3Request(access_op, method, bucket, key, query, headers, raw_path, raw_query, subresource)

@@ -55,6 +55,13 @@ ACTIONS: dict[S3Op, str] = {
     S3Op.PUT_OBJECT_TAGGING: "s3:PutObjectTagging",
     S3Op.DELETE_OBJECT_TAGGING: "s3:DeleteObjectTagging",
     S3Op.GET_OBJECT_ATTRIBUTES: "s3:GetObjectAttributes",
+    S3Op.GET_BUCKET_CORS: "s3:GetBucketCORS",
+    S3Op.PUT_BUCKET_CORS: "s3:PutBucketCORS",
+    S3Op.DELETE_BUCKET_CORS: "s3:PutBucketCORS",  # as AWS: no separate delete action
+    S3Op.CORS_PREFLIGHT: "",  # never signed, never authorized: the bucket's CORS rules decide
+    S3Op.GET_BUCKET_TAGGING: "s3:GetBucketTagging",
+    S3Op.PUT_BUCKET_TAGGING: "s3:PutBucketTagging",
+    S3Op.DELETE_BUCKET_TAGGING: "s3:PutBucketTagging",  # as AWS
 }
 # The same operations on a named version (``?versionId=``) are these actions instead.
 VERSION_ACTIONS: dict[str, str] = {

@@ -1,8 +1,9 @@
 """Reading bucket sub-resources this gateway never configures, answered truthfully: there is no
-CORS, lifecycle, website... Writing them is NotImplemented (``request.UNSUPPORTED_SUBRESOURCES``).
+lifecycle, website... Writing them is NotImplemented (``request.UNSUPPORTED_SUBRESOURCES``).
 Real operations live elsewhere: ACLs, policies, public access block and ownership controls
 (``handlers.acl``, ``handlers.policy``, ``handlers.public_access``), versioning and object tags
-(``handlers.versioning``, ``handlers.tagging``)."""
+(``handlers.versioning``, ``handlers.tagging``), CORS and bucket tags (``handlers.cors``,
+``handlers.bucket_tagging``)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,7 @@ from objectio.gateway.context import Context
 from objectio.gateway.http import XML_NS, Response, xml_response
 
 NOT_CONFIGURED: dict[str, type[errors.S3Error]] = {
-    "cors": errors.NoSuchCORSConfiguration,
     "lifecycle": errors.NoSuchLifecycleConfiguration,
-    "tagging": errors.NoSuchTagSet,
     "website": errors.NoSuchWebsiteConfiguration,
     "encryption": errors.ServerSideEncryptionConfigurationNotFoundError,
     "replication": errors.ReplicationConfigurationNotFoundError,
