@@ -86,6 +86,7 @@ def test_cors_configuration_preflight_and_real_requests(cluster: AllInOne, s3: A
     s3.meta.events.register("before-sign.s3.*", with_origin)
     try:
         got = s3.get_object(Bucket=bucket, Key="page.html")
+        assert got["Body"].read() == b"<html/>"  # read to the end: the connection goes back to the pool
         headers = got["ResponseMetadata"]["HTTPHeaders"]
         assert headers["access-control-allow-origin"] == "https://shop.example.org"
         assert headers["access-control-expose-headers"] == "ETag, x-amz-request-id"
