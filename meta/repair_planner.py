@@ -12,8 +12,10 @@ Read set (the cheapest sufficient set of surviving fragments):
   pyeclib's ``fragments_needed()`` answers k regardless, so it is not consulted.
 
 Targets: each rebuilt fragment goes to an OSD chosen by :func:`objectio.common.placement.place`
-among up/in/not-full OSDs, preferring OSDs (then hosts) that hold no fragment of the stripe;
-OSDs in ``avoid`` (lost, or the one that reported the fragment corrupt) are never chosen.
+among up/in/not-full OSDs, preferring OSDs (then hosts) that hold no fragment of the stripe,
+and among those the OSD a PUT would choose now (:func:`desired_placement`, so a rebalance has
+nothing to undo); OSDs in ``avoid`` (lost, or the one that reported the fragment corrupt) are
+never chosen.
 """
 
 from __future__ import annotations
@@ -23,8 +25,6 @@ from collections.abc import Collection, Iterable
 from objectio.common.placement import Candidate, PlacementError, place, stripe_placement_key
 from objectio.common.pools import PoolSpec, PoolType
 from objectio.protos import meta_pb2 as pb
-
-NEAR_FULL_RATIO = 0.95  # the gateway's rule too: an OSD above this share of capacity takes no new data
 
 
 def group_members(pool: PoolSpec, group: int) -> list[int]:
@@ -70,15 +70,22 @@ def read_set(pool: PoolSpec, missing: Collection[int], available: Collection[int
 
 
 def candidates(cmap: pb.ClusterMap) -> list[Candidate]:
-    """OSDs that may take new fragments: up, in, not near full."""
+    """OSDs that may take new fragments: up, in, not full (``Osd.full``, set by meta from
+    ``meta.osd_full_ratio``; the gateway follows the same flag)."""
     out = []
     for osd in cmap.osds:
-        if osd.up != pb.OSD_UP or getattr(osd, "in") != pb.OSD_IN:
-            continue
-        if osd.capacity_bytes and osd.used_bytes > NEAR_FULL_RATIO * osd.capacity_bytes:
+        if osd.up != pb.OSD_UP or getattr(osd, "in") != pb.OSD_IN or osd.full:
             continue
         out.append(Candidate(osd.id, osd.host or osd.address, osd.weight or 1.0))
     return out
+
+
+def desired_placement(object_id: bytes, pool: PoolSpec, usable: list[Candidate]) -> list[int]:
+    """Where a gateway would place this object's (or part's) fragments now: the same rule and key
+    as a PUT (every stripe of an object shares one list). Empty when no OSD can take data."""
+    if not usable:
+        return []
+    return place(object_id, pool.fragments, usable)
 
 
 def choose_targets(
@@ -89,12 +96,15 @@ def choose_targets(
     usable: list[Candidate],
     avoid: set[int],
     returning: set[int] | None = None,
+    preferred: list[int] | None = None,
 ) -> dict[int, int]:
     """A new OSD for every missing fragment (PlacementError when no OSD can take one).
 
     Two fragments of a stripe share an OSD only when the cluster has no other OSD for them. If
     an OSD that holds nothing of the stripe is merely down for now (``returning``: down, not yet
-    lost), the repair waits for it instead (PlacementError; the next scan retries)."""
+    lost), the repair waits for it instead (PlacementError; the next scan retries). A fragment
+    goes to its ``preferred`` OSD (the placement a PUT would choose now) when that OSD is in the
+    best allowed tier and free, so a later rebalance has nothing to move back."""
     wanted = sorted(missing)
     holders = {osd_id for i, osd_id in enumerate(osd_ids) if osd_id and i not in wanted}
     allowed = [c for c in usable if c.osd_id not in avoid]
@@ -107,5 +117,18 @@ def choose_targets(
     chosen = next((tier for tier in tiers if len(tier) >= len(wanted)), allowed)
     if not chosen:
         raise PlacementError(f"no OSD can take the {len(wanted)} rebuilt fragment(s)")
-    picks = place(stripe_placement_key(object_id, stripe_index), len(wanted), chosen)
-    return dict(zip(wanted, picks, strict=True))
+    targets: dict[int, int] = {}
+    tier_ids = {c.osd_id for c in chosen}
+    hosts = {c.osd_id: c.host for c in chosen}
+    for i in wanted:
+        want = preferred[i] if preferred and i < len(preferred) else 0
+        if want not in tier_ids or want in targets.values():
+            continue
+        if chosen is not tiers[0] or hosts[want] not in {hosts[t] for t in targets.values()}:
+            targets[i] = want
+    rest = [i for i in wanted if i not in targets]
+    if rest:
+        free = [c for c in chosen if c.osd_id not in targets.values()] or chosen
+        picks = place(stripe_placement_key(object_id, stripe_index), len(rest), free)
+        targets.update(zip(rest, picks, strict=True))
+    return targets

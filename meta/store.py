@@ -46,6 +46,7 @@ class OsdHeartbeat:
     capacity_bytes: int
     used_bytes: int
     now_ms: int
+    full_ratio: float = 1.0  # above this share of capacity the OSD is marked full (meta.osd_full_ratio)
 
 
 class MetaStore(abc.ABC):
@@ -67,12 +68,16 @@ class MetaStore(abc.ABC):
     async def cluster_map(self) -> pb.ClusterMap: ...
 
     @abc.abstractmethod
-    async def register_osd(self, request: pb.RegisterOsdRequest, now_ms: int) -> tuple[pb.Osd, pb.ClusterMap]:
-        """New OSD (osd_id 0, or a known disk_uuid) or a known one coming back: up, epoch + 1."""
+    async def register_osd(
+        self, request: pb.RegisterOsdRequest, now_ms: int, full_ratio: float = 1.0
+    ) -> tuple[pb.Osd, pb.ClusterMap]:
+        """New OSD (osd_id 0, or a known disk_uuid) or a known one coming back: up, epoch + 1;
+        marked full when it uses more than ``full_ratio`` of its capacity."""
 
     @abc.abstractmethod
     async def heartbeat(self, beat: OsdHeartbeat) -> tuple[pb.Osd, pb.ClusterMap | None]:
-        """Record capacity/usage; a down OSD is marked up (then the new map is returned)."""
+        """Record capacity/usage; a down OSD is marked up, and an OSD crossing the full ratio is
+        marked (not) full — both change the epoch, and then the new map is returned."""
 
     @abc.abstractmethod
     async def mark_osds_down(self, osd_ids: list[int], heard_before_ms: int) -> pb.ClusterMap | None:
@@ -199,13 +204,25 @@ class MetaStore(abc.ABC):
     # ---- repair (meta/sqlite_repair.py has the rules) -------------------------------------------
     @abc.abstractmethod
     async def scan_placed_objects(self, after: tuple[str, bytes] | None, limit: int) -> list[pb.ObjectRecord]:
-        """Records stored on OSDs in (bucket, key UTF-8) order, starting after ``after``."""
+        """Records stored on OSDs in (bucket, key UTF-8) order, starting after ``after`` (a
+        completed multipart record's parts carry their own stripes)."""
 
     @abc.abstractmethod
-    async def replace_fragments(
-        self, bucket: str, key: str, object_id: bytes, stripe_index: int, moves: dict[int, tuple[int, int]]
-    ) -> bool:
-        """Compare-and-set fragment OSDs ``{i: (old, new)}`` of one stripe of that object version."""
+    async def scan_upload_parts(self, after: bytes | None, limit: int) -> list[pb.ObjectRecord]:
+        """Parts of uploads in progress as views (see ``sqlite_repair.part_view``), by part
+        object id, starting after ``after``."""
+
+    @abc.abstractmethod
+    async def placed_view(self, object_id: bytes) -> pb.ObjectRecord | None:
+        """The record whose stripes a fragment object id names: an object's own record, or a
+        view of a part (of a completed multipart object or an upload in progress); None when
+        no record references the id."""
+
+    @abc.abstractmethod
+    async def replace_fragments(self, object_id: bytes, stripe_index: int, moves: dict[int, tuple[int, int]]) -> bool:
+        """Compare-and-set fragment OSDs ``{i: (old, new)}`` of one stripe of the fragments named
+        by ``object_id`` (an object's or a part's); False when it is no longer referenced or a
+        fragment moved meanwhile."""
 
     @abc.abstractmethod
     async def mark_missing(self, osd_id: int, shards: list[pb.ShardRef]) -> int:
