@@ -148,6 +148,7 @@ class AllInOne:
     extra_env: dict[str, str] = field(default_factory=dict)
     metrics: bool = True  # every daemon serves /metrics (ports in ports.json)
     tls: bool = False  # HTTPS for S3 and TLS for gRPC, with a CA made under <data-dir>/tls
+    osd_hosts: list[str] = field(default_factory=list)  # failure-domain label per OSD (default "localhost")
     daemons: dict[str, Daemon] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -239,22 +240,7 @@ class AllInOne:
             ],
         )  # fmt: skip
         for index in range(self.osds):
-            self.daemons[f"osd{index}"] = self._daemon(
-                f"osd{index}",
-                "objectio.osd.main",
-                [
-                    "--disk", str(self.data_dir / "disks" / f"osd{index}.img"),
-                    "--format-if-new", "true",
-                    "--disk-size-bytes", str(self.disk_size_bytes),
-                    "--listen-host", self.host,
-                    "--listen-port", str(self.osd_ports[index]),
-                    "--meta-address", self.meta_address,
-                    "--host", "localhost",
-                    *self._metrics_args(f"osd{index}"),
-                    *self._tls_server_args(),
-                    *([f"--tls-ca-file={self.ca_file}"] if self.tls else []),
-                ],
-            )  # fmt: skip
+            self._define_osd(index)
         self.daemons["gateway"] = self._daemon(
             "gateway",
             "objectio.gateway.main",
@@ -265,6 +251,47 @@ class AllInOne:
                 *self._tls_server_args(),
             ],
         )  # fmt: skip
+
+    def _define_osd(self, index: int) -> None:
+        host = self.osd_hosts[index] if index < len(self.osd_hosts) else "localhost"
+        self.daemons[f"osd{index}"] = self._daemon(
+            f"osd{index}",
+            "objectio.osd.main",
+            [
+                "--disk", str(self.data_dir / "disks" / f"osd{index}.img"),
+                "--format-if-new", "true",
+                "--disk-size-bytes", str(self.disk_size_bytes),
+                "--listen-host", self.host,
+                "--listen-port", str(self.osd_ports[index]),
+                "--meta-address", self.meta_address,
+                "--host", host,
+                *self._metrics_args(f"osd{index}"),
+                *self._tls_server_args(),
+                *([f"--tls-ca-file={self.ca_file}"] if self.tls else []),
+            ],
+        )  # fmt: skip
+
+    def add_osds(self, count: int, hosts: list[str] | None = None) -> list[str]:
+        """Format and start ``count`` more OSDs (new disks, new ports) on the running cluster;
+        returns their daemon names. ``hosts`` labels their failure domains."""
+        first = self.osds
+        self.osd_hosts = [*self.osd_hosts, *(["localhost"] * (first - len(self.osd_hosts)))][:first]
+        self.osd_hosts += hosts or ["localhost"] * count
+        for index in range(first, first + count):
+            self.osd_ports.append(free_port())
+            if self.metrics:
+                self.metrics_ports[f"osd{index}"] = free_port()
+            self.osds += 1
+            self._define_osd(index)
+        ports_file = self.data_dir / "ports.json"
+        saved = json.loads(ports_file.read_text())
+        saved.update(osds=self.osd_ports, metrics=self.metrics_ports)
+        ports_file.write_text(json.dumps(saved))
+        names = [f"osd{i}" for i in range(first, first + count)]
+        for name in names:  # one at a time: OSD ids follow disk names
+            self.daemons[name].start()
+            self.daemons[name].wait_ready()
+        return names
 
     def osd_names(self) -> list[str]:
         return [f"osd{i}" for i in range(self.osds)]

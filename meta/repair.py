@@ -366,6 +366,10 @@ class RepairManager:
             and (s.object_id, s.stripe_index) not in busy
         ]
 
+    @property
+    def rebalancing(self) -> bool:
+        return self._rebalance_wanted or bool(self.rebalance_queued)
+
     async def status(self) -> pb.RepairStatus:
         c = self.counters
         counts = await self.store.counts()
@@ -383,7 +387,7 @@ class RepairManager:
             last_scan_ms=c.last_scan_ms,
             bytes_per_second_max=self.config.repair_bytes_per_s,
             reports_received=c.reports_received,
-            rebalance_active=self._rebalance_wanted or bool(self.rebalance_queued),
+            rebalance_active=self.rebalancing,
             rebalance_stripes_pending=len(self.rebalance_queued),
             rebalance_stripes_misplaced=c.rebalance_stripes_misplaced,
             rebalance_fragments_moved=c.rebalance_fragments_moved,
