@@ -110,10 +110,22 @@ def test_added_osds_get_their_share_while_reads_stay_exact(tmp_path: Path) -> No
             assert record.object_id == before[key].object_id, key
         data = run_cli(cluster.data_dir, "repair", "status", "--json").data
         assert data["rebalance_fragments_moved"] >= on_new and not data["rebalance_active"], data
-        cmap: meta_pb2.ClusterMap = run(cluster, lambda meta: meta.get_cluster_map())
-        for osd in cmap.osds:
-            if osd.id in new_ids:
-                assert osd.used_bytes > 0, osd
+        held = {osd_id: 0 for osd_id in new_ids}
+        for r in after.values():
+            for _, _, s in all_stripes(r):
+                for o in s.osd_ids:
+                    if o in held:
+                        held[o] += 1
+
+        def unused() -> list[str]:  # each fragment takes at least one 4 KiB block on its disk
+            cmap: meta_pb2.ClusterMap = run(cluster, lambda meta: meta.get_cluster_map())
+            return [
+                f"osd {o.id}: {o.used_bytes} bytes used for {held[o.id]} fragments"
+                for o in cmap.osds
+                if o.id in held and o.used_bytes < held[o.id] * 4096
+            ]
+
+        wait_until("the added OSDs report the moved fragments' space as used", unused, 10)
 
         # The old copies are deleted once the records point to the new ones.
         by_id = {r.object_id: r for r in after.values()}
