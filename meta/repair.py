@@ -16,6 +16,11 @@ What needs repair (recomputed at every scan, nothing persisted beyond the record
 * a stripe a gateway had to decode (``ReportDegradedStripe``): its suspect fragments are
   checked with the OSDs that hold them, and rebuilt if they are missing or corrupt.
 
+Every stored set of stripes is covered, each named by the object id of its fragments: plain
+objects, the parts of completed multipart objects and the parts of uploads in progress
+(``MetaStore.placed_view`` finds the owner of an id). The same scans run the *rebalance passes*
+(:mod:`objectio.meta.rebalance`) after an OSD is added or marked in, and once at start-up.
+
 Scans page through the records in key order and queue the stripes (bounded queue, one entry per
 stripe); ``repair_stripes_inflight_max`` workers rebuild them (:mod:`repair_stripe`). A stripe
 that fails is counted and found again by the next scan. Stale copies (a returning OSD still
