@@ -27,6 +27,9 @@ class BucketInfo:
     owner: str
     created: float  # seconds since the epoch
     pool: str
+    # Named sub-resource documents (versioning, policy, ACL, CORS, tagging ...), each encoded by
+    # the gateway module that owns it; absent = never configured.
+    settings: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,13 @@ class InsufficientStorage(BackendError):
 class Backend(Protocol):
     async def lookup_key(self, access_key: str) -> AccessKey | None: ...
 
-    async def create_bucket(self, name: str, owner: str, pool: str | None = None) -> BucketInfo: ...
+    async def create_bucket(
+        self, name: str, owner: str, pool: str | None = None, settings: dict[str, bytes] | None = None
+    ) -> BucketInfo: ...
+
+    async def put_bucket_setting(self, name: str, setting: str, value: bytes | None) -> BucketInfo:
+        """Store one named setting of the bucket (None deletes it); BucketNotFound."""
+        ...
 
     async def delete_bucket(self, name: str) -> None: ...
 

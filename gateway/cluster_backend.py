@@ -93,7 +93,13 @@ class WrittenBody:
 
 
 def _bucket_info(bucket: meta_pb2.Bucket) -> BucketInfo:
-    return BucketInfo(name=bucket.name, owner=bucket.owner, created=bucket.created_ms / 1000, pool=bucket.pool)
+    return BucketInfo(
+        name=bucket.name,
+        owner=bucket.owner,
+        created=bucket.created_ms / 1000,
+        pool=bucket.pool,
+        settings=dict(bucket.settings),
+    )
 
 
 class ClusterBackend:
@@ -134,13 +140,27 @@ class ClusterBackend:
         self._keys[access_key] = (now + self.config.access_key_cache_seconds, key)
         return key
 
-    async def create_bucket(self, name: str, owner: str, pool: str | None = None) -> BucketInfo:
+    async def create_bucket(
+        self, name: str, owner: str, pool: str | None = None, settings: dict[str, bytes] | None = None
+    ) -> BucketInfo:
         try:
-            bucket = await self.meta.create_bucket(name, owner, pool or "")
+            bucket = await self.meta.create_bucket(name, owner, pool or "", settings)
         except MetaAlreadyExists as exc:
             raise BucketAlreadyExists(f"bucket {name} exists", owned_by_you=exc.owned_by_you) from exc
         except MetaNotFound as exc:
             raise ServiceUnavailable(f"pool {pool!r} does not exist") from exc
+        except MetaError as exc:
+            raise ServiceUnavailable(f"metadata service: {exc}") from exc
+        info = _bucket_info(bucket)
+        self._buckets[name] = (time.monotonic() + self.config.bucket_cache_seconds, info)
+        return info
+
+    async def put_bucket_setting(self, name: str, setting: str, value: bytes | None) -> BucketInfo:
+        self._buckets.pop(name, None)
+        try:
+            bucket = await self.meta.put_bucket_setting(name, setting, value)
+        except MetaNotFound as exc:
+            raise BucketNotFound(f"bucket {name}") from exc
         except MetaError as exc:
             raise ServiceUnavailable(f"metadata service: {exc}") from exc
         info = _bucket_info(bucket)

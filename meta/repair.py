@@ -275,14 +275,13 @@ class RepairManager:
             if len(page) < SCAN_PAGE_RECORDS:
                 break
             after = (page[-1].bucket, page[-1].key.encode())
-        after_id: bytes | None = None
+        cursor: bytes | None = None
         while True:
-            parts = await self.store.scan_upload_parts(after_id, SCAN_PAGE_RECORDS)
+            parts, cursor = await self.store.scan_upload_parts(cursor, SCAN_PAGE_RECORDS)
             for view in parts:
                 yield view
-            if len(parts) < SCAN_PAGE_RECORDS:
+            if cursor is None:
                 break
-            after_id = parts[-1].object_id
 
     async def _enqueue(self, job: StripeJob, *, wait: bool) -> bool:
         ident = (job.object_id, job.stripe_index)

@@ -12,14 +12,14 @@ Read set (the cheapest sufficient set of surviving fragments):
   pyeclib's ``fragments_needed()`` answers k regardless, so it is not consulted.
 
 Targets: each rebuilt fragment goes to an OSD chosen by :func:`objectio.common.placement.place`
-among up/in/not-full OSDs, preferring OSDs (then hosts) that hold no fragment of the stripe,
-and among those the OSD a PUT would choose now (:func:`desired_placement`, so a rebalance has
-nothing to undo); OSDs in ``avoid`` (lost, or the one that reported the fragment corrupt) are
+among up/in/not-full OSDs, preferring OSDs (then hosts) that hold no fragment of the stripe;
+OSDs in ``avoid`` (lost, or the one that reported the fragment corrupt) are
 never chosen.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable
 
 from objectio.common.placement import Candidate, PlacementError, place, stripe_placement_key
@@ -96,15 +96,12 @@ def choose_targets(
     usable: list[Candidate],
     avoid: set[int],
     returning: set[int] | None = None,
-    preferred: list[int] | None = None,
 ) -> dict[int, int]:
     """A new OSD for every missing fragment (PlacementError when no OSD can take one).
 
     Two fragments of a stripe share an OSD only when the cluster has no other OSD for them. If
     an OSD that holds nothing of the stripe is merely down for now (``returning``: down, not yet
-    lost), the repair waits for it instead (PlacementError; the next scan retries). A fragment
-    goes to its ``preferred`` OSD (the placement a PUT would choose now) when that OSD is in the
-    best allowed tier and free, so a later rebalance has nothing to move back."""
+    lost), the repair waits for it instead (PlacementError; the next scan retries)."""
     wanted = sorted(missing)
     holders = {osd_id for i, osd_id in enumerate(osd_ids) if osd_id and i not in wanted}
     allowed = [c for c in usable if c.osd_id not in avoid]
@@ -117,18 +114,6 @@ def choose_targets(
     chosen = next((tier for tier in tiers if len(tier) >= len(wanted)), allowed)
     if not chosen:
         raise PlacementError(f"no OSD can take the {len(wanted)} rebuilt fragment(s)")
-    targets: dict[int, int] = {}
-    tier_ids = {c.osd_id for c in chosen}
-    hosts = {c.osd_id: c.host for c in chosen}
-    for i in wanted:
-        want = preferred[i] if preferred and i < len(preferred) else 0
-        if want not in tier_ids or want in targets.values():
-            continue
-        if chosen is not tiers[0] or hosts[want] not in {hosts[t] for t in targets.values()}:
-            targets[i] = want
-    rest = [i for i in wanted if i not in targets]
-    if rest:
-        free = [c for c in chosen if c.osd_id not in targets.values()] or chosen
-        picks = place(stripe_placement_key(object_id, stripe_index), len(rest), free)
-        targets.update(zip(rest, picks, strict=True))
-    return targets
+    load = Counter(c.host for c in usable if c.osd_id in holders)  # rebuilt fragments fill hosts level by level
+    picks = place(stripe_placement_key(object_id, stripe_index), len(wanted), chosen, host_load=load)
+    return dict(zip(wanted, picks, strict=True))

@@ -30,7 +30,7 @@ from objectio.common.erasure import DecodeError, payload_bytes, reconstruct_frag
 from objectio.common.placement import PlacementError
 from objectio.common.pools import FRAGMENT_HEADER_BYTES, PoolSpec
 from objectio.meta.osd_links import OsdLinks
-from objectio.meta.repair_planner import candidates, choose_targets, desired_placement, read_set
+from objectio.meta.repair_planner import candidates, choose_targets, read_set
 from objectio.meta.store import MetaStore
 from objectio.protos import meta_pb2 as pb
 from objectio.protos import osd_pb2
@@ -235,10 +235,8 @@ async def repair_stripe(manager: RepairContext, job: StripeJob) -> Outcome:
     try:
         cmap = manager.cluster_map()
         returning = {o.id for o in cmap.osds if o.up != pb.OSD_UP and o.id not in lost}
-        usable = candidates(cmap)
-        preferred = desired_placement(record.object_id, pool, usable)
         targets = choose_targets(
-            record.object_id, job.stripe_index, osd_ids, missing, usable, avoid, returning, preferred
+            record.object_id, job.stripe_index, osd_ids, missing, candidates(cmap), avoid, returning
         )
     except PlacementError as exc:
         raise RepairError(str(exc)) from exc

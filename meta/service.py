@@ -193,7 +193,9 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
         names.check_bucket_name(request.name)
         if not request.owner:
             raise InvalidArgument("a bucket needs an owner")
+        names.check_bucket_settings(dict(request.settings), self._config.bucket_setting_bytes_max)
         bucket = pb.Bucket(name=request.name, owner=request.owner, pool=request.pool, created_ms=_now_ms())
+        bucket.settings.update(request.settings)
         try:
             return await self._store.create_bucket(bucket)
         except AlreadyExists as exc:
@@ -213,6 +215,12 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
     @rpc
     async def ListBuckets(self, request: pb.ListBucketsRequest, context: Context) -> pb.ListBucketsReply:
         return pb.ListBucketsReply(buckets=await self._store.list_buckets(request.owner))
+
+    @rpc
+    async def PutBucketSetting(self, request: pb.PutBucketSettingRequest, context: Context) -> pb.Bucket:
+        value = None if request.remove else request.value
+        names.check_bucket_settings({request.name: value or b""}, self._config.bucket_setting_bytes_max)
+        return await self._store.put_bucket_setting(request.bucket, request.name, value)
 
     # ---- objects --------------------------------------------------------------------------------
 

@@ -240,7 +240,25 @@ class ObjectOps:
         if row is None:
             raise NotFound("bucket", name)
         _check_row_format("buckets", name, row[0])
-        return pb.Bucket(name=name, owner=row[1], pool=row[2], created_ms=row[3])
+        bucket = pb.Bucket(name=name, owner=row[1], pool=row[2], created_ms=row[3])
+        settings = conn.execute("SELECT name, format_version, value FROM bucket_settings WHERE bucket = ?", (name,))
+        for setting, version, value in settings:
+            _check_row_format("bucket_settings", (name, setting), version)
+            bucket.settings[setting] = value
+        return bucket
+
+    @staticmethod
+    def put_bucket_setting(conn: sqlite3.Connection, bucket: str, name: str, value: bytes | None) -> pb.Bucket:
+        """Store (``value`` bytes) or delete (None) one setting; NotFound for a missing bucket."""
+        ObjectOps.get_bucket(conn, bucket)
+        if value is None:
+            conn.execute("DELETE FROM bucket_settings WHERE bucket = ? AND name = ?", (bucket, name))
+        else:
+            conn.execute(
+                "INSERT OR REPLACE INTO bucket_settings (bucket, name, format_version, value) VALUES (?, ?, ?, ?)",
+                (bucket, name, ROW_FORMAT_VERSION, value),
+            )
+        return ObjectOps.get_bucket(conn, bucket)
 
     @staticmethod
     def create_bucket(conn: sqlite3.Connection, bucket: pb.Bucket) -> pb.Bucket:
@@ -249,6 +267,7 @@ class ObjectOps:
         if row is not None:
             raise AlreadyExists("bucket", bucket.name, owner=row[0])
         stored = pb.Bucket(name=bucket.name, owner=bucket.owner, pool=bucket.pool, created_ms=bucket.created_ms)
+        stored.settings.update(bucket.settings)
         if not stored.pool:
             stored.pool = ClusterOps._cluster(conn)[2]
         if not conn.execute("SELECT 1 FROM pools WHERE name = ?", (stored.pool,)).fetchone():
@@ -256,6 +275,10 @@ class ObjectOps:
         conn.execute(
             "INSERT INTO buckets (name, format_version, owner, pool, created_ms) VALUES (?, ?, ?, ?, ?)",
             (stored.name, ROW_FORMAT_VERSION, stored.owner, stored.pool, stored.created_ms),
+        )
+        conn.executemany(
+            "INSERT INTO bucket_settings (bucket, name, format_version, value) VALUES (?, ?, ?, ?)",
+            [(stored.name, name, ROW_FORMAT_VERSION, value) for name, value in sorted(stored.settings.items())],
         )
         return stored
 
@@ -265,6 +288,7 @@ class ObjectOps:
         if conn.execute("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1", (name,)).fetchone():
             raise PreconditionFailed(f"bucket {name!r} is not empty")
         PartRefOps.drop_bucket_uploads(conn, name)
+        conn.execute("DELETE FROM bucket_settings WHERE bucket = ?", (name,))
         conn.execute("DELETE FROM buckets WHERE name = ?", (name,))
 
     @staticmethod

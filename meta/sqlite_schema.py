@@ -21,6 +21,7 @@ access_keys access_key                   user, secret_key, created_ms
 multipart_uploads (bucket, key, upload_id) initiated_ns, ``MultipartUpload`` blob
 upload_parts (upload_id, part_number)    object_id, size, etag, ``PartLayout`` blob
 object_parts object_id                   (bucket, key) of the completed multipart object using it
+bucket_settings (bucket, name)           one opaque setting document of a bucket (policy, CORS, ...)
 ========== ============================= ===================================================
 
 Every object id that names fragments is referenced from exactly one place: ``objects.object_id``
@@ -42,7 +43,7 @@ from pathlib import Path
 
 from objectio.meta.errors import MetaStoreError
 
-SCHEMA_VERSION = 2  # 2: multipart tables (MIGRATIONS[1] upgrades a version-1 database)
+SCHEMA_VERSION = 3  # 2: multipart tables; 3: bucket settings (MIGRATIONS[v] upgrades a version-v database)
 ROW_FORMAT_VERSION = 1  # format_version column of every row written by this release
 RECORD_FORMAT_VERSION = 1  # ObjectRecord.format_version written by this release
 DB_FILE = "meta.db"
@@ -142,8 +143,18 @@ CREATE TABLE object_parts (
 CREATE INDEX object_parts_key ON object_parts (bucket, key);
 """
 
+BUCKET_SETTINGS_SCHEMA = """
+CREATE TABLE bucket_settings (
+    bucket TEXT NOT NULL,
+    name TEXT NOT NULL,
+    format_version INTEGER NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (bucket, name)
+);
+"""
+
 # MIGRATIONS[v]: the statements that take a version-v database to version v + 1.
-MIGRATIONS: dict[int, str] = {1: MULTIPART_SCHEMA}
+MIGRATIONS: dict[int, str] = {1: MULTIPART_SCHEMA, 2: BUCKET_SETTINGS_SCHEMA}
 
 
 class SchemaError(MetaStoreError):
@@ -179,7 +190,7 @@ def ensure_schema(conn: sqlite3.Connection, initialize: Callable[[sqlite3.Connec
     if version != 0 or tables:
         raise SchemaError(f"database has schema version {version} and {tables} tables: not an ObjectIO meta.db")
     conn.execute("BEGIN IMMEDIATE")
-    _execute_script(conn, SCHEMA + MULTIPART_SCHEMA)
+    _execute_script(conn, SCHEMA + MULTIPART_SCHEMA + BUCKET_SETTINGS_SCHEMA)
     initialize(conn)
     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     conn.execute("COMMIT")

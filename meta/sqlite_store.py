@@ -192,6 +192,9 @@ class SqliteMetaStore(MetaStore):
     async def list_buckets(self, owner: str) -> list[pb.Bucket]:
         return await self._read(lambda c: ObjectOps.list_buckets(c, owner))
 
+    async def put_bucket_setting(self, bucket: str, name: str, value: bytes | None) -> pb.Bucket:
+        return await self._write(lambda c: ObjectOps.put_bucket_setting(c, bucket, name, value))
+
     # ---- objects --------------------------------------------------------------------------------
 
     async def put_object(self, record: pb.ObjectRecord, if_none_match: bool) -> pb.ObjectRecord | None:
@@ -305,8 +308,9 @@ class SqliteMetaStore(MetaStore):
     async def scan_placed_objects(self, after: tuple[str, bytes] | None, limit: int) -> list[pb.ObjectRecord]:
         return await self._read(lambda c: sqlite_repair.scan_placed_objects(c, after, limit))
 
-    async def scan_upload_parts(self, after: bytes | None, limit: int) -> list[pb.ObjectRecord]:
-        return await self._read(lambda c: sqlite_repair.scan_upload_parts(c, after, limit))
+    async def scan_upload_parts(self, after: bytes | None, limit: int) -> tuple[list[pb.ObjectRecord], bytes | None]:
+        views = await self._read(lambda c: sqlite_repair.scan_upload_parts(c, after, limit))
+        return views, (views[-1].object_id if len(views) == limit else None)
 
     async def placed_view(self, object_id: bytes) -> pb.ObjectRecord | None:
         return await self._read(lambda c: sqlite_repair.placed_view(c, object_id))

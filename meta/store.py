@@ -111,7 +111,12 @@ class MetaStore(abc.ABC):
     async def get_bucket(self, name: str) -> pb.Bucket: ...
 
     @abc.abstractmethod
-    async def list_buckets(self, owner: str) -> list[pb.Bucket]: ...
+    async def list_buckets(self, owner: str) -> list[pb.Bucket]:
+        """Buckets in name order, without their settings."""
+
+    @abc.abstractmethod
+    async def put_bucket_setting(self, bucket: str, name: str, value: bytes | None) -> pb.Bucket:
+        """Store one named setting of a bucket (None deletes it); returns the updated bucket."""
 
     # ---- objects --------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -208,9 +213,10 @@ class MetaStore(abc.ABC):
         completed multipart record's parts carry their own stripes)."""
 
     @abc.abstractmethod
-    async def scan_upload_parts(self, after: bytes | None, limit: int) -> list[pb.ObjectRecord]:
-        """Parts of uploads in progress as views (see ``sqlite_repair.part_view``), by part
-        object id, starting after ``after``."""
+    async def scan_upload_parts(self, after: bytes | None, limit: int) -> tuple[list[pb.ObjectRecord], bytes | None]:
+        """Parts of uploads in progress as views (see ``sqlite_repair.part_view``), at most
+        ``limit`` per call, after the cursor ``after`` (None: from the start); returns them and
+        the next cursor (None once the end was reached)."""
 
     @abc.abstractmethod
     async def placed_view(self, object_id: bytes) -> pb.ObjectRecord | None:

@@ -164,16 +164,25 @@ class SetOsdStateRequest(_message.Message):
     def __init__(self, osd_id: _Optional[int] = ..., set_in: _Optional[bool] = ..., set_out: _Optional[bool] = ..., remove: _Optional[bool] = ..., check_only: _Optional[bool] = ...) -> None: ...
 
 class Bucket(_message.Message):
-    __slots__ = ("name", "owner", "pool", "created_ms")
+    __slots__ = ("name", "owner", "pool", "created_ms", "settings")
+    class SettingsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: bytes
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[bytes] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
     POOL_FIELD_NUMBER: _ClassVar[int]
     CREATED_MS_FIELD_NUMBER: _ClassVar[int]
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
     name: str
     owner: str
     pool: str
     created_ms: int
-    def __init__(self, name: _Optional[str] = ..., owner: _Optional[str] = ..., pool: _Optional[str] = ..., created_ms: _Optional[int] = ...) -> None: ...
+    settings: _containers.ScalarMap[str, bytes]
+    def __init__(self, name: _Optional[str] = ..., owner: _Optional[str] = ..., pool: _Optional[str] = ..., created_ms: _Optional[int] = ..., settings: _Optional[_Mapping[str, bytes]] = ...) -> None: ...
 
 class BucketName(_message.Message):
     __slots__ = ("name",)
@@ -182,14 +191,35 @@ class BucketName(_message.Message):
     def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class CreateBucketRequest(_message.Message):
-    __slots__ = ("name", "owner", "pool")
+    __slots__ = ("name", "owner", "pool", "settings")
+    class SettingsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: bytes
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[bytes] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
     POOL_FIELD_NUMBER: _ClassVar[int]
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
     name: str
     owner: str
     pool: str
-    def __init__(self, name: _Optional[str] = ..., owner: _Optional[str] = ..., pool: _Optional[str] = ...) -> None: ...
+    settings: _containers.ScalarMap[str, bytes]
+    def __init__(self, name: _Optional[str] = ..., owner: _Optional[str] = ..., pool: _Optional[str] = ..., settings: _Optional[_Mapping[str, bytes]] = ...) -> None: ...
+
+class PutBucketSettingRequest(_message.Message):
+    __slots__ = ("bucket", "name", "value", "remove")
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    REMOVE_FIELD_NUMBER: _ClassVar[int]
+    bucket: str
+    name: str
+    value: bytes
+    remove: bool
+    def __init__(self, bucket: _Optional[str] = ..., name: _Optional[str] = ..., value: _Optional[bytes] = ..., remove: _Optional[bool] = ...) -> None: ...
 
 class ListBucketsRequest(_message.Message):
     __slots__ = ("owner",)

@@ -84,6 +84,11 @@ class MetaServiceStub:
                 request_serializer=objectio_dot_protos_dot_meta__pb2.ListBucketsRequest.SerializeToString,
                 response_deserializer=objectio_dot_protos_dot_meta__pb2.ListBucketsReply.FromString,
                 _registered_method=True)
+        self.PutBucketSetting = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/PutBucketSetting',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.PutBucketSettingRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.Bucket.FromString,
+                _registered_method=True)
         self.PutObject = channel.unary_unary(
                 '/objectio.meta.v1.MetaService/PutObject',
                 request_serializer=objectio_dot_protos_dot_meta__pb2.PutObjectRequest.SerializeToString,
@@ -277,6 +282,12 @@ class MetaServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListBuckets(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutBucketSetting(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -495,6 +506,11 @@ def add_MetaServiceServicer_to_server(servicer, server):
                     servicer.ListBuckets,
                     request_deserializer=objectio_dot_protos_dot_meta__pb2.ListBucketsRequest.FromString,
                     response_serializer=objectio_dot_protos_dot_meta__pb2.ListBucketsReply.SerializeToString,
+            ),
+            'PutBucketSetting': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutBucketSetting,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.PutBucketSettingRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.Bucket.SerializeToString,
             ),
             'PutObject': grpc.unary_unary_rpc_method_handler(
                     servicer.PutObject,
@@ -897,6 +913,33 @@ class MetaService:
             '/objectio.meta.v1.MetaService/ListBuckets',
             objectio_dot_protos_dot_meta__pb2.ListBucketsRequest.SerializeToString,
             objectio_dot_protos_dot_meta__pb2.ListBucketsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutBucketSetting(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/PutBucketSetting',
+            objectio_dot_protos_dot_meta__pb2.PutBucketSettingRequest.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.Bucket.FromString,
             options,
             channel_credentials,
             insecure,

@@ -7,6 +7,7 @@ prefix / delimiter / start_after / max_keys with common prefixes counting toward
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 import uuid
@@ -35,13 +36,27 @@ class MemoryBackend:
     async def lookup_key(self, access_key: str) -> be.AccessKey | None:
         return self.keys.get(access_key)
 
-    async def create_bucket(self, name: str, owner: str, pool: str | None = None) -> be.BucketInfo:
+    async def create_bucket(
+        self, name: str, owner: str, pool: str | None = None, settings: dict[str, bytes] | None = None
+    ) -> be.BucketInfo:
         existing = self.buckets.get(name)
         if existing is not None:
             raise be.BucketAlreadyExists(name, owned_by_you=existing.owner == owner)
-        info = be.BucketInfo(name, owner, time.time(), pool or "default")
+        info = be.BucketInfo(name, owner, time.time(), pool or "default", dict(settings or {}))
         self.buckets[name] = info
         self.objects[name] = {}
+        return info
+
+    async def put_bucket_setting(self, name: str, setting: str, value: bytes | None) -> be.BucketInfo:
+        if name not in self.buckets:
+            raise be.BucketNotFound(name)
+        settings = dict(self.buckets[name].settings)
+        if value is None:
+            settings.pop(setting, None)
+        else:
+            settings[setting] = value
+        info = dataclasses.replace(self.buckets[name], settings=settings)
+        self.buckets[name] = info
         return info
 
     async def delete_bucket(self, name: str) -> None:

@@ -168,7 +168,8 @@ async def test_version_1_database_is_migrated(tmp_path: Path) -> None:
     for statement in schema.SCHEMA.split(";"):
         if statement.strip():
             conn.execute(statement)
-    conn.execute("INSERT INTO cluster VALUES (1, 1, 'c', 1, '', 1, 0)")
+    conn.execute("INSERT INTO cluster VALUES (1, 1, 'c', 1, 'p', 1, 0)")
+    conn.execute("INSERT INTO pools VALUES ('p', 1, x'')")
     conn.execute("PRAGMA user_version=1")
     conn.close()
     store = SqliteMetaStore(data_dir, read_threads=1)
@@ -176,5 +177,7 @@ async def test_version_1_database_is_migrated(tmp_path: Path) -> None:
     try:
         assert not store.created
         assert await store.find_unreferenced([oid(1)]) == [oid(1)]  # the new tables exist
+        await store.create_bucket(pb.Bucket(name="migrated", owner="alice", pool="p"))
+        assert (await store.put_bucket_setting("migrated", "cors", b"x")).settings["cors"] == b"x"
     finally:
         await store.close()

@@ -78,10 +78,12 @@ async def test_parts_of_uploads_and_of_completed_objects_are_repaired_by_part_ob
     name = await new_upload(store, "mp")
     await store.put_part(name, part(1, OID_A))
     await store.put_part(name, part(2, OID_B))
-    [first, second] = await store.scan_upload_parts(None, 10)
+    [first, second], end = await store.scan_upload_parts(None, 10)
     assert (first.object_id, first.key, first.pool, first.etag) == (OID_A, "mp", "rs-4-2", f"{1:032x}")
-    assert second.object_id == OID_B
-    assert await store.scan_upload_parts(OID_A, 10) == [second]
+    assert second.object_id == OID_B and end is None
+    page, cursor = await store.scan_upload_parts(None, 1)
+    assert page == [first] and cursor is not None
+    assert await store.scan_upload_parts(cursor, 10) == ([second], None)
 
     assert await store.mark_missing(3, [pb.ShardRef(object_id=OID_A, stripe_index=0, fragment_index=2)]) == 1
     view = await store.placed_view(OID_A)
@@ -94,7 +96,7 @@ async def test_parts_of_uploads_and_of_completed_objects_are_repaired_by_part_ob
     await store.complete_upload(name, final_record(name, listed, b"\x09" * 16))
     stored = await store.get_object("photos", "mp")
     assert list(stored.parts[0].stripes[0].osd_ids) == [1, 2, 9, 4, 5, 6]
-    assert await store.scan_upload_parts(None, 10) == []
+    assert await store.scan_upload_parts(None, 10) == ([], None)
     assert await store.placed_view(b"\x09" * 16) is None  # the record's own id names no fragments
 
     assert await store.replace_fragments(OID_B, 0, {0: (1, 7)})

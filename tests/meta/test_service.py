@@ -192,6 +192,24 @@ async def test_buckets(meta: Running) -> None:
     assert gone.value.what == "bucket"
 
 
+async def test_bucket_settings(meta: Running) -> None:
+    client = meta.client
+    created = await client.create_bucket("tagged", "alice", settings={"ownership": b"BucketOwnerEnforced"})
+    assert dict(created.settings) == {"ownership": b"BucketOwnerEnforced"}
+    updated = await client.put_bucket_setting("tagged", "policy", b'{"Statement": []}')
+    assert dict(updated.settings) == {"ownership": b"BucketOwnerEnforced", "policy": b'{"Statement": []}'}
+    assert dict((await client.get_bucket("tagged")).settings) == dict(updated.settings)
+    assert "policy" not in (await client.put_bucket_setting("tagged", "policy", None)).settings
+    assert not (await client.list_buckets("alice")).buckets[0].settings  # listings leave them out
+    with pytest.raises(MetaNotFound):
+        await client.put_bucket_setting("nosuchbucket", "policy", b"{}")
+    for name, value in (("Bad-Name", b"x"), ("", b"x"), ("policy", b"x" * ((256 << 10) + 1))):
+        with pytest.raises(MetaInvalidArgument):
+            await client.put_bucket_setting("tagged", name, value)
+    with pytest.raises(MetaInvalidArgument):
+        await client.create_bucket("badsettings", "alice", settings={"UPPER": b""})
+
+
 async def test_objects(meta: Running) -> None:
     client = meta.client
     await client.create_bucket("photos", "alice")
@@ -263,6 +281,8 @@ async def test_users_and_keys(meta: Running) -> None:
 
 
 async def test_concurrent_puts_share_commits(meta: Running) -> None:
+    """SQLite batches concurrent writes into shared commits; etcd commits each transaction on
+    its own (its raft log batches below us): there the test checks every write is counted."""
     client = meta.client
     await client.create_bucket("load", "admin")
     stats = meta.server.store.writer_stats
@@ -282,7 +302,10 @@ async def test_concurrent_puts_share_commits(meta: Running) -> None:
     elapsed = time.monotonic() - started
     commits = stats.commits - commits_before
     print(f"{count} PutObject at c={concurrency}: {count / elapsed:.0f}/s, {count / commits:.1f} writes per commit")
-    assert commits < count / 2, f"{count} puts took {commits} commits: group commit is not batching"
+    if meta.config.backend == "sqlite":
+        assert commits < count / 2, f"{count} puts took {commits} commits: group commit is not batching"
+    else:
+        assert commits >= count, f"{count} puts, {commits} etcd transactions counted"
     assert (await client.get_status()).object_count == count
 
 

@@ -66,6 +66,22 @@ async def test_buckets(store: SqliteMetaStore) -> None:
         await store.delete_bucket("logs")
 
 
+async def test_bucket_settings_live_and_die_with_their_bucket(store: SqliteMetaStore) -> None:
+    created = await store.create_bucket(pb.Bucket(name="conf", owner="bob", settings={"cors": b"<CORS/>"}))
+    assert dict(created.settings) == {"cors": b"<CORS/>"}
+    await store.put_bucket_setting("conf", "versioning", b"Enabled")
+    await store.put_bucket_setting("conf", "cors", b"<CORS2/>")
+    assert dict((await store.get_bucket("conf")).settings) == {"cors": b"<CORS2/>", "versioning": b"Enabled"}
+    await store.put_bucket_setting("conf", "cors", None)
+    await store.put_bucket_setting("conf", "cors", None)  # deleting an absent setting is fine
+    assert dict((await store.get_bucket("conf")).settings) == {"versioning": b"Enabled"}
+    with pytest.raises(NotFound):
+        await store.put_bucket_setting("missing", "cors", b"x")
+    await store.delete_bucket("conf")
+    recreated = await store.create_bucket(pb.Bucket(name="conf", owner="bob"))
+    assert not recreated.settings and not (await store.get_bucket("conf")).settings
+
+
 async def test_objects_put_get_replace_delete(store: SqliteMetaStore) -> None:
     first = record("photos", "a/b.jpg", data=b"one")
     assert await store.put_object(first, False) is None
@@ -210,7 +226,7 @@ async def test_everything_survives_reopen(tmp_path: Path) -> None:
         await s.close()
 
 
-async def test_a_second_store_on_the_same_directory_is_refused(store: SqliteMetaStore, tmp_path: Path) -> None:
+async def test_a_second_store_on_the_same_directory_is_refused(sqlite_store: SqliteMetaStore, tmp_path: Path) -> None:
     with pytest.raises(StoreClosed):
         await SqliteMetaStore(tmp_path / "meta").open()
 
@@ -225,9 +241,9 @@ async def test_closed_store_refuses_calls(tmp_path: Path) -> None:
         await s.create_user(pb.User(name="x"))
 
 
-async def test_a_corrupt_row_is_reported_not_returned(store: SqliteMetaStore, tmp_path: Path) -> None:
-    await store.put_object(record("photos", "good"), False)
-    await store.put_object(record("photos", "bad"), False)
+async def test_a_corrupt_row_is_reported_not_returned(sqlite_store: SqliteMetaStore, tmp_path: Path) -> None:
+    await sqlite_store.put_object(record("photos", "good"), False)
+    await sqlite_store.put_object(record("photos", "bad"), False)
     conn = sqlite3.connect(tmp_path / "meta" / "meta.db")
     with conn:
         other = record("photos", "good").SerializeToString()
@@ -235,30 +251,30 @@ async def test_a_corrupt_row_is_reported_not_returned(store: SqliteMetaStore, tm
         conn.execute("UPDATE objects SET record = ? WHERE key = ?", (b"\xff\xff\xff", b"good"))
     conn.close()
     with pytest.raises(CorruptRecord, match="holds"):
-        await store.get_object("photos", "bad")
+        await sqlite_store.get_object("photos", "bad")
     with pytest.raises(CorruptRecord, match="undecodable"):
-        await store.get_object("photos", "good")
+        await sqlite_store.get_object("photos", "good")
 
 
-async def test_group_commit_shares_transactions(store: SqliteMetaStore) -> None:
-    before = store.writer_stats.commits
-    committed = store.writer_stats.writes_committed
-    await asyncio.gather(*(store.put_object(record("photos", f"g{i:04d}"), False) for i in range(400)))
-    commits = store.writer_stats.commits - before
-    assert store.writer_stats.writes_committed - committed == 400
+async def test_group_commit_shares_transactions(sqlite_store: SqliteMetaStore) -> None:
+    before = sqlite_store.writer_stats.commits
+    committed = sqlite_store.writer_stats.writes_committed
+    await asyncio.gather(*(sqlite_store.put_object(record("photos", f"g{i:04d}"), False) for i in range(400)))
+    commits = sqlite_store.writer_stats.commits - before
+    assert sqlite_store.writer_stats.writes_committed - committed == 400
     assert commits < 100, f"400 concurrent writes took {commits} commits"
-    assert store.writer_stats.batch_records_max_seen > 4
+    assert sqlite_store.writer_stats.batch_records_max_seen > 4
 
 
-async def test_one_failing_write_does_not_fail_its_batch(store: SqliteMetaStore) -> None:
-    await store.put_object(record("photos", "taken"), False)
+async def test_one_failing_write_does_not_fail_its_batch(sqlite_store: SqliteMetaStore) -> None:
+    await sqlite_store.put_object(record("photos", "taken"), False)
     results = await asyncio.gather(
-        *(store.put_object(record("photos", "taken" if i == 5 else f"f{i}"), True) for i in range(20)),
+        *(sqlite_store.put_object(record("photos", "taken" if i == 5 else f"f{i}"), True) for i in range(20)),
         return_exceptions=True,
     )
     assert [i for i, r in enumerate(results) if isinstance(r, Exception)] == [5]
     assert isinstance(results[5], PreconditionFailed)
-    assert (await store.counts()).object_count == 20
+    assert (await sqlite_store.counts()).object_count == 20
 
 
 async def test_full_write_queue_is_overloaded(tmp_path: Path) -> None:
