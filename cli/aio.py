@@ -60,6 +60,7 @@ class AllInOne:
     etcd_endpoints: list[str] = field(default_factory=list)
     metas: int = 1  # meta instances (more than one needs the etcd backend)
     gateways: int = 1  # gateway processes, each on its own S3 port (port, then free ports)
+    osd_hosts: list[str] = field(default_factory=list)  # failure-domain label per OSD (default "localhost")
     daemons: dict[str, Daemon] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -166,25 +167,49 @@ class AllInOne:
                 ],
             )
         for index in range(self.osds):
-            disk = self.data_dir / "disks" / f"osd{index}.img"
-            self.daemons[f"osd{index}"] = self._daemon(
-                f"osd{index}",
-                "objectio.osd.main",
-                [
-                    *osd_args(
-                        disk, self.disk_size_bytes, self.host, self.osd_ports[index], self.meta_addresses, "localhost"
-                    ),
-                    *self._metrics_args(f"osd{index}"),
-                    *self._tls_server_args(),
-                    *tls_client,
-                ],
-            )
+            self._define_osd(index)
         for name, port in zip(self.gateway_names, self.gateway_ports, strict=True):
             self.daemons[name] = self._daemon(
                 name,
                 "objectio.gateway.main",
                 [*gateway_args(self.host, port, self.meta_addresses), *self._tls_server_args()],
             )
+
+    def _define_osd(self, index: int) -> None:
+        disk = self.data_dir / "disks" / f"osd{index}.img"
+        host = self.osd_hosts[index] if index < len(self.osd_hosts) else "localhost"
+        self.daemons[f"osd{index}"] = self._daemon(
+            f"osd{index}",
+            "objectio.osd.main",
+            [
+                *osd_args(disk, self.disk_size_bytes, self.host, self.osd_ports[index], self.meta_addresses, host),
+                *self._metrics_args(f"osd{index}"),
+                *self._tls_server_args(),
+                *([f"--tls-ca-file={self.ca_file}"] if self.tls else []),
+            ],
+        )
+
+    def add_osds(self, count: int, hosts: list[str] | None = None) -> list[str]:
+        """Format and start ``count`` more OSDs (new disks, new ports) on the running cluster;
+        returns their daemon names. ``hosts`` labels their failure domains."""
+        first = self.osds
+        self.osd_hosts = [*self.osd_hosts, *(["localhost"] * (first - len(self.osd_hosts)))][:first]
+        self.osd_hosts += hosts or ["localhost"] * count
+        for index in range(first, first + count):
+            self.osd_ports.append(free_port())
+            if self.metrics:
+                self.metrics_ports[f"osd{index}"] = free_port()
+            self.osds += 1
+            self._define_osd(index)
+        ports_file = self.data_dir / "ports.json"
+        saved = json.loads(ports_file.read_text())
+        saved.update(osds=self.osd_ports, metrics=self.metrics_ports)
+        ports_file.write_text(json.dumps(saved))
+        names = [f"osd{i}" for i in range(first, first + count)]
+        for name in names:  # one at a time: OSD ids follow disk names
+            self.daemons[name].start()
+            self.daemons[name].wait_ready()
+        return names
 
     def osd_names(self) -> list[str]:
         return [f"osd{i}" for i in range(self.osds)]

@@ -28,6 +28,7 @@ from objectio.common.shardkey import new_object_id
 from objectio.gateway.backend import (
     AccessKey,
     Backend,
+    BackendError,
     BucketAlreadyExists,
     BucketInfo,
     BucketNotEmpty,
@@ -301,8 +302,15 @@ class ClusterBackend:
         wait until it is durable. ``check(size, md5)`` runs before durability is awaited; if it (or
         anything else) raises, what was written is deleted in the background."""
         object_id = new_object_id()
+        usable = self.view.candidates()
+        if len(usable) < pool.fragments and self.view.full_count():
+            # Stacking fragments on the OSDs that still have room would trade durability for
+            # space; the cluster is full for this pool instead.
+            raise InsufficientStorage(
+                f"{self.view.full_count()} OSDs are full; {len(usable)} left for {pool.fragments} fragments"
+            )
         try:
-            osd_ids = place(object_id, pool.fragments, self.view.candidates())
+            osd_ids = place(object_id, pool.fragments, usable)
         except PlacementError as exc:
             raise InsufficientStorage(f"no OSD can take new data: {exc}") from exc
         size_hint = shard_meta.object_size
@@ -350,7 +358,7 @@ class ClusterBackend:
         except QuorumLost as exc:
             writer.abort()
             self._delete_fragments_later(object_id, set(osd_ids))
-            raise ServiceUnavailable(f"PUT {shard_meta.bucket}/{shard_meta.key}: {exc}") from exc
+            raise _quorum_lost(shard_meta, exc) from exc
         except BaseException:
             writer.abort()
             self._delete_fragments_later(object_id, set(osd_ids))
@@ -377,7 +385,7 @@ class ClusterBackend:
             )
         except QuorumLost as exc:
             self._delete_fragments_later(object_id, set(osd_ids))
-            raise ServiceUnavailable(f"PUT {shard_meta.bucket}/{shard_meta.key}: {exc}") from exc
+            raise _quorum_lost(shard_meta, exc) from exc
         stripes = [meta_pb2.StripePlacement(osd_ids=final_ids, length=len(data))]
         return WrittenBody(object_id, len(data), digest, stripes, osd_ids)
 
@@ -666,3 +674,9 @@ async def create_backend(config: GatewayConfig) -> Backend:
 async def close_backend(backend: Backend) -> None:
     if isinstance(backend, ClusterBackend):
         await backend.close()
+
+
+def _quorum_lost(shard_meta: osd_pb2.ShardMeta, exc: QuorumLost) -> BackendError:
+    """507 when OSDs ran out of space, 503 (retry later) for every other lost write quorum."""
+    what = f"PUT {shard_meta.bucket}/{shard_meta.key}: {exc}"
+    return InsufficientStorage(what) if exc.out_of_space else ServiceUnavailable(what)

@@ -19,9 +19,12 @@ Reading order:
 * ``server``       wiring: store + first-start bootstrap + servicer + auth + health.
 * ``main``         the ``objectio-meta`` daemon.
 * ``client``       MetaClient, the typed async client used by gateways, OSDs and the CLI.
-* ``repair``       the repair manager (background task): scans, queue, reports, status.
+* ``repair``       the repair manager (background task): scans (objects, multipart parts, upload
+  parts), queue, reports, status; also runs the rebalance passes.
 * ``repair_planner``, ``repair_stripe``, ``sqlite_repair``  what a stripe repair reads and where
-  it writes (pure), rebuilding one stripe, and the compare-and-set of its record.
+  it writes (pure), rebuilding one stripe, and the compare-and-set of its record (found by the
+  fragments' object id: an object's or a part's).
+* ``rebalance``    moving fragments toward the current placement after an OSD is added.
 * ``osd_links``, ``scrub_relay``, ``repair_metrics``  meta's calls to the OSDs, StartScrub /
   GetScrubStatus relayed to them, Prometheus gauges of repair.
 

@@ -61,6 +61,18 @@ class MetaConfig:
     repair_stripes_inflight_max: int = option(4, "stripes repaired concurrently (each holds up to k+m fragments)")
     repair_bytes_per_s: int = option(64 << 20, "repair bandwidth: fragment bytes read plus written per second")
     repair_queue_stripes_max: int = option(10_000, "stripes queued for repair; a scan waits when the queue is full")
+    repair_full_scan_interval_ms: int = option(
+        600_000, "a full repair/rebalance scan runs at least this often (finds degraded upload parts, unfinished moves)"
+    )
+    rebalance_enabled: bool = option(
+        True, "move fragments toward the current placement when an OSD is added or marked in (and at start-up)"
+    )
+    rebalance_delete_delay_ms: int = option(
+        10_000, "a moved fragment's old copy is deleted this long after the record points to the new one"
+    )
+    osd_full_ratio: float = option(
+        0.90, "an OSD using more than this share of its capacity takes no new fragments (PUT, repair, rebalance)"
+    )
     osd_call_timeout_ms: int = option(30_000, "deadline of meta's calls to OSDs (repair reads/writes, scrub relay)")
     metrics_port: int = option(0, "Prometheus /metrics port on listen_host (0: disabled)")
     metrics_counts_interval_ms: int = option(
@@ -101,6 +113,8 @@ class MetaConfig:
             "repair_stripes_inflight_max",
             "repair_bytes_per_s",
             "repair_queue_stripes_max",
+            "repair_full_scan_interval_ms",
+            "rebalance_delete_delay_ms",
             "osd_call_timeout_ms",
             "metrics_counts_interval_ms",
             "etcd_call_timeout_ms",
@@ -128,6 +142,8 @@ class MetaConfig:
             raise ConfigError("meta.root_access_key and meta.root_secret_key are given together or not at all")
         if bool(self.tls_cert_file) != bool(self.tls_key_file):
             raise ConfigError("meta.tls_cert_file and meta.tls_key_file are given together or not at all")
+        if not 0.5 <= self.osd_full_ratio <= 0.99:
+            raise ConfigError(f"meta.osd_full_ratio={self.osd_full_ratio}: must be in [0.5, 0.99]")
         if self.backend not in ("sqlite", "etcd"):
             raise ConfigError(f"meta.backend must be sqlite or etcd, got {self.backend!r}")
         if self.backend == "etcd" and not self.etcd_endpoint_list:

@@ -13,7 +13,7 @@ from objectio.meta.errors import AlreadyExists, CorruptRecord, NotFound, Precond
 from objectio.meta.etcd_client import prefix_end
 from objectio.meta.etcd_keys import Layout, decode, decode_json, encode, encode_json
 from objectio.meta.etcd_txn import View
-from objectio.meta.sqlite_ops import osd_weight, same_uuid
+from objectio.meta.sqlite_ops import is_full, osd_weight, same_uuid
 from objectio.meta.store import OsdHeartbeat
 from objectio.protos import meta_pb2 as pb
 
@@ -111,7 +111,7 @@ async def _find_registered(view: View, keys: Layout, request: pb.RegisterOsdRequ
 
 
 async def register_osd(
-    view: View, keys: Layout, request: pb.RegisterOsdRequest, now_ms: int
+    view: View, keys: Layout, request: pb.RegisterOsdRequest, now_ms: int, full_ratio: float = 1.0
 ) -> tuple[pb.Osd, pb.ClusterMap]:
     current = await info(view, keys)
     if request.cluster_id and not same_uuid(request.cluster_id, current.cluster_id):
@@ -128,6 +128,7 @@ async def register_osd(
     osd.disk_uuid = request.disk_uuid or osd.disk_uuid
     osd.capacity_bytes, osd.used_bytes = request.capacity_bytes, request.used_bytes
     osd.weight = osd_weight(request.capacity_bytes)
+    osd.full = is_full(osd, full_ratio)
     osd.up = pb.OSD_UP
     osd.registered_ms = max(now_ms, osd.registered_ms + 1)
     osd.last_heartbeat_ms = now_ms
@@ -144,9 +145,11 @@ async def heartbeat(view: View, keys: Layout, beat: OsdHeartbeat) -> tuple[pb.Os
     osd.capacity_bytes, osd.used_bytes = beat.capacity_bytes, beat.used_bytes
     osd.last_heartbeat_ms = max(beat.now_ms, osd.last_heartbeat_ms)  # clocks of two metas may differ
     came_back = osd.up != pb.OSD_UP
-    osd.up = pb.OSD_UP
+    full = is_full(osd, beat.full_ratio)
+    changed = came_back or full != osd.full
+    osd.up, osd.full = pb.OSD_UP, full
     put_osd(view, keys, osd)
-    if not came_back:
+    if not changed:
         return osd, None
     await bump_epoch(view, keys)
     return osd, await read_map(view, keys)

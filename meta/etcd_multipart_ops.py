@@ -112,12 +112,16 @@ async def complete(
     assert record.parts and (record.bucket, record.key) == (name.bucket, name.key), "incomplete record"
     await get_upload(view, keys, name)
     stored = {p.part_number: p for p in await parts(view, keys, name, 0, PARTS_PER_UPLOAD_MAX)}
-    for part in record.parts:
+    committed = pb.ObjectRecord()
+    committed.CopyFrom(record)
+    for part in committed.parts:
         have = stored.pop(part.part_number, None)
         if have is None or have.object_id != part.object_id or have.etag != part.etag:
             raise PreconditionFailed(f"part {part.part_number} of {_upload_name(name)} is not the one uploaded")
+        del part.stripes[:]  # the stored placement wins: repair or rebalance may have moved a fragment
+        part.stripes.extend(have.stripes)
     _delete_upload(view, keys, name)
-    replaced = await objects.put_object(view, keys, record, if_none_match=False)
+    replaced = await objects.put_object(view, keys, committed, if_none_match=False)
     return replaced, list(stored.values())
 
 

@@ -20,6 +20,7 @@ from typing import TypeVar
 from objectio.meta import etcd_cluster_ops as cluster
 from objectio.meta import etcd_multipart_ops as multipart
 from objectio.meta import etcd_object_ops as objects
+from objectio.meta import etcd_repair_ops as repair_ops
 from objectio.meta import etcd_txn
 from objectio.meta import etcd_user_ops as users
 from objectio.meta.errors import StoreClosed, Unavailable
@@ -110,8 +111,10 @@ class EtcdMetaStore(MetaStore):
     async def cluster_map(self) -> pb.ClusterMap:
         return await self._run(lambda v: cluster.read_map(v, self.keys))
 
-    async def register_osd(self, request: pb.RegisterOsdRequest, now_ms: int) -> tuple[pb.Osd, pb.ClusterMap]:
-        return await self._run(lambda v: cluster.register_osd(v, self.keys, request, now_ms))
+    async def register_osd(
+        self, request: pb.RegisterOsdRequest, now_ms: int, full_ratio: float = 1.0
+    ) -> tuple[pb.Osd, pb.ClusterMap]:
+        return await self._run(lambda v: cluster.register_osd(v, self.keys, request, now_ms, full_ratio))
 
     async def heartbeat(self, beat: OsdHeartbeat) -> tuple[pb.Osd, pb.ClusterMap | None]:
         return await self._run(lambda v: cluster.heartbeat(v, self.keys, beat))
@@ -305,35 +308,34 @@ class EtcdMetaStore(MetaStore):
                     break
         return found
 
-    async def replace_fragments(
-        self, bucket: str, key: str, object_id: bytes, stripe_index: int, moves: dict[int, tuple[int, int]]
-    ) -> bool:
-        return await self._run(lambda v: _replace_fragments(v, self.keys, bucket, key, object_id, stripe_index, moves))
+    async def scan_upload_parts(self, after: bytes | None, limit: int) -> tuple[list[pb.ObjectRecord], bytes | None]:
+        return await self._run(lambda v: repair_ops.scan_upload_parts(v, self.keys, after, limit))
+
+    async def placed_view(self, object_id: bytes) -> pb.ObjectRecord | None:
+        return await self._run(lambda v: repair_ops.placed_view(v, self.keys, object_id))
+
+    async def replace_fragments(self, object_id: bytes, stripe_index: int, moves: dict[int, tuple[int, int]]) -> bool:
+        return await self._run(lambda v: repair_ops.replace_fragments(v, self.keys, object_id, stripe_index, moves))
 
     async def mark_missing(self, osd_id: int, shards: list[pb.ShardRef]) -> int:
         marked = 0
         for shard in shards:
+            move = {shard.fragment_index: (osd_id, 0)}
 
-            async def run(view: View, shard: pb.ShardRef = shard) -> bool:
-                record = await objects.placed_record(view, self.keys, shard.object_id)
-                if record is None:
-                    return False
-                move = {shard.fragment_index: (osd_id, 0)}
-                return await _replace_fragments(
-                    view, self.keys, record.bucket, record.key, shard.object_id, shard.stripe_index, move
-                )
+            async def run(view: View, shard: pb.ShardRef = shard, move: dict[int, tuple[int, int]] = move) -> bool:
+                return await repair_ops.replace_fragments(view, self.keys, shard.object_id, shard.stripe_index, move)
 
             marked += await self._run(run)
         return marked
 
     async def stale_placements(self, osd_id: int, shards: list[pb.ShardRef]) -> list[pb.ShardRef]:
         async def run(view: View) -> list[pb.ShardRef]:
-            records: dict[bytes, pb.ObjectRecord | None] = {}
+            views: dict[bytes, pb.ObjectRecord | None] = {}
             stale = []
             for shard in shards:
-                if shard.object_id not in records:
-                    records[shard.object_id] = await objects.placed_record(view, self.keys, shard.object_id)
-                record = records[shard.object_id]
+                if shard.object_id not in views:
+                    views[shard.object_id] = await repair_ops.placed_view(view, self.keys, shard.object_id)
+                record = views[shard.object_id]
                 if record is not None and _placed_on(record, shard) != osd_id:
                     stale.append(shard)
             return stale
@@ -346,27 +348,3 @@ def _placed_on(record: pb.ObjectRecord, shard: pb.ShardRef) -> int:
         return 0
     osd_ids = record.stripes[shard.stripe_index].osd_ids
     return osd_ids[shard.fragment_index] if shard.fragment_index < len(osd_ids) else 0
-
-
-async def _replace_fragments(
-    view: View,
-    keys: Layout,
-    bucket: str,
-    key: str,
-    object_id: bytes,
-    stripe_index: int,
-    moves: dict[int, tuple[int, int]],
-) -> bool:
-    """The compare-and-set of sqlite_repair.replace_fragments, in one etcd transaction."""
-    record = await objects.current(view, keys, bucket, key)
-    if record is None or record.object_id != object_id or stripe_index >= len(record.stripes):
-        return False
-    osd_ids = record.stripes[stripe_index].osd_ids
-    if any(i >= len(osd_ids) or osd_ids[i] != old for i, (old, _) in moves.items()):
-        return False
-    replaced = pb.ObjectRecord()
-    replaced.CopyFrom(record)
-    for i, (_, new) in moves.items():
-        osd_ids[i] = new
-    objects.store_record(view, keys, record, replaced)
-    return True

@@ -117,7 +117,7 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
     async def RegisterOsd(self, request: pb.RegisterOsdRequest, context: Context) -> pb.RegisterOsdReply:
         if not request.address:
             raise InvalidArgument("an OSD registers with the address of its OsdService")
-        osd, cmap = await self._store.register_osd(request, _now_ms())
+        osd, cmap = await self._store.register_osd(request, _now_ms(), self._config.osd_full_ratio)
         self._state.publish(cmap)
         self._state.heard_from(osd)
         log.info(
@@ -130,10 +130,19 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
 
     @rpc
     async def Heartbeat(self, request: pb.HeartbeatRequest, context: Context) -> pb.HeartbeatReply:
-        beat = OsdHeartbeat(request.osd_id, request.capacity_bytes, request.used_bytes, _now_ms())
+        beat = OsdHeartbeat(
+            request.osd_id, request.capacity_bytes, request.used_bytes, _now_ms(), self._config.osd_full_ratio
+        )
+        was_full = any(o.full for o in self._state.map.osds if o.id == request.osd_id)
         osd, cmap = await self._store.heartbeat(beat)
         if cmap is not None:
-            log.info("osd back up", extra=log_fields(osd_id=osd.id, epoch=cmap.epoch))
+            if osd.full != was_full:
+                log.warning(
+                    "osd full" if osd.full else "osd no longer full",
+                    extra=log_fields(osd_id=osd.id, used_bytes=osd.used_bytes, capacity_bytes=osd.capacity_bytes),
+                )
+            else:
+                log.info("osd back up", extra=log_fields(osd_id=osd.id, epoch=cmap.epoch))
             self._state.publish(cmap)
         self._state.heard_from(osd)
         return pb.HeartbeatReply(epoch=self._state.map.epoch)

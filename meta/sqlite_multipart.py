@@ -141,11 +141,17 @@ class MultipartOps:
         assert record.parts and (record.bucket, record.key) == (name.bucket, name.key), "incomplete record"
         upload = MultipartOps.get_upload(conn, name)
         stored = {p.part_number: p for p in MultipartOps._delete_upload(conn, upload)}
-        for part in record.parts:
+        committed = pb.ObjectRecord()
+        committed.CopyFrom(record)
+        for part in committed.parts:
             have = stored.pop(part.part_number, None)
             if have is None or have.object_id != part.object_id or have.etag != part.etag:
                 raise PreconditionFailed(f"part {part.part_number} of {_upload_name(name)} is not the one uploaded")
-        reply = VersionOps.put_object(conn, record, if_none_match=False)
+            # The stored placement wins over the gateway's copy: repair or rebalance may have
+            # moved a fragment of the part since the gateway listed it.
+            del part.stripes[:]
+            part.stripes.extend(have.stripes)
+        reply = VersionOps.put_object(conn, committed, if_none_match=False)
         return reply.replaced if reply.has_replaced else None, reply.version_id, list(stored.values())
 
     # ---- listing, expiry, references------------------------------------------------------------

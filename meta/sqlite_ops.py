@@ -46,6 +46,18 @@ def degraded_stripes(record: pb.ObjectRecord) -> int:
     return sum(1 for stripe in stripes if 0 in stripe.osd_ids)
 
 
+FULL_HYSTERESIS_RATIO = 0.02  # a full OSD is not full again until this much below the ratio (no flapping epochs)
+
+
+def is_full(osd: pb.Osd, full_ratio: float) -> bool:
+    """Whether the OSD takes no new fragments: above ``full_ratio`` of its capacity, or (if it was
+    full already) not yet ``FULL_HYSTERESIS_RATIO`` below it."""
+    if not osd.capacity_bytes:
+        return False
+    limit = full_ratio - (FULL_HYSTERESIS_RATIO if osd.full else 0.0)
+    return osd.used_bytes > limit * osd.capacity_bytes
+
+
 def osd_weight(capacity_bytes: int) -> float:
     return max(capacity_bytes / TIB, OSD_WEIGHT_MIN)
 
@@ -111,7 +123,7 @@ class ClusterOps:
 
     @staticmethod
     def register_osd(
-        conn: sqlite3.Connection, request: pb.RegisterOsdRequest, now_ms: int
+        conn: sqlite3.Connection, request: pb.RegisterOsdRequest, now_ms: int, full_ratio: float = 1.0
     ) -> tuple[pb.Osd, pb.ClusterMap]:
         cluster_id, _, _, next_osd_id = ClusterOps._cluster(conn)
         if request.cluster_id and not same_uuid(request.cluster_id, cluster_id):
@@ -127,6 +139,7 @@ class ClusterOps:
         osd.disk_uuid = request.disk_uuid or osd.disk_uuid
         osd.capacity_bytes, osd.used_bytes = request.capacity_bytes, request.used_bytes
         osd.weight = osd_weight(request.capacity_bytes)
+        osd.full = is_full(osd, full_ratio)
         osd.up = pb.OSD_UP
         osd.registered_ms = max(now_ms, osd.registered_ms + 1)  # strictly increases: a restart is visible
         osd.last_heartbeat_ms = now_ms
@@ -160,9 +173,11 @@ class ClusterOps:
             raise NotFound("osd", str(beat.osd_id))
         osd.capacity_bytes, osd.used_bytes, osd.last_heartbeat_ms = beat.capacity_bytes, beat.used_bytes, beat.now_ms
         came_back = osd.up != pb.OSD_UP
-        osd.up = pb.OSD_UP
+        full = is_full(osd, beat.full_ratio)
+        changed = came_back or full != osd.full
+        osd.up, osd.full = pb.OSD_UP, full
         ClusterOps._put_osd(conn, osd)
-        if not came_back:
+        if not changed:
             return osd, None
         ClusterOps._bump_epoch(conn)
         return osd, ClusterOps.read_map(conn)

@@ -154,8 +154,10 @@ class SqliteMetaStore(MetaStore):
     async def cluster_map(self) -> pb.ClusterMap:
         return await self._read(ClusterOps.read_map)
 
-    async def register_osd(self, request: pb.RegisterOsdRequest, now_ms: int) -> tuple[pb.Osd, pb.ClusterMap]:
-        return await self._write(lambda c: ClusterOps.register_osd(c, request, now_ms))
+    async def register_osd(
+        self, request: pb.RegisterOsdRequest, now_ms: int, full_ratio: float = 1.0
+    ) -> tuple[pb.Osd, pb.ClusterMap]:
+        return await self._write(lambda c: ClusterOps.register_osd(c, request, now_ms, full_ratio))
 
     async def heartbeat(self, beat: OsdHeartbeat) -> tuple[pb.Osd, pb.ClusterMap | None]:
         return await self._write(lambda c: ClusterOps.heartbeat(c, beat))
@@ -320,15 +322,15 @@ class SqliteMetaStore(MetaStore):
     async def scan_placed_objects(self, after: tuple[str, bytes, str] | None, limit: int) -> list[pb.ObjectRecord]:
         return await self._read(lambda c: sqlite_version_scan.scan_placed_objects(c, after, limit))
 
-    async def placed_record(self, bucket: str, key: str, object_id: bytes) -> pb.ObjectRecord | None:
-        return await self._read(lambda c: VersionOps.placed_record(c, bucket, key, object_id))
+    async def scan_upload_parts(self, after: bytes | None, limit: int) -> tuple[list[pb.ObjectRecord], bytes | None]:
+        views = await self._read(lambda c: sqlite_repair.scan_upload_parts(c, after, limit))
+        return views, (views[-1].object_id if len(views) == limit else None)
 
-    async def replace_fragments(
-        self, bucket: str, key: str, object_id: bytes, stripe_index: int, moves: dict[int, tuple[int, int]]
-    ) -> bool:
-        return await self._write(
-            lambda c: sqlite_repair.replace_fragments(c, bucket, key, object_id, stripe_index, moves)
-        )
+    async def placed_view(self, object_id: bytes) -> pb.ObjectRecord | None:
+        return await self._read(lambda c: sqlite_repair.placed_view(c, object_id))
+
+    async def replace_fragments(self, object_id: bytes, stripe_index: int, moves: dict[int, tuple[int, int]]) -> bool:
+        return await self._write(lambda c: sqlite_repair.replace_fragments(c, object_id, stripe_index, moves))
 
     async def mark_missing(self, osd_id: int, shards: list[pb.ShardRef]) -> int:
         return await self._write(lambda c: sum(sqlite_repair.mark_missing(c, osd_id, s) for s in shards))

@@ -13,7 +13,7 @@ from typing import Any
 
 from objectio.meta.sqlite_ops import ObjectOps, _check_row_format
 from objectio.meta.sqlite_schema import RECORD_FORMAT_VERSION
-from objectio.meta.sqlite_versions import _decode, find_version
+from objectio.meta.sqlite_versions import decode_version, find_version
 from objectio.meta.version_listing import list_versions_page
 from objectio.meta.versions import NULL_VERSION, is_version_id, order_of_id, public_id, version_order
 from objectio.protos import meta_pb2 as pb
@@ -125,6 +125,6 @@ def scan_placed_objects(
         " ORDER BY bucket, key, vorder LIMIT ?",
         (bucket, key, vorder, limit),
     ):
-        merged.append(((b, bytes(k), order), _decode(b, bytes(k), order, version, blob)))
+        merged.append(((b, bytes(k), order), decode_version(b, bytes(k), order, version, blob)))
     merged.sort(key=lambda item: item[0])
     return [record for _, record in merged[:limit]]

@@ -38,7 +38,7 @@ from objectio.meta.versions import (
 from objectio.protos import meta_pb2 as pb
 
 
-def _decode(bucket: str, key: bytes, vorder: str, version: int, blob: bytes) -> pb.ObjectRecord:
+def decode_version(bucket: str, key: bytes, vorder: str, version: int, blob: bytes) -> pb.ObjectRecord:
     record = ObjectOps._decode_record(bucket, key, version, blob)
     if version_order(record.mtime_ns) != vorder:
         raise CorruptRecord(f"object_versions row {bucket}/{key!r}/{vorder} holds mtime {record.mtime_ns}")
@@ -49,7 +49,7 @@ def _versions_row(conn: sqlite3.Connection, where: str, args: tuple[object, ...]
     row = conn.execute(
         f"SELECT bucket, key, vorder, format_version, record FROM object_versions WHERE {where} LIMIT 1", args
     ).fetchone()
-    return None if row is None else _decode(row[0], bytes(row[1]), row[2], row[3], row[4])
+    return None if row is None else decode_version(row[0], bytes(row[1]), row[2], row[3], row[4])
 
 
 def newest_version(conn: sqlite3.Connection, bucket: str, key: bytes) -> pb.ObjectRecord | None:

@@ -53,6 +53,7 @@ class OsdHeartbeat:
     capacity_bytes: int
     used_bytes: int
     now_ms: int
+    full_ratio: float = 1.0  # above this share of capacity the OSD is marked full (meta.osd_full_ratio)
 
 
 class MetaStore(abc.ABC):
@@ -74,12 +75,16 @@ class MetaStore(abc.ABC):
     async def cluster_map(self) -> pb.ClusterMap: ...
 
     @abc.abstractmethod
-    async def register_osd(self, request: pb.RegisterOsdRequest, now_ms: int) -> tuple[pb.Osd, pb.ClusterMap]:
-        """New OSD (osd_id 0, or a known disk_uuid) or a known one coming back: up, epoch + 1."""
+    async def register_osd(
+        self, request: pb.RegisterOsdRequest, now_ms: int, full_ratio: float = 1.0
+    ) -> tuple[pb.Osd, pb.ClusterMap]:
+        """New OSD (osd_id 0, or a known disk_uuid) or a known one coming back: up, epoch + 1;
+        marked full when it uses more than ``full_ratio`` of its capacity."""
 
     @abc.abstractmethod
     async def heartbeat(self, beat: OsdHeartbeat) -> tuple[pb.Osd, pb.ClusterMap | None]:
-        """Record capacity/usage; a down OSD is marked up (then the new map is returned)."""
+        """Record capacity/usage; a down OSD is marked up, and an OSD crossing the full ratio is
+        marked (not) full — both change the epoch, and then the new map is returned."""
 
     @abc.abstractmethod
     async def mark_osds_down(self, osd_ids: list[int], heard_before_ms: int) -> pb.ClusterMap | None:
@@ -242,18 +247,26 @@ class MetaStore(abc.ABC):
     @abc.abstractmethod
     async def scan_placed_objects(self, after: tuple[str, bytes, str] | None, limit: int) -> list[pb.ObjectRecord]:
         """Every version stored on OSDs (not inline, not a delete marker) in (bucket, key UTF-8,
-        ``version_order(mtime_ns)``) order, starting after ``after`` (that triple of the last one)."""
+        ``version_order(mtime_ns)``) order, starting after ``after`` (that triple of the last one);
+        a completed multipart record's parts carry their own stripes."""
 
     @abc.abstractmethod
-    async def placed_record(self, bucket: str, key: str, object_id: bytes) -> pb.ObjectRecord | None:
-        """The version of (bucket, key) — latest or older — whose fragments are ``object_id``."""
+    async def scan_upload_parts(self, after: bytes | None, limit: int) -> tuple[list[pb.ObjectRecord], bytes | None]:
+        """Parts of uploads in progress as views (see ``sqlite_repair.part_view``), at most
+        ``limit`` per call, after the cursor ``after`` (None: from the start); returns them and
+        the next cursor (None once the end was reached)."""
 
     @abc.abstractmethod
-    async def replace_fragments(
-        self, bucket: str, key: str, object_id: bytes, stripe_index: int, moves: dict[int, tuple[int, int]]
-    ) -> bool:
-        """Compare-and-set fragment OSDs ``{i: (old, new)}`` of one stripe of the version of
-        (bucket, key) named by ``object_id`` (latest or older), rewritten in place."""
+    async def placed_view(self, object_id: bytes) -> pb.ObjectRecord | None:
+        """The record whose stripes a fragment object id names: an object's own record (any
+        version), or a view of a part (of a completed multipart object or an upload in progress); None when
+        no record references the id."""
+
+    @abc.abstractmethod
+    async def replace_fragments(self, object_id: bytes, stripe_index: int, moves: dict[int, tuple[int, int]]) -> bool:
+        """Compare-and-set fragment OSDs ``{i: (old, new)}`` of one stripe of the fragments named
+        by ``object_id`` (an object's or a part's); False when it is no longer referenced or a
+        fragment moved meanwhile."""
 
     @abc.abstractmethod
     async def mark_missing(self, osd_id: int, shards: list[pb.ShardRef]) -> int:

@@ -35,7 +35,7 @@ class Empty(_message.Message):
     def __init__(self) -> None: ...
 
 class Osd(_message.Message):
-    __slots__ = ("id", "address", "host", "disk", "disk_uuid", "capacity_bytes", "used_bytes", "up", "weight", "last_heartbeat_ms", "registered_ms")
+    __slots__ = ("id", "address", "host", "disk", "disk_uuid", "capacity_bytes", "used_bytes", "up", "weight", "last_heartbeat_ms", "registered_ms", "full")
     ID_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     HOST_FIELD_NUMBER: _ClassVar[int]
@@ -48,6 +48,7 @@ class Osd(_message.Message):
     WEIGHT_FIELD_NUMBER: _ClassVar[int]
     LAST_HEARTBEAT_MS_FIELD_NUMBER: _ClassVar[int]
     REGISTERED_MS_FIELD_NUMBER: _ClassVar[int]
+    FULL_FIELD_NUMBER: _ClassVar[int]
     id: int
     address: str
     host: str
@@ -59,7 +60,8 @@ class Osd(_message.Message):
     weight: float
     last_heartbeat_ms: int
     registered_ms: int
-    def __init__(self, id: _Optional[int] = ..., address: _Optional[str] = ..., host: _Optional[str] = ..., disk: _Optional[str] = ..., disk_uuid: _Optional[str] = ..., capacity_bytes: _Optional[int] = ..., used_bytes: _Optional[int] = ..., up: _Optional[_Union[OsdUp, str]] = ..., weight: _Optional[float] = ..., last_heartbeat_ms: _Optional[int] = ..., registered_ms: _Optional[int] = ..., **kwargs) -> None: ...
+    full: bool
+    def __init__(self, id: _Optional[int] = ..., address: _Optional[str] = ..., host: _Optional[str] = ..., disk: _Optional[str] = ..., disk_uuid: _Optional[str] = ..., capacity_bytes: _Optional[int] = ..., used_bytes: _Optional[int] = ..., up: _Optional[_Union[OsdUp, str]] = ..., weight: _Optional[float] = ..., last_heartbeat_ms: _Optional[int] = ..., registered_ms: _Optional[int] = ..., full: _Optional[bool] = ..., **kwargs) -> None: ...
 
 class Pool(_message.Message):
     __slots__ = ("name", "type", "k", "m", "local_groups", "stripe_unit_bytes", "format_version")
@@ -716,7 +718,7 @@ class ClusterStatus(_message.Message):
     def __init__(self, map: _Optional[_Union[ClusterMap, _Mapping]] = ..., bucket_count: _Optional[int] = ..., object_count: _Optional[int] = ..., degraded_stripes: _Optional[int] = ..., capacity_bytes: _Optional[int] = ..., used_bytes: _Optional[int] = ...) -> None: ...
 
 class RepairStatus(_message.Message):
-    __slots__ = ("stripes_pending", "stripes_done", "stripes_failed", "stripes_dropped", "fragments_rebuilt", "bytes_read", "bytes_written", "degraded_stripes", "lost_osd_ids", "scans_completed", "last_scan_ms", "bytes_per_second_max", "reports_received")
+    __slots__ = ("stripes_pending", "stripes_done", "stripes_failed", "stripes_dropped", "fragments_rebuilt", "bytes_read", "bytes_written", "degraded_stripes", "lost_osd_ids", "scans_completed", "last_scan_ms", "bytes_per_second_max", "reports_received", "rebalance_active", "rebalance_stripes_pending", "rebalance_stripes_misplaced", "rebalance_fragments_moved", "rebalance_bytes_moved", "rebalance_stripes_failed")
     STRIPES_PENDING_FIELD_NUMBER: _ClassVar[int]
     STRIPES_DONE_FIELD_NUMBER: _ClassVar[int]
     STRIPES_FAILED_FIELD_NUMBER: _ClassVar[int]
@@ -730,6 +732,12 @@ class RepairStatus(_message.Message):
     LAST_SCAN_MS_FIELD_NUMBER: _ClassVar[int]
     BYTES_PER_SECOND_MAX_FIELD_NUMBER: _ClassVar[int]
     REPORTS_RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    REBALANCE_ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    REBALANCE_STRIPES_PENDING_FIELD_NUMBER: _ClassVar[int]
+    REBALANCE_STRIPES_MISPLACED_FIELD_NUMBER: _ClassVar[int]
+    REBALANCE_FRAGMENTS_MOVED_FIELD_NUMBER: _ClassVar[int]
+    REBALANCE_BYTES_MOVED_FIELD_NUMBER: _ClassVar[int]
+    REBALANCE_STRIPES_FAILED_FIELD_NUMBER: _ClassVar[int]
     stripes_pending: int
     stripes_done: int
     stripes_failed: int
@@ -743,7 +751,13 @@ class RepairStatus(_message.Message):
     last_scan_ms: int
     bytes_per_second_max: int
     reports_received: int
-    def __init__(self, stripes_pending: _Optional[int] = ..., stripes_done: _Optional[int] = ..., stripes_failed: _Optional[int] = ..., stripes_dropped: _Optional[int] = ..., fragments_rebuilt: _Optional[int] = ..., bytes_read: _Optional[int] = ..., bytes_written: _Optional[int] = ..., degraded_stripes: _Optional[int] = ..., lost_osd_ids: _Optional[_Iterable[int]] = ..., scans_completed: _Optional[int] = ..., last_scan_ms: _Optional[int] = ..., bytes_per_second_max: _Optional[int] = ..., reports_received: _Optional[int] = ...) -> None: ...
+    rebalance_active: bool
+    rebalance_stripes_pending: int
+    rebalance_stripes_misplaced: int
+    rebalance_fragments_moved: int
+    rebalance_bytes_moved: int
+    rebalance_stripes_failed: int
+    def __init__(self, stripes_pending: _Optional[int] = ..., stripes_done: _Optional[int] = ..., stripes_failed: _Optional[int] = ..., stripes_dropped: _Optional[int] = ..., fragments_rebuilt: _Optional[int] = ..., bytes_read: _Optional[int] = ..., bytes_written: _Optional[int] = ..., degraded_stripes: _Optional[int] = ..., lost_osd_ids: _Optional[_Iterable[int]] = ..., scans_completed: _Optional[int] = ..., last_scan_ms: _Optional[int] = ..., bytes_per_second_max: _Optional[int] = ..., reports_received: _Optional[int] = ..., rebalance_active: _Optional[bool] = ..., rebalance_stripes_pending: _Optional[int] = ..., rebalance_stripes_misplaced: _Optional[int] = ..., rebalance_fragments_moved: _Optional[int] = ..., rebalance_bytes_moved: _Optional[int] = ..., rebalance_stripes_failed: _Optional[int] = ...) -> None: ...
 
 class ShardRef(_message.Message):
     __slots__ = ("object_id", "stripe_index", "fragment_index")

@@ -300,3 +300,16 @@ async def test_foreign_or_newer_databases_are_refused(tmp_path: Path) -> None:
         conn.close()
         with pytest.raises(SchemaError):
             await SqliteMetaStore(tmp_path / name).open()
+
+
+async def test_an_osd_past_the_full_ratio_is_flagged_full_with_a_new_epoch(store: SqliteMetaStore) -> None:
+    req = pb.RegisterOsdRequest(address="h1:9200", disk_uuid="u1", capacity_bytes=100, used_bytes=95)
+    osd, cmap = await store.register_osd(req, now_ms=10, full_ratio=0.9)
+    assert osd.full and cmap.osds[0].full
+    beat = OsdHeartbeat(osd.id, capacity_bytes=100, used_bytes=89, now_ms=20, full_ratio=0.9)
+    osd, changed = await store.heartbeat(beat)
+    assert osd.full and changed is None  # within the hysteresis: no flapping
+    osd, changed = await store.heartbeat(OsdHeartbeat(osd.id, 100, 80, 30, full_ratio=0.9))
+    assert not osd.full and changed is not None and changed.epoch == cmap.epoch + 1 and not changed.osds[0].full
+    osd, changed = await store.heartbeat(OsdHeartbeat(osd.id, 100, 91, 40, full_ratio=0.9))
+    assert osd.full and changed is not None and changed.osds[0].full

@@ -142,6 +142,8 @@ async def test_multipart_versions_stay_referenced(store: SqliteMetaStore) -> Non
         assert replaced is None and discarded == [] and version_id
         ids.append(version_id)
     assert await store.find_unreferenced([oid(11), oid(12)]) == []  # both versions' parts
+    older_part = await store.placed_view(oid(11))  # repair finds a part of an older version too
+    assert older_part is not None and older_part.object_id == oid(11) and older_part.stripes
     assert await store.osd_is_referenced(3)
     await store.delete_object(bucket, "big", ids[0])
     assert await store.find_unreferenced([oid(11), oid(12)]) == [oid(11)]
@@ -159,11 +161,11 @@ async def test_repair_scan_and_compare_and_set_cover_old_versions(store: SqliteM
         last = page[-1]
         after = (last.bucket, last.key.encode(), versions.version_order(last.mtime_ns))
     assert seen == [oid(3), oid(2), oid(1), oid(4)]
-    old = await store.placed_record(bucket, "a", oid(1))
-    assert old is not None and old.object_id == oid(1)
-    assert await store.replace_fragments(bucket, "a", oid(1), 0, {0: (1, 9)})
-    assert not await store.replace_fragments(bucket, "a", oid(1), 0, {0: (1, 9)})  # moved already
-    rewritten = await store.placed_record(bucket, "a", oid(1))
+    old = await store.placed_view(oid(1))
+    assert old is not None and old.object_id == oid(1) and old.key == "a"
+    assert await store.replace_fragments(oid(1), 0, {0: (1, 9)})
+    assert not await store.replace_fragments(oid(1), 0, {0: (1, 9)})  # moved already
+    rewritten = await store.placed_view(oid(1))
     assert rewritten is not None and rewritten.stripes[0].osd_ids[0] == 9
     assert (await store.get_object(bucket, "a")).object_id == oid(3)  # the latest is untouched
     assert await store.mark_missing(9, [pb.ShardRef(object_id=oid(1), stripe_index=0, fragment_index=0)]) == 1
