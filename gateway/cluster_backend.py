@@ -43,6 +43,7 @@ from objectio.gateway.backend import (
 )
 from objectio.gateway.cluster_multipart import ClusterMultipart
 from objectio.gateway.config import GatewayConfig
+from objectio.gateway.storage import descriptor
 from objectio.gateway.storage.batcher import OsdBatcher
 from objectio.gateway.storage.cluster_map import ClusterView
 from objectio.gateway.storage.config import DataPathConfig
@@ -215,7 +216,10 @@ class ClusterBackend:
             record.is_inline = True
             record.inline_data = data
             record.pool = bucket.pool
-            return await self._commit(request, record)
+            if not self.config.object_descriptors:
+                return await self._commit(request, record)
+            record.object_id = new_object_id()  # names the descriptor copies
+            return await self._commit_described(request, record, bucket, [])
         return await self._put_erasure_coded(request, bucket, head, pending)
 
     def _check_body(self, request: PutRequest, size: int, digest: bytes) -> None:
@@ -235,14 +239,12 @@ class ClusterBackend:
         self, request: PutRequest, bucket: BucketInfo, head: bytearray, pending: list[bytes]
     ) -> ObjectInfo:
         pool = await self._pool(bucket.pool)
-        shard_meta = osd_pb2.ShardMeta(
+        shard_meta = osd_pb2.ShardMeta(  # identity only: the rest goes into the descriptor
             format_version=RECORD_FORMAT_VERSION,
             bucket=request.bucket,
             key=request.key,
             pool=pool.name,
-            content_type=request.content_type,
             mtime_ns=time.time_ns(),
-            user_meta=request.user_meta,
             object_size=request.content_length or 0,
         )
         written = await self.write_erasure_coded(
@@ -253,7 +255,9 @@ class ClusterBackend:
         record.object_id = written.object_id
         record.pool = pool.name
         record.stripes.extend(written.stripes)
-        return await self._commit_fragments(request, record, written.object_id, written.osd_ids)
+        if not self.config.object_descriptors:
+            return await self._commit_fragments(request, record, written.object_id, written.osd_ids)
+        return await self._commit_described(request, record, bucket, written.osd_ids)
 
     async def write_erasure_coded(
         self,
@@ -360,6 +364,33 @@ class ClusterBackend:
         # Any other failure (meta unreachable, timeout, cancellation) leaves it unknown whether the
         # record was committed before the answer was lost: the fragments stay, and the OSDs'
         # orphan collector reclaims them only once meta confirms no record points to them.
+
+    async def _commit_described(
+        self, request: PutRequest, record: meta_pb2.ObjectRecord, bucket: BucketInfo, fragment_osds: list[int]
+    ) -> ObjectInfo:
+        """Commit the record and write its descriptor copies concurrently; acknowledged when both
+        are durable. A commit meta refused leaves garbage (fragments, copies) deleted here."""
+        pool = await self._pool(record.pool)
+        copies_on = descriptor.choose_osds(pool, record.object_id, fragment_osds, self.view.candidates())
+        if not copies_on:
+            raise InsufficientStorage(f"PUT {record.bucket}/{record.key}: no OSD can take its descriptor")
+        record.descriptor_osd_ids[:] = copies_on
+        garbage = {*fragment_osds, *copies_on} - {0}
+        bucket_pb = meta_pb2.Bucket(
+            name=bucket.name, owner=bucket.owner, pool=bucket.pool, created_ms=int(bucket.created * 1000)
+        )
+        described, committed = await asyncio.gather(
+            descriptor.write(self.batcher, copies_on, record, bucket_pb),
+            self._commit_fragments(request, record, record.object_id, sorted(garbage)),
+            return_exceptions=True,
+        )
+        if isinstance(committed, BaseException):
+            raise committed  # a refused commit had its fragments and copies deleted
+        if isinstance(described, BaseException):
+            # The record is committed but no copy is durable: a rebuild could not find the object.
+            # The client sees 503 and retries, which writes a described version.
+            raise ServiceUnavailable(f"PUT {record.bucket}/{record.key}: {described}") from described
+        return committed
 
     async def _commit(self, request: PutRequest, record: meta_pb2.ObjectRecord) -> ObjectInfo:
         try:
@@ -485,10 +516,12 @@ class ClusterBackend:
             if part.object_id:
                 osds = {osd_id for stripe in part.stripes for osd_id in stripe.osd_ids if osd_id}
                 self._delete_fragments_later(part.object_id, osds)
-        if record.is_inline or not record.object_id or record.parts:
+        if not record.object_id:
             return
         osds = {osd_id for stripe in record.stripes for osd_id in stripe.osd_ids if osd_id}
-        self._delete_fragments_later(record.object_id, osds)
+        osds.update(osd_id for osd_id in record.descriptor_osd_ids if osd_id)
+        if osds:
+            self._delete_fragments_later(record.object_id, osds)
 
     def _delete_fragments_later(self, object_id: bytes, osd_ids: set[int]) -> None:
         task = asyncio.create_task(self._delete_fragments(object_id, osd_ids))

@@ -21,6 +21,11 @@ class MetaConfig:
     listen_port: int = option(9100, "gRPC port (0: pick a free port; the ready file names it)")
     data_dir: str = option("/var/lib/objectio/meta", "directory of the SQLite database (meta.db + WAL)")
     cluster_token: str = option("", "shared secret every client sends as x-objectio-token; empty disables auth (dev)")
+    cluster_id: str = option(
+        "",
+        "cluster id a new database takes ('' = random); set it to the OSDs' cluster id to rebuild a lost "
+        "metadata store (the OSDs then rejoin with their ids)",
+    )
     root_access_key: str = option("", "access key of the root (admin) user, ensured at start-up")
     root_secret_key: str = option("", "secret key of the root user (never logged)")
     root_user: str = option("admin", "name of the root user created at first start")

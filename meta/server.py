@@ -106,6 +106,7 @@ async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
         write_batch_records_max=config.write_batch_records_max,
         read_threads=config.read_threads,
         cache_bytes=config.sqlite_cache_bytes,
+        cluster_id=config.cluster_id,
     )
     await store.open()
     try:

@@ -112,7 +112,7 @@ class ClusterOps:
             raise PreconditionFailed(
                 f"disk {request.disk_uuid or request.disk!r} belongs to cluster {request.cluster_id}, not {cluster_id}"
             )
-        osd = ClusterOps._find_registered(conn, request)
+        osd = ClusterOps._find_registered(conn, request, next_osd_id)
         if osd is None:
             osd = pb.Osd(id=next_osd_id, up=pb.OSD_DOWN)
             setattr(osd, "in", pb.OSD_IN)
@@ -129,11 +129,18 @@ class ClusterOps:
         return osd, ClusterOps.read_map(conn)
 
     @staticmethod
-    def _find_registered(conn: sqlite3.Connection, request: pb.RegisterOsdRequest) -> pb.Osd | None:
+    def _find_registered(conn: sqlite3.Connection, request: pb.RegisterOsdRequest, next_osd_id: int) -> pb.Osd | None:
         """The OSD this registration is about: by id, or by disk uuid for a disk that registered
-        before but never recorded its id; None for a new OSD."""
+        before but never recorded its id; None for a new OSD. A disk of this cluster (the caller
+        checked its cluster id) with an id this store never handed out is adopted with that id:
+        the store was rebuilt after a loss (a removed OSD's id is below next_osd_id: refused)."""
         if request.osd_id:
             osd = ClusterOps._get_osd(conn, request.osd_id)
+            if osd is None and request.cluster_id and request.osd_id >= next_osd_id:
+                conn.execute("UPDATE cluster SET next_osd_id = ? WHERE id = 1", (request.osd_id + 1,))
+                adopted = pb.Osd(id=request.osd_id, up=pb.OSD_DOWN, disk_uuid=request.disk_uuid)
+                setattr(adopted, "in", pb.OSD_IN)
+                return adopted
             if osd is None:
                 raise NotFound("osd", str(request.osd_id))
             if osd.disk_uuid and request.disk_uuid and osd.disk_uuid != request.disk_uuid:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from objectio.common.shardkey import DESCRIPTOR_STRIPE
 from objectio.meta.sqlite_ops import ObjectOps
 from objectio.protos import meta_pb2 as pb
 
@@ -88,7 +89,7 @@ def stale_placements(conn: sqlite3.Connection, osd_id: int, shards: list[pb.Shar
         if shard.object_id not in records:
             records[shard.object_id] = _by_object_id(conn, shard.object_id)
         record = records[shard.object_id]
-        if record is None:
+        if record is None or shard.stripe_index == DESCRIPTOR_STRIPE:  # descriptor copies are not placed
             continue
         if _placed_on(record, shard) != osd_id:
             stale.append(shard)

@@ -14,6 +14,11 @@ class DataPathConfig:
         16 << 10,
         "objects up to this size live inside their metadata record (one RPC per PUT/GET instead of k+m)",
     )
+    object_descriptors: bool = option(
+        True,
+        "write each object's descriptor copies to the OSDs with its record (needed by `objectio-cli meta "
+        "rebuild`; off: objects are found through meta alone)",
+    )
     osd_call_timeout_seconds: float = option(30.0, "deadline of one OSD call (a stripe or a batch)")
     meta_call_timeout_seconds: float = option(10.0, "deadline of one metadata call")
     access_key_cache_seconds: float = option(10.0, "how long a looked-up access key is trusted (revocation delay)")
