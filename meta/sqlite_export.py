@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from typing import Any
 
 from objectio.meta.errors import PreconditionFailed
 from objectio.meta.sqlite_multipart import MultipartOps
@@ -59,7 +60,7 @@ def export_items(conn: sqlite3.Connection) -> Iterator[pb.MetaItem]:
         yield pb.MetaItem(upload_part=pb.UploadPart(upload_id=upload_id, part=_parse(pb.PartLayout(), blob)))
 
 
-def _rows(conn: sqlite3.Connection, sql: str) -> Iterator[tuple[object, ...]]:
+def _rows(conn: sqlite3.Connection, sql: str) -> Iterator[Any]:
     cursor = conn.execute(sql)
     while rows := cursor.fetchmany(ROWS_PER_FETCH):
         yield from rows

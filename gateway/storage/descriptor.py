@@ -66,7 +66,8 @@ def shard_meta(record: meta_pb2.ObjectRecord) -> osd_pb2.ShardMeta:
 
 def encode(record: meta_pb2.ObjectRecord, bucket: meta_pb2.Bucket) -> bytes:
     descriptor = meta_pb2.ObjectDescriptor(format_version=DESCRIPTOR_FORMAT_VERSION, record=record, bucket=bucket)
-    return descriptor.SerializeToString()
+    data: bytes = descriptor.SerializeToString()
+    return data
 
 
 def decode(data: bytes) -> meta_pb2.ObjectDescriptor:
