@@ -23,8 +23,8 @@ class MetaConfig:
     cluster_token: str = option("", "shared secret every client sends as x-objectio-token; empty disables auth (dev)")
     cluster_id: str = option(
         "",
-        "cluster id a new database takes ('' = random); set it to the OSDs' cluster id to rebuild a lost "
-        "metadata store (the OSDs then rejoin with their ids)",
+        "cluster id a new database takes ('' = random). Set only to recover a lost metadata store: while set, "
+        "any OSD of this cluster the store does not know is adopted with its id (a removed one too)",
     )
     root_access_key: str = option("", "access key of the root (admin) user, ensured at start-up")
     root_secret_key: str = option("", "secret key of the root user (never logged)")

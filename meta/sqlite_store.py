@@ -52,6 +52,7 @@ class SqliteMetaStore(MetaStore):
         cluster_id: str = "",
     ) -> None:
         self._new_cluster_id = cluster_id
+        self._adopt_osds = bool(cluster_id)  # recovery: OSDs of that cluster rejoin with their ids
         self._dir = Path(data_dir)
         self._path = self._dir / schema.DB_FILE
         self._cache_bytes = cache_bytes
@@ -158,7 +159,7 @@ class SqliteMetaStore(MetaStore):
         return await self._read(ClusterOps.read_map)
 
     async def register_osd(self, request: pb.RegisterOsdRequest, now_ms: int) -> tuple[pb.Osd, pb.ClusterMap]:
-        return await self._write(lambda c: ClusterOps.register_osd(c, request, now_ms))
+        return await self._write(lambda c: ClusterOps.register_osd(c, request, now_ms, self._adopt_osds))
 
     async def heartbeat(self, beat: OsdHeartbeat) -> tuple[pb.Osd, pb.ClusterMap | None]:
         return await self._write(lambda c: ClusterOps.heartbeat(c, beat))
