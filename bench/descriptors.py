@@ -29,9 +29,12 @@ from run_suite import build_s3bench
 SIZES = ["4KiB", "64KiB"]
 
 
-def measure(binary: Path, descriptors: bool, seconds: int) -> dict[str, dict[str, float]]:
+def measure(binary: Path, descriptors: bool, seconds: int, copies: int) -> dict[str, dict[str, float]]:
     data_dir = Path(tempfile.mkdtemp(prefix="objectio-desc-"))
-    env = {"OBJECTIO_DATAPATH_OBJECT_DESCRIPTORS": "true" if descriptors else "false"}
+    env = {
+        "OBJECTIO_DATAPATH_OBJECT_DESCRIPTORS": "true" if descriptors else "false",
+        "OBJECTIO_DATAPATH_DESCRIPTOR_COPIES": str(copies),
+    }
     cluster = AllInOne(data_dir, port=free_port(), osds=6, disk_size_bytes=4 << 30, extra_env=env)
     rows: dict[str, dict[str, float]] = {}
     try:
@@ -57,13 +60,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--copies", type=int, default=0, help="datapath.descriptor_copies (0: pool default)")
     args = parser.parse_args()
     binary = build_s3bench()
     runs: dict[bool, list[dict[str, dict[str, float]]]] = {False: [], True: []}
     for _ in range(args.rounds):
         for setting in (False, True):
-            runs[setting].append(measure(binary, setting, args.seconds))
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+            runs[setting].append(measure(binary, setting, args.seconds, args.copies))
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, copies={args.copies or 'default'}")
     print("| PUT (c=32) | descriptors | ops/s (median of runs) | p50/p99 ms | runs ops/s |")
     print("| --- | --- | --- | --- | --- |")
     for size in SIZES:

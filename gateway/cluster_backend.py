@@ -371,7 +371,9 @@ class ClusterBackend:
         """Commit the record and write its descriptor copies concurrently; acknowledged when both
         are durable. A commit meta refused leaves garbage (fragments, copies) deleted here."""
         pool = await self._pool(record.pool)
-        copies_on = descriptor.choose_osds(pool, record.object_id, fragment_osds, self.view.candidates())
+        copies_on = descriptor.choose_osds(
+            pool, record.object_id, fragment_osds, self.view.candidates(), self.config.descriptor_copies
+        )
         if not copies_on:
             raise InsufficientStorage(f"PUT {record.bucket}/{record.key}: no OSD can take its descriptor")
         record.descriptor_osd_ids[:] = copies_on

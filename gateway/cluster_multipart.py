@@ -234,7 +234,9 @@ class ClusterMultipart:
             return await self.meta.complete_multipart_upload(name, record)
         bucket = await self.backend.head_bucket(record.bucket)
         pool = await self.backend._pool(record.pool)
-        copies_on = descriptor.choose_osds(pool, record.object_id, [], self.backend.view.candidates())
+        copies_on = descriptor.choose_osds(
+            pool, record.object_id, [], self.backend.view.candidates(), self.backend.config.descriptor_copies
+        )
         if not copies_on:
             raise ServiceUnavailable(f"complete {record.bucket}/{record.key}: no OSD can take its descriptor")
         record.descriptor_osd_ids[:] = copies_on

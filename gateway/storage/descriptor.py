@@ -32,15 +32,17 @@ class DescriptorLost(Exception):
     """Not one descriptor copy could be made durable."""
 
 
-def copies_for(pool: PoolSpec) -> int:
-    """As many copies as the pool's stripes tolerate losses, plus one."""
-    return min(pool.failure_tolerance + 1, pool.fragments, DESCRIPTOR_COPIES_MAX)
+def copies_for(pool: PoolSpec, configured: int = 0) -> int:
+    """``configured`` copies, or (0) as many as the pool's stripes tolerate losses, plus one."""
+    return min(configured or pool.failure_tolerance + 1, pool.fragments, DESCRIPTOR_COPIES_MAX)
 
 
-def choose_osds(pool: PoolSpec, object_id: bytes, fragment_osds: list[int], candidates: list[Candidate]) -> list[int]:
+def choose_osds(
+    pool: PoolSpec, object_id: bytes, fragment_osds: list[int], candidates: list[Candidate], configured: int = 0
+) -> list[int]:
     """Distinct OSDs for the copies: the object's own fragment OSDs first (no new OSD is touched
     for an erasure-coded object), else a placement of their own (inline and multipart objects)."""
-    wanted = copies_for(pool)
+    wanted = copies_for(pool, configured)
     chosen = list(dict.fromkeys(osd for osd in fragment_osds if osd))[:wanted]
     if len(chosen) < wanted and candidates:
         extra = [osd for osd in place(object_id, min(wanted, len(candidates)), candidates) if osd not in chosen]

@@ -148,7 +148,7 @@ def test_rebuild_from_the_osds_alone(dr_cluster: AllInOne) -> None:
     _cli(cluster, "user", "create", "alice")
     old_backup = cluster.data_dir / "old.bak"
     assert _cli(cluster, "meta", "backup", str(old_backup))["items"] > 0
-    s3 = s3_client(cluster)
+    s3: Any = s3_client(cluster)
     expected = _write_objects(s3)
     s3.create_bucket(Bucket="second")
     s3.put_object(Bucket="second", Key="k", Body=b"in another bucket")
@@ -171,7 +171,7 @@ def test_rebuild_without_a_backup(dr_cluster: AllInOne) -> None:
     """With no backup at all: meta.cluster_id lets the OSDs rejoin; the aio root user remains."""
     cluster = dr_cluster
     cluster_id = _cli(cluster, "status")["cluster_id"]
-    s3 = s3_client(cluster)
+    s3: Any = s3_client(cluster)
     expected = _write_objects(s3)
 
     _lose_meta(cluster, cluster_id)
@@ -188,7 +188,7 @@ def test_rebuild_without_a_backup(dr_cluster: AllInOne) -> None:
 def test_backup_then_restore(dr_cluster: AllInOne) -> None:
     cluster = dr_cluster
     _cli(cluster, "user", "create", "bob")
-    s3 = s3_client(cluster)
+    s3: Any = s3_client(cluster)
     expected = _write_objects(s3)
     backup = cluster.data_dir / "meta.bak"
     written = _cli(cluster, "meta", "backup", str(backup))
