@@ -16,7 +16,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from objectio.common.config import load_config
@@ -47,6 +47,7 @@ from objectio.gateway.storage import descriptor
 from objectio.gateway.storage.batcher import OsdBatcher
 from objectio.gateway.storage.cluster_map import ClusterView
 from objectio.gateway.storage.config import DataPathConfig
+from objectio.gateway.storage.descriptor import DescriptorLost
 from objectio.gateway.storage.parts import stream_parts
 from objectio.gateway.storage.reader import StripeReader, StripeUnreadable
 from objectio.gateway.storage.writer import QuorumLost, StripeWriter, read_exactly, write_one_stripe
@@ -90,6 +91,15 @@ class WrittenBody:
     md5: bytes
     stripes: list[meta_pb2.StripePlacement]
     osd_ids: list[int]  # the placement chosen (every OSD that may hold a fragment)
+
+
+Describe = Callable[[bytes, int, bytes, list[int]], Awaitable[None]]
+
+
+def _bucket_pb(bucket: BucketInfo) -> meta_pb2.Bucket:
+    return meta_pb2.Bucket(
+        name=bucket.name, owner=bucket.owner, pool=bucket.pool, created_ms=int(bucket.created * 1000)
+    )
 
 
 def _bucket_info(bucket: meta_pb2.Bucket) -> BucketInfo:
@@ -247,15 +257,40 @@ class ClusterBackend:
             mtime_ns=time.time_ns(),
             object_size=request.content_length or 0,
         )
+
+        def record_of(
+            object_id: bytes, size: int, md5: bytes, stripes: list[meta_pb2.StripePlacement]
+        ) -> meta_pb2.ObjectRecord:
+            record = self._record(request, size, md5.hex())
+            record.mtime_ns = shard_meta.mtime_ns
+            record.object_id = object_id
+            record.pool = pool.name
+            record.stripes.extend(stripes)
+            return record
+
+        described: list[int] = []
+
+        async def describe(object_id: bytes, size: int, md5: bytes, osd_ids: list[int]) -> None:
+            """A one-stripe body: its descriptor copies ride in the fragments' batches (no extra RPC)."""
+            stripes = [meta_pb2.StripePlacement(osd_ids=osd_ids, length=size)]
+            record = record_of(object_id, size, md5, stripes)
+            copies_on = descriptor.choose_osds(pool, object_id, osd_ids, [], self.config.descriptor_copies)
+            record.descriptor_osd_ids[:] = copies_on
+            described.extend(await descriptor.write(self.batcher, copies_on, record, _bucket_pb(bucket)))
+
         written = await self.write_erasure_coded(
-            pool, request.body, head, pending, shard_meta, lambda size, md5: self._check_body(request, size, md5)
+            pool,
+            request.body,
+            head,
+            pending,
+            shard_meta,
+            lambda size, md5: self._check_body(request, size, md5),
+            describe if self.config.object_descriptors else None,
         )
-        record = self._record(request, written.size, written.md5.hex())
-        record.mtime_ns = shard_meta.mtime_ns
-        record.object_id = written.object_id
-        record.pool = pool.name
-        record.stripes.extend(written.stripes)
-        if not self.config.object_descriptors:
+        record = record_of(written.object_id, written.size, written.md5, written.stripes)
+        if described:
+            record.descriptor_osd_ids[:] = described
+        if described or not self.config.object_descriptors:
             return await self._commit_fragments(request, record, written.object_id, written.osd_ids)
         return await self._commit_described(request, record, bucket, written.osd_ids)
 
@@ -267,10 +302,12 @@ class ClusterBackend:
         pending: list[bytes],
         shard_meta: osd_pb2.ShardMeta,
         check: Callable[[int, bytes], None],
+        describe: Describe | None = None,
     ) -> WrittenBody:
         """Erasure-code ``head`` + ``pending`` + the rest of ``body`` under a new object id, and
         wait until it is durable. ``check(size, md5)`` runs before durability is awaited; if it (or
-        anything else) raises, what was written is deleted in the background."""
+        anything else) raises, what was written is deleted in the background. A body of one stripe
+        runs ``describe(object_id, size, md5, osd_ids)`` concurrently with its fragment writes."""
         object_id = new_object_id()
         try:
             osd_ids = place(object_id, pool.fragments, self.view.candidates())
@@ -284,7 +321,7 @@ class ClusterBackend:
             data = bytes(buffer)
             digest = hashlib.md5(data, usedforsecurity=False).digest()
             check(len(data), digest)
-            return await self._write_one_stripe(pool, object_id, osd_ids, data, digest, shard_meta)
+            return await self._write_one_stripe(pool, object_id, osd_ids, data, digest, shard_meta, describe)
         writer = StripeWriter(
             pool=pool,
             object_id=object_id,
@@ -337,16 +374,22 @@ class ClusterBackend:
         data: bytes,
         digest: bytes,
         shard_meta: osd_pb2.ShardMeta,
+        describe: Describe | None,
     ) -> WrittenBody:
-        """A body that fits one stripe: fragments go out through the per-OSD batcher."""
+        """A body that fits one stripe: fragments (and descriptor copies) go out through the
+        per-OSD batcher, in the same event-loop turn."""
         shard_meta.object_size = len(data)
         shard_meta.stripe_count = 1
         shard_meta.etag = digest.hex()
+        fragments = write_one_stripe(
+            self.batcher, pool=pool, object_id=object_id, osd_ids=osd_ids, data=data, meta=shard_meta
+        )
         try:
-            final_ids = await write_one_stripe(
-                self.batcher, pool=pool, object_id=object_id, osd_ids=osd_ids, data=data, meta=shard_meta
-            )
-        except QuorumLost as exc:
+            if describe is None:
+                final_ids = await fragments
+            else:
+                final_ids, _ = await asyncio.gather(fragments, describe(object_id, len(data), digest, osd_ids))
+        except (QuorumLost, DescriptorLost) as exc:
             self._delete_fragments_later(object_id, set(osd_ids))
             raise ServiceUnavailable(f"PUT {shard_meta.bucket}/{shard_meta.key}: {exc}") from exc
         stripes = [meta_pb2.StripePlacement(osd_ids=final_ids, length=len(data))]
@@ -378,9 +421,7 @@ class ClusterBackend:
             raise InsufficientStorage(f"PUT {record.bucket}/{record.key}: no OSD can take its descriptor")
         record.descriptor_osd_ids[:] = copies_on
         garbage = {*fragment_osds, *copies_on} - {0}
-        bucket_pb = meta_pb2.Bucket(
-            name=bucket.name, owner=bucket.owner, pool=bucket.pool, created_ms=int(bucket.created * 1000)
-        )
+        bucket_pb = _bucket_pb(bucket)
         described, committed = await asyncio.gather(
             descriptor.write(self.batcher, copies_on, record, bucket_pb),
             self._commit_fragments(request, record, record.object_id, sorted(garbage)),
