@@ -8,8 +8,9 @@ the *data* of ``copies`` small engine records (key ``descriptor_key(object_id, c
 distinct OSDs. ``copies`` is the pool's failure tolerance + 1, so the descriptor survives as many
 OSD losses as the fragments do.
 
-The gateway writes the copies through the per-OSD batcher concurrently with the metadata commit
-and acknowledges the PUT only when both are durable (``docs/architecture.md``).
+The gateway writes the copies through the per-OSD batcher — with the fragments for a one-stripe
+object, concurrently with the metadata commit otherwise — and acknowledges the PUT only when both
+are durable (``docs/architecture.md``).
 """
 
 from __future__ import annotations
