@@ -17,7 +17,7 @@ import dataclasses
 import hashlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from objectio.common.config import load_config
@@ -49,9 +49,11 @@ from objectio.gateway.backend import (
 )
 from objectio.gateway.cluster_multipart import ClusterMultipart
 from objectio.gateway.config import GatewayConfig
+from objectio.gateway.storage import descriptor
 from objectio.gateway.storage.batcher import OsdBatcher
 from objectio.gateway.storage.cluster_map import ClusterView
 from objectio.gateway.storage.config import DataPathConfig
+from objectio.gateway.storage.descriptor import DescriptorLost
 from objectio.gateway.storage.parts import stream_parts
 from objectio.gateway.storage.reader import StripeReader, StripeUnreadable
 from objectio.gateway.storage.writer import QuorumLost, StripeWriter, read_exactly, write_one_stripe
@@ -100,6 +102,15 @@ class WrittenBody:
     md5: bytes
     stripes: list[meta_pb2.StripePlacement]
     osd_ids: list[int]  # the placement chosen (every OSD that may hold a fragment)
+
+
+Describe = Callable[[bytes, int, bytes, list[int]], Awaitable[None]]
+
+
+def _bucket_pb(bucket: BucketInfo) -> meta_pb2.Bucket:
+    return meta_pb2.Bucket(
+        name=bucket.name, owner=bucket.owner, pool=bucket.pool, created_ms=int(bucket.created * 1000)
+    )
 
 
 def _bucket_info(bucket: meta_pb2.Bucket) -> BucketInfo:
@@ -249,7 +260,10 @@ class ClusterBackend:
             record.is_inline = True
             record.inline_data = data
             record.pool = bucket.pool
-            return await self._commit(request, record)
+            if not self.config.object_descriptors:
+                return await self._commit(request, record)
+            record.object_id = new_object_id()  # names the descriptor copies
+            return await self._commit_described(request, record, bucket, [])
         return await self._put_erasure_coded(request, bucket, head, pending)
 
     def _check_body(self, request: PutRequest, size: int, digest: bytes) -> None:
@@ -269,25 +283,50 @@ class ClusterBackend:
         self, request: PutRequest, bucket: BucketInfo, head: bytearray, pending: list[bytes]
     ) -> ObjectInfo:
         pool = await self._pool(bucket.pool)
-        shard_meta = osd_pb2.ShardMeta(
+        shard_meta = osd_pb2.ShardMeta(  # identity only: the rest goes into the descriptor
             format_version=RECORD_FORMAT_VERSION,
             bucket=request.bucket,
             key=request.key,
             pool=pool.name,
-            content_type=request.content_type,
             mtime_ns=time.time_ns(),
-            user_meta=request.user_meta,
             object_size=request.content_length or 0,
         )
+
+        def record_of(
+            object_id: bytes, size: int, md5: bytes, stripes: list[meta_pb2.StripePlacement]
+        ) -> meta_pb2.ObjectRecord:
+            record = self._record(request, size, md5.hex())
+            record.mtime_ns = shard_meta.mtime_ns
+            record.object_id = object_id
+            record.pool = pool.name
+            record.stripes.extend(stripes)
+            return record
+
+        described: list[int] = []
+
+        async def describe(object_id: bytes, size: int, md5: bytes, osd_ids: list[int]) -> None:
+            """A one-stripe body: its descriptor copies ride in the fragments' batches (no extra RPC)."""
+            stripes = [meta_pb2.StripePlacement(osd_ids=osd_ids, length=size)]
+            record = record_of(object_id, size, md5, stripes)
+            copies_on = descriptor.choose_osds(pool, object_id, osd_ids, [], self.config.descriptor_copies)
+            record.descriptor_osd_ids[:] = copies_on
+            described.extend(await descriptor.write(self.batcher, copies_on, record, _bucket_pb(bucket)))
+
         written = await self.write_erasure_coded(
-            pool, request.body, head, pending, shard_meta, lambda size, md5: self._check_body(request, size, md5)
+            pool,
+            request.body,
+            head,
+            pending,
+            shard_meta,
+            lambda size, md5: self._check_body(request, size, md5),
+            describe if self.config.object_descriptors else None,
         )
-        record = self._record(request, written.size, written.md5.hex())
-        record.mtime_ns = shard_meta.mtime_ns
-        record.object_id = written.object_id
-        record.pool = pool.name
-        record.stripes.extend(written.stripes)
-        return await self._commit_fragments(request, record, written.object_id, written.osd_ids)
+        record = record_of(written.object_id, written.size, written.md5, written.stripes)
+        if described:
+            record.descriptor_osd_ids[:] = described
+        if described or not self.config.object_descriptors:
+            return await self._commit_fragments(request, record, written.object_id, written.osd_ids)
+        return await self._commit_described(request, record, bucket, written.osd_ids)
 
     async def write_erasure_coded(
         self,
@@ -297,10 +336,12 @@ class ClusterBackend:
         pending: list[bytes],
         shard_meta: osd_pb2.ShardMeta,
         check: Callable[[int, bytes], None],
+        describe: Describe | None = None,
     ) -> WrittenBody:
         """Erasure-code ``head`` + ``pending`` + the rest of ``body`` under a new object id, and
         wait until it is durable. ``check(size, md5)`` runs before durability is awaited; if it (or
-        anything else) raises, what was written is deleted in the background."""
+        anything else) raises, what was written is deleted in the background. A body of one stripe
+        runs ``describe(object_id, size, md5, osd_ids)`` concurrently with its fragment writes."""
         object_id = new_object_id()
         usable = self.view.candidates()
         if len(usable) < pool.fragments and self.view.full_count():
@@ -321,7 +362,7 @@ class ClusterBackend:
             data = bytes(buffer)
             digest = hashlib.md5(data, usedforsecurity=False).digest()
             check(len(data), digest)
-            return await self._write_one_stripe(pool, object_id, osd_ids, data, digest, shard_meta)
+            return await self._write_one_stripe(pool, object_id, osd_ids, data, digest, shard_meta, describe)
         writer = StripeWriter(
             pool=pool,
             object_id=object_id,
@@ -374,16 +415,22 @@ class ClusterBackend:
         data: bytes,
         digest: bytes,
         shard_meta: osd_pb2.ShardMeta,
+        describe: Describe | None,
     ) -> WrittenBody:
-        """A body that fits one stripe: fragments go out through the per-OSD batcher."""
+        """A body that fits one stripe: fragments (and descriptor copies) go out through the
+        per-OSD batcher, in the same event-loop turn."""
         shard_meta.object_size = len(data)
         shard_meta.stripe_count = 1
         shard_meta.etag = digest.hex()
+        fragments = write_one_stripe(
+            self.batcher, pool=pool, object_id=object_id, osd_ids=osd_ids, data=data, meta=shard_meta
+        )
         try:
-            final_ids = await write_one_stripe(
-                self.batcher, pool=pool, object_id=object_id, osd_ids=osd_ids, data=data, meta=shard_meta
-            )
-        except QuorumLost as exc:
+            if describe is None:
+                final_ids = await fragments
+            else:
+                final_ids, _ = await asyncio.gather(fragments, describe(object_id, len(data), digest, osd_ids))
+        except (QuorumLost, DescriptorLost) as exc:
             self._delete_fragments_later(object_id, set(osd_ids))
             raise _quorum_lost(shard_meta, exc) from exc
         stripes = [meta_pb2.StripePlacement(osd_ids=final_ids, length=len(data))]
@@ -401,6 +448,33 @@ class ClusterBackend:
         # Any other failure (meta unreachable, timeout, cancellation) leaves it unknown whether the
         # record was committed before the answer was lost: the fragments stay, and the OSDs'
         # orphan collector reclaims them only once meta confirms no record points to them.
+
+    async def _commit_described(
+        self, request: PutRequest, record: meta_pb2.ObjectRecord, bucket: BucketInfo, fragment_osds: list[int]
+    ) -> ObjectInfo:
+        """Commit the record and write its descriptor copies concurrently; acknowledged when both
+        are durable. A commit meta refused leaves garbage (fragments, copies) deleted here."""
+        pool = await self._pool(record.pool)
+        copies_on = descriptor.choose_osds(
+            pool, record.object_id, fragment_osds, self.view.candidates(), self.config.descriptor_copies
+        )
+        if not copies_on:
+            raise InsufficientStorage(f"PUT {record.bucket}/{record.key}: no OSD can take its descriptor")
+        record.descriptor_osd_ids[:] = copies_on
+        garbage = {*fragment_osds, *copies_on} - {0}
+        bucket_pb = _bucket_pb(bucket)
+        described, committed = await asyncio.gather(
+            descriptor.write(self.batcher, copies_on, record, bucket_pb),
+            self._commit_fragments(request, record, record.object_id, sorted(garbage)),
+            return_exceptions=True,
+        )
+        if isinstance(committed, BaseException):
+            raise committed  # a refused commit had its fragments and copies deleted
+        if isinstance(described, BaseException):
+            # The record is committed but no copy is durable: a rebuild could not find the object.
+            # The client sees 503 and retries, which writes a described version.
+            raise ServiceUnavailable(f"PUT {record.bucket}/{record.key}: {described}") from described
+        return committed
 
     async def _commit(self, request: PutRequest, record: meta_pb2.ObjectRecord) -> ObjectInfo:
         try:
@@ -608,10 +682,12 @@ class ClusterBackend:
             if part.object_id:
                 osds = {osd_id for stripe in part.stripes for osd_id in stripe.osd_ids if osd_id}
                 self._delete_fragments_later(part.object_id, osds)
-        if record.is_inline or not record.object_id or record.parts:
+        if not record.object_id:
             return
         osds = {osd_id for stripe in record.stripes for osd_id in stripe.osd_ids if osd_id}
-        self._delete_fragments_later(record.object_id, osds)
+        osds.update(osd_id for osd_id in record.descriptor_osd_ids if osd_id)
+        if osds:
+            self._delete_fragments_later(record.object_id, osds)
 
     def _delete_fragments_later(self, object_id: bytes, osd_ids: set[int]) -> None:
         task = asyncio.create_task(self._delete_fragments(object_id, osd_ids))
@@ -676,7 +752,8 @@ async def close_backend(backend: Backend) -> None:
         await backend.close()
 
 
-def _quorum_lost(shard_meta: osd_pb2.ShardMeta, exc: QuorumLost) -> BackendError:
+def _quorum_lost(shard_meta: osd_pb2.ShardMeta, exc: QuorumLost | DescriptorLost) -> BackendError:
     """507 when OSDs ran out of space, 503 (retry later) for every other lost write quorum."""
     what = f"PUT {shard_meta.bucket}/{shard_meta.key}: {exc}"
-    return InsufficientStorage(what) if exc.out_of_space else ServiceUnavailable(what)
+    out_of_space = isinstance(exc, QuorumLost) and exc.out_of_space
+    return InsufficientStorage(what) if out_of_space else ServiceUnavailable(what)

@@ -29,6 +29,11 @@ class MetaConfig:
     )
     instance_name: str = option("", "name of this instance in the leader election ('' = host:port:pid)")
     cluster_token: str = option("", "shared secret every client sends as x-objectio-token; empty disables auth (dev)")
+    cluster_id: str = option(
+        "",
+        "cluster id a new database takes ('' = random). Set only to recover a lost metadata store: while set, "
+        "any OSD of this cluster the store does not know is adopted with its id (a removed one too)",
+    )
     root_access_key: str = option("", "access key of the root (admin) user, ensured at start-up")
     root_secret_key: str = option("", "secret key of the root user (never logged)")
     root_user: str = option("admin", "name of the root user created at first start")

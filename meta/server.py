@@ -163,6 +163,7 @@ def open_store(config: MetaConfig) -> MetaStore:
         write_batch_records_max=config.write_batch_records_max,
         read_threads=config.read_threads,
         cache_bytes=config.sqlite_cache_bytes,
+        cluster_id=config.cluster_id,
     )
 
 

@@ -53,6 +53,7 @@ VERSION_ID_CHARS_MAX = 64  # echoed in errors at most this long
 TAGS_PER_OBJECT_MAX = 10  # S3's limits on object tags
 TAG_KEY_CHARS_MAX = 128
 TAG_VALUE_CHARS_MAX = 256
+IMPORT_BATCH_ITEMS = 500  # items of an Import stored in one transaction
 
 _CODES: list[tuple[type[MetaStoreError], grpc.StatusCode]] = [
     (NotFound, grpc.StatusCode.NOT_FOUND),
@@ -543,3 +544,61 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
     @rpc
     async def GetScrubStatus(self, request: pb.Empty, context: Context) -> pb.ScrubStatusReply:
         return await scrub_relay.relay(self._repair().links, self._state.map, [], start=False)
+
+    # ---- backup and restore ---------------------------------------------------------------------
+
+    async def Export(self, request: pb.ExportRequest, context: Context) -> AsyncIterator[pb.MetaItem]:
+        try:
+            async for item in self._store.export_items():
+                yield item
+        except MetaStoreError as exc:
+            code, trailing = _status_of(exc)
+            log.error("Export failed: %s", exc)
+            await context.abort(code, f"Export: {exc}", trailing)
+
+    async def Import(self, request_iterator: AsyncIterator[pb.MetaItem], context: Context) -> pb.ImportReply:
+        """Items are stored in batches, one transaction each; a batch ends early where the kind of
+        item changes so that later items are checked against the map earlier ones changed."""
+        reply = pb.ImportReply()
+        batch: list[pb.MetaItem] = []
+        try:
+            async for item in request_iterator:
+                self._check_import_item(item)
+                if batch and (
+                    len(batch) >= IMPORT_BATCH_ITEMS or item.WhichOneof("item") != batch[-1].WhichOneof("item")
+                ):
+                    await self._import_batch(batch, reply)
+                    batch = []
+                batch.append(item)
+            if batch:
+                await self._import_batch(batch, reply)
+        except MetaStoreError as exc:
+            code, trailing = _status_of(exc)
+            await context.abort(code, f"Import after {reply.imported + reply.skipped} items: {exc}", trailing)
+        log.info("import finished", extra=log_fields(imported=reply.imported, skipped=reply.skipped))
+        return reply
+
+    def _check_import_item(self, item: pb.MetaItem) -> None:
+        kind = item.WhichOneof("item")
+        if kind is None:
+            raise InvalidArgument("an import item holds nothing")
+        if kind == "object":
+            self._check_record(item.object, multipart=bool(item.object.parts))
+            if item.object.format_version != RECORD_FORMAT_VERSION:
+                raise InvalidArgument(f"object {item.object.bucket}/{item.object.key}: no format version")
+        elif kind == "pool":
+            try:
+                PoolSpec.from_proto(item.pool)
+            except PoolError as exc:
+                raise InvalidArgument(f"pool {item.pool.name!r}: {exc}") from exc
+        elif kind == "bucket" and not (item.bucket.name and item.bucket.owner):
+            raise InvalidArgument("an imported bucket has a name and an owner")
+        elif kind == "osd" and item.osd.id <= 0:
+            raise InvalidArgument("an imported OSD has an id")
+
+    async def _import_batch(self, batch: list[pb.MetaItem], reply: pb.ImportReply) -> None:
+        stored, skipped = await self._store.import_items(batch)
+        reply.imported += stored
+        reply.skipped += skipped
+        if batch[0].WhichOneof("item") in ("cluster", "osd", "pool"):
+            self._state.publish(await self._store.cluster_map())

@@ -123,14 +123,18 @@ class ClusterOps:
 
     @staticmethod
     def register_osd(
-        conn: sqlite3.Connection, request: pb.RegisterOsdRequest, now_ms: int, full_ratio: float = 1.0
+        conn: sqlite3.Connection,
+        request: pb.RegisterOsdRequest,
+        now_ms: int,
+        full_ratio: float = 1.0,
+        adopt: bool = False,
     ) -> tuple[pb.Osd, pb.ClusterMap]:
         cluster_id, _, _, next_osd_id = ClusterOps._cluster(conn)
         if request.cluster_id and not same_uuid(request.cluster_id, cluster_id):
             raise PreconditionFailed(
                 f"disk {request.disk_uuid or request.disk!r} belongs to cluster {request.cluster_id}, not {cluster_id}"
             )
-        osd = ClusterOps._find_registered(conn, request)
+        osd = ClusterOps._find_registered(conn, request, adopt)
         if osd is None:
             osd = pb.Osd(id=next_osd_id, up=pb.OSD_DOWN)
             setattr(osd, "in", pb.OSD_IN)
@@ -148,11 +152,18 @@ class ClusterOps:
         return osd, ClusterOps.read_map(conn)
 
     @staticmethod
-    def _find_registered(conn: sqlite3.Connection, request: pb.RegisterOsdRequest) -> pb.Osd | None:
+    def _find_registered(conn: sqlite3.Connection, request: pb.RegisterOsdRequest, adopt: bool) -> pb.Osd | None:
         """The OSD this registration is about: by id, or by disk uuid for a disk that registered
-        before but never recorded its id; None for a new OSD."""
+        before but never recorded its id; None for a new OSD. With ``adopt`` (the store is being
+        recovered: ``meta.cluster_id`` is set) a disk of this cluster (the caller checked its
+        cluster id) with an id the store does not know is adopted with that id."""
         if request.osd_id:
             osd = ClusterOps._get_osd(conn, request.osd_id)
+            if osd is None and adopt and request.cluster_id:
+                conn.execute("UPDATE cluster SET next_osd_id = max(next_osd_id, ?) WHERE id = 1", (request.osd_id + 1,))
+                adopted = pb.Osd(id=request.osd_id, up=pb.OSD_DOWN, disk_uuid=request.disk_uuid)
+                setattr(adopted, "in", pb.OSD_IN)
+                return adopted
             if osd is None:
                 raise NotFound("osd", str(request.osd_id))
             if osd.disk_uuid and request.disk_uuid and osd.disk_uuid != request.disk_uuid:

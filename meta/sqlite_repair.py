@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from objectio.common.shardkey import DESCRIPTOR_STRIPE
 from objectio.meta.sqlite_multipart import MultipartOps
 from objectio.meta.sqlite_ops import ObjectOps, _check_row_format, _parse
 from objectio.meta.sqlite_schema import RECORD_FORMAT_VERSION
@@ -172,6 +173,8 @@ def stale_placements(conn: sqlite3.Connection, osd_id: int, shards: list[pb.Shar
     views: dict[bytes, pb.ObjectRecord | None] = {}
     stale = []
     for shard in shards:
+        if shard.stripe_index == DESCRIPTOR_STRIPE:  # descriptor copies are not placed
+            continue
         if shard.object_id not in views:
             views[shard.object_id] = placed_view(conn, shard.object_id)
         view = views[shard.object_id]

@@ -18,12 +18,12 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from objectio.meta import sqlite_repair, sqlite_version_scan
+from objectio.meta import sqlite_export, sqlite_repair, sqlite_version_scan
 from objectio.meta import sqlite_schema as schema
 from objectio.meta.errors import StoreClosed, Unavailable
 from objectio.meta.listing import list_page
@@ -37,6 +37,8 @@ from objectio.protos import meta_pb2 as pb
 T = TypeVar("T")
 LOCK_FILE = "meta.lock"
 FIND_UNREFERENCED_CHUNK = 500  # ids per IN (...) query, under SQLite's variable limit
+EXPORT_BATCH_ITEMS = 256  # items handed from the export thread to the event loop at a time
+EXPORT_QUEUE_BATCHES_MAX = 8  # batches buffered ahead of a slow reader
 
 
 class SqliteMetaStore(MetaStore):
@@ -48,7 +50,10 @@ class SqliteMetaStore(MetaStore):
         write_batch_records_max: int = 2_000,
         read_threads: int = 4,
         cache_bytes: int = 64 << 20,
+        cluster_id: str = "",
     ) -> None:
+        self._new_cluster_id = cluster_id
+        self._adopt_osds = bool(cluster_id)  # recovery: OSDs of that cluster rejoin with their ids
         self._dir = Path(data_dir)
         self._path = self._dir / schema.DB_FILE
         self._cache_bytes = cache_bytes
@@ -89,7 +94,7 @@ class SqliteMetaStore(MetaStore):
     def _prepare_database(self) -> None:
         conn = schema.connect(self._path, cache_bytes=self._cache_bytes, readonly=False)
         try:
-            cluster_id = uuid.uuid4().hex
+            cluster_id = self._new_cluster_id.replace("-", "") or uuid.uuid4().hex
             self.created = schema.ensure_schema(conn, lambda c: ClusterOps.init_cluster(c, cluster_id))
         finally:
             conn.close()
@@ -157,7 +162,7 @@ class SqliteMetaStore(MetaStore):
     async def register_osd(
         self, request: pb.RegisterOsdRequest, now_ms: int, full_ratio: float = 1.0
     ) -> tuple[pb.Osd, pb.ClusterMap]:
-        return await self._write(lambda c: ClusterOps.register_osd(c, request, now_ms, full_ratio))
+        return await self._write(lambda c: ClusterOps.register_osd(c, request, now_ms, full_ratio, self._adopt_osds))
 
     async def heartbeat(self, beat: OsdHeartbeat) -> tuple[pb.Osd, pb.ClusterMap | None]:
         return await self._write(lambda c: ClusterOps.heartbeat(c, beat))
@@ -337,3 +342,60 @@ class SqliteMetaStore(MetaStore):
 
     async def stale_placements(self, osd_id: int, shards: list[pb.ShardRef]) -> list[pb.ShardRef]:
         return await self._read(lambda c: sqlite_repair.stale_placements(c, osd_id, shards))
+
+    # ---- backup and restore ---------------------------------------------------------------------
+
+    async def export_items(self) -> AsyncIterator[pb.MetaItem]:
+        """One read transaction on a connection of its own, in a thread of its own (an export may
+        outlast any reader-pool call); batches reach the loop through a bounded queue."""
+        if self._readers is None:
+            raise StoreClosed("the metadata store is closed")
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[list[pb.MetaItem] | BaseException | None] = asyncio.Queue(EXPORT_QUEUE_BATCHES_MAX)
+        stop = threading.Event()
+
+        def hand_over(value: list[pb.MetaItem] | BaseException | None) -> None:
+            while not stop.is_set():
+                future = asyncio.run_coroutine_threadsafe(queue.put(value), loop)
+                try:
+                    future.result(timeout=1.0)
+                    return
+                except TimeoutError:
+                    future.cancel()
+
+        def produce() -> None:
+            conn = schema.connect(self._path, cache_bytes=self._cache_bytes, readonly=True)
+            try:
+                conn.execute("BEGIN")
+                batch: list[pb.MetaItem] = []
+                for item in sqlite_export.export_items(conn):
+                    batch.append(item)
+                    if len(batch) >= EXPORT_BATCH_ITEMS:
+                        hand_over(batch)
+                        batch = []
+                    if stop.is_set():
+                        return
+                hand_over(batch)
+                hand_over(None)
+            except BaseException as exc:  # handed to the consumer, which raises it
+                hand_over(exc if not isinstance(exc, sqlite3.Error) else Unavailable(f"export failed: {exc}"))
+            finally:
+                conn.close()
+
+        producer = loop.run_in_executor(None, produce)
+        try:
+            while (batch := await queue.get()) is not None:
+                if isinstance(batch, BaseException):
+                    raise batch
+                for item in batch:
+                    yield item
+        finally:
+            stop.set()
+            await producer
+
+    async def import_items(self, items: list[pb.MetaItem]) -> tuple[int, int]:
+        def run(conn: sqlite3.Connection) -> tuple[int, int]:
+            stored = sum(1 for item in items if sqlite_export.import_item(conn, item))
+            return stored, len(items) - stored
+
+        return await self._write(run)

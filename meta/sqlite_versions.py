@@ -278,3 +278,38 @@ class VersionOps:
         if row is not None:
             return ObjectOps._decode_record(row[0], bytes(row[1]), row[2], row[3])
         return _versions_row(conn, "object_id = ? AND is_inline = 0", (object_id,))
+
+    @staticmethod
+    def import_version(conn: sqlite3.Connection, record: pb.ObjectRecord) -> bool:
+        """Merge one version from a backup or a rebuild, keeping its version id and mtime: the
+        newest version of a key becomes its latest, older ones are kept as older versions (a
+        never-versioned bucket keeps only the newest). False when the store already holds that
+        version, or (never-versioned) something newer."""
+        key = record.key.encode()
+        latest = ObjectOps._current(conn, record.bucket, key)
+        if latest is not None and latest.mtime_ns == record.mtime_ns:
+            return False
+        where = "bucket = ? AND key = ? AND vorder = ?"
+        if _versions_row(conn, where, (record.bucket, key, version_order(record.mtime_ns))) is not None:
+            return False
+        older = newest_version(conn, record.bucket, key)
+        newest = max((r for r in (latest, older) if r is not None), key=lambda r: r.mtime_ns, default=None)
+        bucket = ObjectOps.get_bucket(conn, record.bucket)
+        versioned = VERSIONING_SETTING in bucket.settings or bool(record.version_id) or record.delete_marker
+        if not versioned:
+            if newest is not None and newest.mtime_ns > record.mtime_ns:
+                return False
+            ObjectOps.put_object(conn, record, False, bucket)
+            return True
+        if newest is None or record.mtime_ns > newest.mtime_ns:
+            if latest is not None:
+                _delete_latest_row(conn, latest)
+                insert_version(conn, latest)
+            if record.delete_marker:
+                insert_version(conn, record)
+            else:
+                ObjectOps.write_latest(conn, record)
+        else:
+            insert_version(conn, record)
+        PartRefOps.link(conn, record)
+        return True

@@ -19,11 +19,14 @@ Contract every implementation keeps:
   raises a new version's ``mtime_ns`` above the latest's when needed).
 * Every object id a version, an upload part or a completed multipart version's part names is
   *referenced* (``find_unreferenced``) until that version or part is removed for good.
+* ``export_items`` yields one consistent snapshot; ``import_items`` of those items into an empty
+  store reproduces it (backup and restore work across implementations).
 """
 
 from __future__ import annotations
 
 import abc
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from objectio.protos import meta_pb2 as pb
@@ -275,3 +278,17 @@ class MetaStore(abc.ABC):
     @abc.abstractmethod
     async def stale_placements(self, osd_id: int, shards: list[pb.ShardRef]) -> list[pb.ShardRef]:
         """Fragments on ``osd_id`` whose (existing) record places them elsewhere."""
+
+    # ---- backup and restore (meta/sqlite_export.py has the SQLite side) -------------------------
+    @abc.abstractmethod
+    def export_items(self) -> AsyncIterator[pb.MetaItem]:
+        """Everything, from one consistent snapshot, in import order: cluster, OSDs, pools, users,
+        access keys (with secrets), buckets, object records, uploads, upload parts."""
+
+    @abc.abstractmethod
+    async def import_items(self, items: list[pb.MetaItem]) -> tuple[int, int]:
+        """Merge ``items`` atomically; returns (stored, skipped). Merge rules: the cluster item
+        (cluster id, default pool, epoch) only while the store has no bucket (PreconditionFailed
+        otherwise); an OSD, pool, user, bucket, upload or part only if absent (an OSD as down);
+        an access key replaces the secret of the same user's key; an object record replaces a
+        stored one only if its ``mtime_ns`` is larger (newest wins)."""

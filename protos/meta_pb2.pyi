@@ -242,7 +242,7 @@ class StripePlacement(_message.Message):
     def __init__(self, osd_ids: _Optional[_Iterable[int]] = ..., length: _Optional[int] = ...) -> None: ...
 
 class ObjectRecord(_message.Message):
-    __slots__ = ("format_version", "bucket", "key", "size", "etag", "content_type", "user_meta", "headers", "mtime_ns", "version_id", "object_id", "pool", "stripes", "inline_data", "is_inline", "parts", "delete_marker", "tags", "owner", "acl")
+    __slots__ = ("format_version", "bucket", "key", "size", "etag", "content_type", "user_meta", "headers", "mtime_ns", "version_id", "object_id", "pool", "stripes", "inline_data", "is_inline", "parts", "delete_marker", "tags", "owner", "acl", "descriptor_osd_ids")
     class UserMetaEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -284,6 +284,7 @@ class ObjectRecord(_message.Message):
     TAGS_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
     ACL_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTOR_OSD_IDS_FIELD_NUMBER: _ClassVar[int]
     format_version: int
     bucket: str
     key: str
@@ -304,7 +305,8 @@ class ObjectRecord(_message.Message):
     tags: _containers.ScalarMap[str, str]
     owner: str
     acl: bytes
-    def __init__(self, format_version: _Optional[int] = ..., bucket: _Optional[str] = ..., key: _Optional[str] = ..., size: _Optional[int] = ..., etag: _Optional[str] = ..., content_type: _Optional[str] = ..., user_meta: _Optional[_Mapping[str, str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., mtime_ns: _Optional[int] = ..., version_id: _Optional[str] = ..., object_id: _Optional[bytes] = ..., pool: _Optional[str] = ..., stripes: _Optional[_Iterable[_Union[StripePlacement, _Mapping]]] = ..., inline_data: _Optional[bytes] = ..., is_inline: _Optional[bool] = ..., parts: _Optional[_Iterable[_Union[PartLayout, _Mapping]]] = ..., delete_marker: _Optional[bool] = ..., tags: _Optional[_Mapping[str, str]] = ..., owner: _Optional[str] = ..., acl: _Optional[bytes] = ...) -> None: ...
+    descriptor_osd_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, format_version: _Optional[int] = ..., bucket: _Optional[str] = ..., key: _Optional[str] = ..., size: _Optional[int] = ..., etag: _Optional[str] = ..., content_type: _Optional[str] = ..., user_meta: _Optional[_Mapping[str, str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., mtime_ns: _Optional[int] = ..., version_id: _Optional[str] = ..., object_id: _Optional[bytes] = ..., pool: _Optional[str] = ..., stripes: _Optional[_Iterable[_Union[StripePlacement, _Mapping]]] = ..., inline_data: _Optional[bytes] = ..., is_inline: _Optional[bool] = ..., parts: _Optional[_Iterable[_Union[PartLayout, _Mapping]]] = ..., delete_marker: _Optional[bool] = ..., tags: _Optional[_Mapping[str, str]] = ..., owner: _Optional[str] = ..., acl: _Optional[bytes] = ..., descriptor_osd_ids: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class SetObjectAclRequest(_message.Message):
     __slots__ = ("bucket", "key", "object_id", "mtime_ns", "acl")
@@ -319,6 +321,16 @@ class SetObjectAclRequest(_message.Message):
     mtime_ns: int
     acl: bytes
     def __init__(self, bucket: _Optional[str] = ..., key: _Optional[str] = ..., object_id: _Optional[bytes] = ..., mtime_ns: _Optional[int] = ..., acl: _Optional[bytes] = ...) -> None: ...
+
+class ObjectDescriptor(_message.Message):
+    __slots__ = ("format_version", "record", "bucket")
+    FORMAT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    format_version: int
+    record: ObjectRecord
+    bucket: Bucket
+    def __init__(self, format_version: _Optional[int] = ..., record: _Optional[_Union[ObjectRecord, _Mapping]] = ..., bucket: _Optional[_Union[Bucket, _Mapping]] = ...) -> None: ...
 
 class PartLayout(_message.Message):
     __slots__ = ("part_number", "object_id", "size", "etag", "stripes", "mtime_ns", "headers")
@@ -848,3 +860,57 @@ class ScrubStatusReply(_message.Message):
     OSDS_FIELD_NUMBER: _ClassVar[int]
     osds: _containers.RepeatedCompositeFieldContainer[OsdScrubStatus]
     def __init__(self, osds: _Optional[_Iterable[_Union[OsdScrubStatus, _Mapping]]] = ...) -> None: ...
+
+class ExportRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ClusterInfo(_message.Message):
+    __slots__ = ("cluster_id", "epoch", "default_pool", "next_osd_id")
+    CLUSTER_ID_FIELD_NUMBER: _ClassVar[int]
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_POOL_FIELD_NUMBER: _ClassVar[int]
+    NEXT_OSD_ID_FIELD_NUMBER: _ClassVar[int]
+    cluster_id: str
+    epoch: int
+    default_pool: str
+    next_osd_id: int
+    def __init__(self, cluster_id: _Optional[str] = ..., epoch: _Optional[int] = ..., default_pool: _Optional[str] = ..., next_osd_id: _Optional[int] = ...) -> None: ...
+
+class UploadPart(_message.Message):
+    __slots__ = ("upload_id", "part")
+    UPLOAD_ID_FIELD_NUMBER: _ClassVar[int]
+    PART_FIELD_NUMBER: _ClassVar[int]
+    upload_id: str
+    part: PartLayout
+    def __init__(self, upload_id: _Optional[str] = ..., part: _Optional[_Union[PartLayout, _Mapping]] = ...) -> None: ...
+
+class MetaItem(_message.Message):
+    __slots__ = ("cluster", "osd", "pool", "user", "access_key", "bucket", "object", "upload", "upload_part")
+    CLUSTER_FIELD_NUMBER: _ClassVar[int]
+    OSD_FIELD_NUMBER: _ClassVar[int]
+    POOL_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    ACCESS_KEY_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_FIELD_NUMBER: _ClassVar[int]
+    UPLOAD_FIELD_NUMBER: _ClassVar[int]
+    UPLOAD_PART_FIELD_NUMBER: _ClassVar[int]
+    cluster: ClusterInfo
+    osd: Osd
+    pool: Pool
+    user: User
+    access_key: AccessKey
+    bucket: Bucket
+    object: ObjectRecord
+    upload: MultipartUpload
+    upload_part: UploadPart
+    def __init__(self, cluster: _Optional[_Union[ClusterInfo, _Mapping]] = ..., osd: _Optional[_Union[Osd, _Mapping]] = ..., pool: _Optional[_Union[Pool, _Mapping]] = ..., user: _Optional[_Union[User, _Mapping]] = ..., access_key: _Optional[_Union[AccessKey, _Mapping]] = ..., bucket: _Optional[_Union[Bucket, _Mapping]] = ..., object: _Optional[_Union[ObjectRecord, _Mapping]] = ..., upload: _Optional[_Union[MultipartUpload, _Mapping]] = ..., upload_part: _Optional[_Union[UploadPart, _Mapping]] = ...) -> None: ...
+
+class ImportReply(_message.Message):
+    __slots__ = ("imported", "skipped")
+    IMPORTED_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    imported: int
+    skipped: int
+    def __init__(self, imported: _Optional[int] = ..., skipped: _Optional[int] = ...) -> None: ...

@@ -234,6 +234,16 @@ class MetaServiceStub:
                 request_serializer=objectio_dot_protos_dot_meta__pb2.Empty.SerializeToString,
                 response_deserializer=objectio_dot_protos_dot_meta__pb2.ScrubStatusReply.FromString,
                 _registered_method=True)
+        self.Export = channel.unary_stream(
+                '/objectio.meta.v1.MetaService/Export',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.ExportRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.MetaItem.FromString,
+                _registered_method=True)
+        self.Import = channel.stream_unary(
+                '/objectio.meta.v1.MetaService/Import',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.MetaItem.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.ImportReply.FromString,
+                _registered_method=True)
 
 
 class MetaServiceServicer:
@@ -487,6 +497,20 @@ class MetaServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Export(self, request, context):
+        """Backup and restore (objectio-cli meta backup|restore|rebuild): Export streams a consistent
+        snapshot of everything; Import merges a stream of items (see MetaItem) into this store.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Import(self, request_iterator, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MetaServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -689,6 +713,16 @@ def add_MetaServiceServicer_to_server(servicer, server):
                     servicer.GetScrubStatus,
                     request_deserializer=objectio_dot_protos_dot_meta__pb2.Empty.FromString,
                     response_serializer=objectio_dot_protos_dot_meta__pb2.ScrubStatusReply.SerializeToString,
+            ),
+            'Export': grpc.unary_stream_rpc_method_handler(
+                    servicer.Export,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.ExportRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.MetaItem.SerializeToString,
+            ),
+            'Import': grpc.stream_unary_rpc_method_handler(
+                    servicer.Import,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.MetaItem.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.ImportReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1771,6 +1805,60 @@ class MetaService:
             '/objectio.meta.v1.MetaService/GetScrubStatus',
             objectio_dot_protos_dot_meta__pb2.Empty.SerializeToString,
             objectio_dot_protos_dot_meta__pb2.ScrubStatusReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Export(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/Export',
+            objectio_dot_protos_dot_meta__pb2.ExportRequest.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.MetaItem.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Import(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/objectio.meta.v1.MetaService/Import',
+            objectio_dot_protos_dot_meta__pb2.MetaItem.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.ImportReply.FromString,
             options,
             channel_credentials,
             insecure,

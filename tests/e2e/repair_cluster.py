@@ -15,6 +15,7 @@ from grpc import aio
 
 from objectio.cli.aio import AllInOne, free_port
 from objectio.common.grpcutil import call_metadata, channel_options
+from objectio.common.shardkey import DESCRIPTOR_STRIPE
 from objectio.meta.client import MetaClient
 from objectio.protos import meta_pb2, osd_pb2, osd_pb2_grpc
 
@@ -115,7 +116,7 @@ def wait_until(what: str, check: Callable[[], list[str]], timeout_s: float) -> N
 
 
 def list_shards(cluster: AllInOne, daemon: str, prefix: bytes = b"") -> list[osd_pb2.ShardStat]:
-    """Every fragment on one OSD (ListShards pages)."""
+    """Every fragment on one OSD (ListShards pages; descriptor copies are no fragments)."""
     port = cluster.osd_ports[int(daemon.removeprefix("osd"))]
 
     async def go() -> list[osd_pb2.ShardStat]:
@@ -129,7 +130,7 @@ def list_shards(cluster: AllInOne, daemon: str, prefix: bytes = b"") -> list[osd
                     metadata=call_metadata(cluster.credentials.cluster_token),
                     timeout=30,
                 )
-                out.extend(reply.shards)
+                out.extend(s for s in reply.shards if s.address.stripe_index != DESCRIPTOR_STRIPE)
                 if not reply.next_start_after:
                     return out
                 start = reply.next_start_after
