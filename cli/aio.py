@@ -18,122 +18,30 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
 import signal
-import socket
-import ssl
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from objectio.cli.certs import TlsFiles, ensure_cluster_tls
-from objectio.common.process import DIE_WITH_PARENT_ENV
+from objectio.cli.launch import (
+    READY_TIMEOUT_SECONDS,
+    Credentials,
+    Daemon,
+    daemon_env,
+    free_port,
+    gateway_args,
+    load_or_create_credentials,
+    make_daemon,
+    meta_args,
+    osd_args,
+    wait_http_ready,
+)
+
+__all__ = ["AllInOne", "Credentials", "Daemon", "free_port", "load_or_create_credentials", "main"]
 
 DEFAULT_DISK_SIZE_BYTES = 4 << 30
-READY_TIMEOUT_SECONDS = 60.0
-
-
-@dataclass(frozen=True)
-class Credentials:
-    access_key: str
-    secret_key: str
-    cluster_token: str
-
-
-def load_or_create_credentials(data_dir: Path) -> Credentials:
-    path = data_dir / "credentials.json"
-    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-    creds = Credentials(
-        access_key=os.environ.get("OBJECTIO_ACCESS_KEY") or stored.get("access_key") or _token(20, upper=True),
-        secret_key=os.environ.get("OBJECTIO_SECRET_KEY") or stored.get("secret_key") or _token(40),
-        cluster_token=stored.get("cluster_token") or secrets.token_hex(24),
-    )
-    if not stored or stored != creds.__dict__:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(creds.__dict__, handle)
-        tmp.replace(path)
-    return creds
-
-
-def _token(length: int, upper: bool = False) -> str:
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" if upper else None
-    if alphabet:
-        return "".join(secrets.choice(alphabet) for _ in range(length))
-    return secrets.token_urlsafe(length)[:length]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@dataclass
-class Daemon:
-    name: str
-    argv: list[str]
-    env: dict[str, str]
-    ready_file: Path
-    log_file: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.ready_file.parent.mkdir(parents=True, exist_ok=True)
-        self.ready_file.unlink(missing_ok=True)
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_file, "ab")  # noqa: SIM115 - handed to the child
-        try:
-            self.process = subprocess.Popen(self.argv, env=self.env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-        finally:
-            log.close()
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def wait_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
-        deadline = time.monotonic() + timeout
-        while not self.ready_file.exists():
-            if not self.alive():
-                raise RuntimeError(f"{self.name} exited before it was ready; see {self.log_file}:\n{self.tail()}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name} not ready after {timeout:.0f} s; see {self.log_file}:\n{self.tail()}")
-            time.sleep(0.05)
-
-    def signal(self, sig: int) -> None:
-        if self.alive():
-            assert self.process is not None
-            self.process.send_signal(sig)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self.process is None:
-            return
-        if self.alive():
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.process.wait()
-
-    def kill(self) -> None:
-        if self.process is not None and self.alive():
-            self.process.kill()
-            self.process.wait()
-
-    def tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
 
 
 @dataclass
@@ -148,6 +56,11 @@ class AllInOne:
     extra_env: dict[str, str] = field(default_factory=dict)
     metrics: bool = True  # every daemon serves /metrics (ports in ports.json)
     tls: bool = False  # HTTPS for S3 and TLS for gRPC, with a CA made under <data-dir>/tls
+    meta_backend: str = "sqlite"  # or "etcd": then etcd_endpoints, and metas/gateways may be > 1
+    etcd_endpoints: list[str] = field(default_factory=list)
+    metas: int = 1  # meta instances (more than one needs the etcd backend)
+    gateways: int = 1  # gateway processes, each on its own S3 port (port, then free ports)
+    osd_hosts: list[str] = field(default_factory=list)  # failure-domain label per OSD (default "localhost")
     daemons: dict[str, Daemon] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -155,7 +68,13 @@ class AllInOne:
         self.credentials = load_or_create_credentials(self.data_dir)
         ports_file = self.data_dir / "ports.json"
         saved = json.loads(ports_file.read_text()) if ports_file.exists() else {}
+        if self.metas > 1 and self.meta_backend != "etcd":
+            raise ValueError("several meta instances need the etcd backend")
         self.meta_port = self.meta_port or saved.get("meta") or free_port()
+        self.meta_ports = [self.meta_port, *saved.get("metas", [])[1 : self.metas]]
+        self.meta_ports += [free_port() for _ in range(self.metas - len(self.meta_ports))]
+        self.gateway_ports = [self.port, *saved.get("gateways", [])[1 : self.gateways]]
+        self.gateway_ports += [free_port() for _ in range(self.gateways - len(self.gateway_ports))]
         if not self.osd_ports:
             self.osd_ports = saved.get("osds", [])[: self.osds]
             self.osd_ports += [free_port() for _ in range(self.osds - len(self.osd_ports))]
@@ -170,6 +89,8 @@ class AllInOne:
         )
         ports = {
             "meta": self.meta_port,
+            "metas": self.meta_ports,
+            "gateways": self.gateway_ports,
             "osds": self.osd_ports,
             "gateway": self.port,
             "metrics": self.metrics_ports,
@@ -181,6 +102,24 @@ class AllInOne:
     @property
     def endpoint(self) -> str:
         return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+
+    @property
+    def endpoints(self) -> list[str]:
+        """The S3 endpoint of every gateway process."""
+        return [f"{'https' if self.tls else 'http'}://{self.host}:{port}" for port in self.gateway_ports]
+
+    @property
+    def meta_names(self) -> list[str]:
+        return ["meta", *(f"meta{i}" for i in range(1, self.metas))]
+
+    @property
+    def gateway_names(self) -> list[str]:
+        return ["gateway", *(f"gateway{i}" for i in range(1, self.gateways))]
+
+    @property
+    def meta_addresses(self) -> str:
+        """Every meta instance, comma-separated: what OSDs and gateways connect to (failover)."""
+        return ",".join(f"{self.host}:{port}" for port in self.meta_ports)
 
     @property
     def ca_file(self) -> str:
@@ -200,79 +139,87 @@ class AllInOne:
         return f"{self.host}:{self.meta_port}"
 
     def _env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(self.extra_env)
-        env[DIE_WITH_PARENT_ENV] = "1"
-        # Secrets travel in the environment, never on a command line that `ps` shows.
-        for section in ("DATAPATH", "META", "OSD"):
-            env[f"OBJECTIO_{section}_CLUSTER_TOKEN"] = self.credentials.cluster_token
-        env["OBJECTIO_META_ROOT_SECRET_KEY"] = self.credentials.secret_key
-        if self.tls_files is not None:
-            env["OBJECTIO_DATAPATH_GRPC_TLS_CA_FILE"] = str(self.tls_files.ca_file)
-        env.setdefault("PYTHONUNBUFFERED", "1")
+        env = daemon_env(self.credentials, self.extra_env, self.ca_file)
         # Two gateway processes: pyeclib holds the GIL while it encodes, so a second event loop
         # keeps serving during one's encode; measured +20 % on 4 KiB and 1 MiB PUTs (benchmarks.md).
         env.setdefault("OBJECTIO_GATEWAY_WORKERS", "2")
         return env
 
     def _daemon(self, name: str, module: str, args: list[str]) -> Daemon:
-        run = self.data_dir / "run"
-        ready = run / f"{name}.ready"
-        role = "objectio-" + module.split(".")[1]
-        script = Path(sys.executable).parent / role  # the console script names the role in the command line
-        command = [str(script)] if script.exists() else [sys.executable, "-m", module]
-        argv = [*command, *args, "--ready-file", str(ready)]
-        return Daemon(name, argv, self._env(), ready, self.data_dir / "logs" / f"{name}.log")
+        return make_daemon(name, module, args, self._env(), self.data_dir)
 
     def _define(self) -> None:
-        self.daemons["meta"] = self._daemon(
-            "meta",
-            "objectio.meta.main",
-            [
-                "--listen-host", self.host,
-                "--listen-port", str(self.meta_port),
-                "--data-dir", str(self.data_dir / "meta"),
-                f"--root-access-key={self.credentials.access_key}",
-                *self._metrics_args("meta"),
-                *self._tls_server_args(),
-                *([f"--tls-ca-file={self.ca_file}"] if self.tls else []),  # meta calls OSDs (repair)
-            ],
-        )  # fmt: skip
-        for index in range(self.osds):
-            self.daemons[f"osd{index}"] = self._daemon(
-                f"osd{index}",
-                "objectio.osd.main",
+        tls_client = [f"--tls-ca-file={self.ca_file}"] if self.tls else []
+        backend_args = ["--backend", self.meta_backend]
+        if self.meta_backend == "etcd":
+            backend_args += ["--etcd-endpoints", ",".join(self.etcd_endpoints)]
+        for name, port in zip(self.meta_names, self.meta_ports, strict=True):
+            self.daemons[name] = self._daemon(
+                name,
+                "objectio.meta.main",
                 [
-                    "--disk", str(self.data_dir / "disks" / f"osd{index}.img"),
-                    "--format-if-new", "true",
-                    "--disk-size-bytes", str(self.disk_size_bytes),
-                    "--listen-host", self.host,
-                    "--listen-port", str(self.osd_ports[index]),
-                    "--meta-address", self.meta_address,
-                    "--host", "localhost",
-                    *self._metrics_args(f"osd{index}"),
+                    *meta_args(self.host, port, self.data_dir / name, self.credentials.access_key),
+                    *backend_args,
+                    f"--instance-name={name}",
+                    *self._metrics_args(name),
                     *self._tls_server_args(),
-                    *([f"--tls-ca-file={self.ca_file}"] if self.tls else []),
+                    *tls_client,  # meta calls OSDs (repair)
                 ],
-            )  # fmt: skip
-        self.daemons["gateway"] = self._daemon(
-            "gateway",
-            "objectio.gateway.main",
+            )
+        for index in range(self.osds):
+            self._define_osd(index)
+        for name, port in zip(self.gateway_names, self.gateway_ports, strict=True):
+            self.daemons[name] = self._daemon(
+                name,
+                "objectio.gateway.main",
+                [*gateway_args(self.host, port, self.meta_addresses), *self._tls_server_args()],
+            )
+
+    def _define_osd(self, index: int) -> None:
+        disk = self.data_dir / "disks" / f"osd{index}.img"
+        host = self.osd_hosts[index] if index < len(self.osd_hosts) else "localhost"
+        self.daemons[f"osd{index}"] = self._daemon(
+            f"osd{index}",
+            "objectio.osd.main",
             [
-                "--listen-host", self.host,
-                "--listen-port", str(self.port),
-                "--meta-address", self.meta_address,
+                *osd_args(disk, self.disk_size_bytes, self.host, self.osd_ports[index], self.meta_addresses, host),
+                *self._metrics_args(f"osd{index}"),
                 *self._tls_server_args(),
+                *([f"--tls-ca-file={self.ca_file}"] if self.tls else []),
             ],
-        )  # fmt: skip
+        )
+
+    def add_osds(self, count: int, hosts: list[str] | None = None) -> list[str]:
+        """Format and start ``count`` more OSDs (new disks, new ports) on the running cluster;
+        returns their daemon names. ``hosts`` labels their failure domains."""
+        first = self.osds
+        self.osd_hosts = [*self.osd_hosts, *(["localhost"] * (first - len(self.osd_hosts)))][:first]
+        self.osd_hosts += hosts or ["localhost"] * count
+        for index in range(first, first + count):
+            self.osd_ports.append(free_port())
+            if self.metrics:
+                self.metrics_ports[f"osd{index}"] = free_port()
+            self.osds += 1
+            self._define_osd(index)
+        ports_file = self.data_dir / "ports.json"
+        saved = json.loads(ports_file.read_text())
+        saved.update(osds=self.osd_ports, metrics=self.metrics_ports)
+        ports_file.write_text(json.dumps(saved))
+        names = [f"osd{i}" for i in range(first, first + count)]
+        for name in names:  # one at a time: OSD ids follow disk names
+            self.daemons[name].start()
+            self.daemons[name].wait_ready()
+        return names
 
     def osd_names(self) -> list[str]:
         return [f"osd{i}" for i in range(self.osds)]
 
     def start(self) -> None:
         (self.data_dir / "disks").mkdir(parents=True, exist_ok=True)
-        self.daemons["meta"].start()
-        self.daemons["meta"].wait_ready()
+        for name in self.meta_names:
+            self.daemons[name].start()
+        for name in self.meta_names:
+            self.daemons[name].wait_ready()
         # Format new disks one at a time so OSD ids follow disk names; later starts are parallel.
         for name in self.osd_names():
             is_new = not (self.data_dir / "disks" / f"{name}.img").exists()
@@ -284,8 +231,10 @@ class AllInOne:
         self.start_gateway()
 
     def start_gateway(self) -> None:
-        self.daemons["gateway"].start()
-        self.daemons["gateway"].wait_ready()
+        for name in self.gateway_names:
+            self.daemons[name].start()
+        for name in self.gateway_names:
+            self.daemons[name].wait_ready()
         self.wait_http_ready()
 
     def restart(self, name: str) -> None:
@@ -296,23 +245,11 @@ class AllInOne:
             self.wait_http_ready()
 
     def wait_http_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
-        deadline = time.monotonic() + timeout
-        last = ""
-        context = ssl.create_default_context(cafile=self.ca_file) if self.tls else None
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.endpoint}/health/ready", timeout=2, context=context) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, OSError) as exc:
-                last = str(exc)
-            if not self.daemons["gateway"].alive():
-                raise RuntimeError(f"gateway exited:\n{self.daemons['gateway'].tail()}")
-            time.sleep(0.1)
-        raise RuntimeError(f"gateway not ready after {timeout:.0f} s ({last})")
+        gateway = self.daemons["gateway"]
+        wait_http_ready(self.endpoint, gateway.alive, gateway.tail, timeout, self.ca_file)
 
     def stop(self) -> None:
-        order = ["gateway", *self.osd_names(), "meta"]
+        order = [*self.gateway_names, *self.osd_names(), *self.meta_names]
         for name in order:
             self.daemons[name].signal(signal.SIGTERM)
         for name in order:
@@ -329,7 +266,13 @@ def main(argv: list[str] | None = None) -> int:
         "--tls", action="store_true", help="HTTPS for S3 and TLS for gRPC, with a CA made under <data-dir>/tls"
     )
     parser.add_argument("--no-metrics", action="store_true", help="no /metrics ports for meta and the OSDs")
+    parser.add_argument("--meta-backend", choices=["sqlite", "etcd"], default="sqlite", help="metadata store")
+    parser.add_argument("--etcd-endpoints", default="", help="etcd members host:port,... (--meta-backend etcd)")
+    parser.add_argument("--metas", type=int, default=1, help="meta instances (several need --meta-backend etcd)")
+    parser.add_argument("--gateways", type=int, default=1, help="gateway processes (S3 ports: --port, then free)")
     args = parser.parse_args(argv)
+    if args.meta_backend == "etcd" and not args.etcd_endpoints:
+        parser.error("--meta-backend etcd needs --etcd-endpoints")
     cluster = AllInOne(
         Path(args.data_dir),
         port=args.port,
@@ -337,6 +280,10 @@ def main(argv: list[str] | None = None) -> int:
         disk_size_bytes=args.disk_size_bytes,
         metrics=not args.no_metrics,
         tls=args.tls,
+        meta_backend=args.meta_backend,
+        etcd_endpoints=[e for e in args.etcd_endpoints.split(",") if e],
+        metas=args.metas,
+        gateways=args.gateways,
     )
     stopping = False
 
@@ -355,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     creds = cluster.credentials
     print(
         f"ObjectIO is running ({args.osds} OSDs, data in {cluster.data_dir})\n"
-        f"  endpoint:    {cluster.endpoint}\n"
+        f"  endpoint:    {', '.join(cluster.endpoints)}\n"
         f"  access key:  {creds.access_key}\n"
         f"  secret key:  {creds.secret_key}\n"
         f"  region:      us-east-1\n"

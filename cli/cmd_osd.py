@@ -64,7 +64,8 @@ def osd_list(ctx: Context, args: argparse.Namespace) -> Result:
                 "in" if o["in"] else "[yellow]out[/]",
                 human_bytes(o["used_bytes"]),
                 human_bytes(o["capacity_bytes"]),
-                f"{100 * o['used_bytes'] / o['capacity_bytes']:.1f} %" if o["capacity_bytes"] else "-",
+                (f"{100 * o['used_bytes'] / o['capacity_bytes']:.1f} %" if o["capacity_bytes"] else "-")
+                + (" [red]full[/]" if o["full"] else ""),
             )
             for o in osds
         ]

@@ -2,8 +2,9 @@
 
 Repair runs inside the metadata service (``GetRepairStatus``); scrub runs on every OSD and meta
 relays to them (``StartScrub``, ``GetScrubStatus``). ``repair watch`` polls until nothing is
-pending, no stripe is degraded and no OSD is lost (or Ctrl-C), drawing a progress bar of the
-stripes repaired since it started.
+pending, no stripe is degraded, no OSD is lost and no rebalance is active (or Ctrl-C), drawing a
+progress bar of the stripes repaired since it started. The status shows the rebalance (fragments
+moved toward the current placement after an OSD was added) next to the repair.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ WATCH_INTERVAL_S_DEFAULT = 1.0
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
-    repair = sub.add_parser("repair", help="repair of degraded stripes").add_subparsers(dest="action", required=True)
+    repair = sub.add_parser("repair", help="repair of degraded stripes and rebalance")
+    repair = repair.add_subparsers(dest="action", required=True)
     repair.add_parser("status", parents=[common], help="degraded stripes and repair progress").set_defaults(
         func=repair_status
     )
@@ -58,6 +60,12 @@ def _repair_view(reply: meta_pb2.RepairStatus) -> dict[str, Any]:
         "last_scan_ms": reply.last_scan_ms,
         "bytes_per_second_max": reply.bytes_per_second_max,
         "reports_received": reply.reports_received,
+        "rebalance_active": reply.rebalance_active,
+        "rebalance_stripes_pending": reply.rebalance_stripes_pending,
+        "rebalance_stripes_misplaced": reply.rebalance_stripes_misplaced,
+        "rebalance_fragments_moved": reply.rebalance_fragments_moved,
+        "rebalance_bytes_moved": reply.rebalance_bytes_moved,
+        "rebalance_stripes_failed": reply.rebalance_stripes_failed,
     }
 
 
@@ -71,6 +79,13 @@ def _repair_rows(d: dict[str, Any]) -> list[tuple[str, Any]]:
         ("read / written", f"{human_bytes(d['bytes_read'])} / {human_bytes(d['bytes_written'])}"),
         ("bandwidth limit", f"{human_bytes(d['bytes_per_second_max'])}/s"),
         ("scans", d["scans_completed"]),
+        ("rebalance", "active" if d["rebalance_active"] else "idle"),
+        (
+            "rebalance moves",
+            f"{d['rebalance_stripes_pending']} stripes pending, {d['rebalance_stripes_misplaced']} misplaced at the "
+            f"last pass, {d['rebalance_fragments_moved']} fragments ({human_bytes(d['rebalance_bytes_moved'])}) moved, "
+            f"{d['rebalance_stripes_failed']} failed",
+        ),
     ]
 
 
@@ -84,7 +99,8 @@ def repair_status(ctx: Context, args: argparse.Namespace) -> Result:
 
 
 def _idle(d: dict[str, Any]) -> bool:
-    return not d["stripes_pending"] and not d["degraded_stripes"] and not d["lost_osd_ids"]
+    repairing = d["stripes_pending"] or d["degraded_stripes"] or d["lost_osd_ids"]
+    return not repairing and not d["rebalance_active"]
 
 
 def repair_watch(ctx: Context, args: argparse.Namespace) -> Result:

@@ -13,14 +13,24 @@ import os
 import sys
 import traceback
 
-from objectio.cli import cmd_bench, cmd_bucket, cmd_object, cmd_osd, cmd_pool, cmd_repair, cmd_status, cmd_user
+from objectio.cli import (
+    cmd_bench,
+    cmd_bucket,
+    cmd_meta,
+    cmd_object,
+    cmd_osd,
+    cmd_pool,
+    cmd_repair,
+    cmd_status,
+    cmd_user,
+)
 from objectio.cli.context import Context
 from objectio.cli.errors import EXIT_FAILED, CliError
 from objectio.cli.metaconn import DEFAULT_TIMEOUT_SECONDS
 from objectio.cli.output import emit
 
 PROG = "objectio-cli"
-COMMANDS = (cmd_status, cmd_osd, cmd_pool, cmd_bucket, cmd_user, cmd_object, cmd_repair, cmd_bench)
+COMMANDS = (cmd_status, cmd_osd, cmd_pool, cmd_bucket, cmd_user, cmd_object, cmd_repair, cmd_meta, cmd_bench)
 
 
 def _global_flags(parser: argparse.ArgumentParser, suppress: bool) -> None:

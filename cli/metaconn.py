@@ -7,6 +7,7 @@ service's protocol does not define (an older or newer meta) becomes :class:`NotA
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import grpc
@@ -44,6 +45,24 @@ class MetaConn:
         method = getattr(self._stub, rpc)
         try:
             return method(request, metadata=call_metadata(self.target.cluster_token), timeout=self.timeout_seconds)
+        except grpc.RpcError as exc:
+            raise self._translate(rpc, exc) from None
+
+    def stream(self, rpc: str, request: Any) -> Iterator[Any]:
+        """A server-streaming call without a deadline (it lasts as long as the data)."""
+        if not meta_has_rpc(rpc):
+            raise NotAvailable(rpc)
+        try:
+            yield from getattr(self._stub, rpc)(request, metadata=call_metadata(self.target.cluster_token))
+        except grpc.RpcError as exc:
+            raise self._translate(rpc, exc) from None
+
+    def send_stream(self, rpc: str, requests: Iterator[Any]) -> Any:
+        """A client-streaming call without a deadline."""
+        if not meta_has_rpc(rpc):
+            raise NotAvailable(rpc)
+        try:
+            return getattr(self._stub, rpc)(requests, metadata=call_metadata(self.target.cluster_token))
         except grpc.RpcError as exc:
             raise self._translate(rpc, exc) from None
 

@@ -23,6 +23,7 @@ def osd_view(osd: meta_pb2.Osd, now_ms: int | None = None) -> dict[str, Any]:
         "in": getattr(osd, "in") == meta_pb2.OSD_IN,
         "capacity_bytes": osd.capacity_bytes,
         "used_bytes": osd.used_bytes,
+        "full": osd.full,
         "free_bytes": max(0, osd.capacity_bytes - osd.used_bytes),
         "weight": round(osd.weight, 4),
         "last_heartbeat_ms": last,

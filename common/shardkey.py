@@ -4,6 +4,9 @@ An object id is 16 bytes: a 6-byte big-endian millisecond timestamp followed by 
 so ids sort by creation time and garbage collection can tell how old an unreferenced fragment is.
 A fragment's engine key is ``object_id | stripe_index (u32 BE) | fragment_index (u8)`` (21 bytes),
 so all fragments of one object on an OSD share the 16-byte prefix and sort by stripe.
+The object's descriptor copies (self-describing shards) use stripe index
+:data:`DESCRIPTOR_STRIPE` and the copy number as fragment index: they sort after every fragment
+and go wherever the object id goes (deletes by object id, orphan collection).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import NamedTuple
 
 OBJECT_ID_BYTES = 16
 SHARD_KEY_BYTES = OBJECT_ID_BYTES + 5
+DESCRIPTOR_STRIPE = 0xFFFFFFFF  # stripe index of an object's descriptor copies
+DESCRIPTOR_COPIES_MAX = 16  # copy numbers 0..15
 _SUFFIX = struct.Struct(">IB")
 
 
@@ -45,3 +50,13 @@ def parse_shard_key(key: bytes) -> ShardAddress:
         raise ValueError(f"shard key must be {SHARD_KEY_BYTES} bytes, got {len(key)}")
     stripe, fragment = _SUFFIX.unpack(key[OBJECT_ID_BYTES:])
     return ShardAddress(key[:OBJECT_ID_BYTES], stripe, fragment)
+
+
+def descriptor_key(object_id: bytes, copy: int) -> bytes:
+    if not 0 <= copy < DESCRIPTOR_COPIES_MAX:
+        raise ValueError(f"descriptor copy {copy} outside 0..{DESCRIPTOR_COPIES_MAX - 1}")
+    return shard_key(object_id, DESCRIPTOR_STRIPE, copy)
+
+
+def is_descriptor_key(key: bytes) -> bool:
+    return len(key) == SHARD_KEY_BYTES and _SUFFIX.unpack(key[OBJECT_ID_BYTES:])[0] == DESCRIPTOR_STRIPE

@@ -18,13 +18,15 @@ from starlette.applications import Starlette
 
 from objectio.common import logs
 from objectio.gateway import errors
+from objectio.gateway.access.guard import check_signed
 from objectio.gateway.auth import sigv4
 from objectio.gateway.auth.verify import authenticate
 from objectio.gateway.backend import Backend, BackendError
-from objectio.gateway.body import Receive, RequestBody
+from objectio.gateway.body import Receive, RequestBody, announces_body, discard_rest
 from objectio.gateway.config import GatewayConfig
 from objectio.gateway.context import Context
 from objectio.gateway.dispatch import HANDLERS
+from objectio.gateway.handlers.cors import actual_request_headers
 from objectio.gateway.http import Response
 from objectio.gateway.metrics import Metrics
 from objectio.gateway.request import S3Request, headers_from_scope, parse_request
@@ -81,11 +83,17 @@ class S3App:
                 return
             if self.in_flight >= self.config.requests_in_flight_max:
                 outcome = Outcome(error_response(errors.SlowDown(), path, request_id, scope["method"]))
+                if announces_body(headers):  # not read: the connection cannot carry another request
+                    outcome.response.headers.append(("connection", "close"))
                 sent = await self._send(send, outcome.response, request_id, scope["method"])
             else:
                 self.in_flight += 1  # until the response body is out: streams hold backend buffers
                 try:
                     outcome = await self._handle(scope, receive, headers, request_id)
+                    if outcome.req is not None and "origin" in headers:
+                        outcome.response.headers += await actual_request_headers(self.backend, outcome.req)
+                    if not await self._body_settled(outcome, receive, headers):
+                        outcome.response.headers.append(("connection", "close"))
                     sent = await self._send(send, outcome.response, request_id, scope["method"])
                 finally:
                     self.in_flight -= 1
@@ -114,7 +122,9 @@ class S3App:
             )
             access_key = identity.key.access_key
             body = RequestBody(receive, headers, identity, self.config.body_chunk_bytes)
-            ctx = Context(req, identity, body, self.backend, self.config)
+            client = scope.get("client") or ("", 0)
+            ctx = Context(req, identity, body, self.backend, self.config, client[0], scope.get("scheme") == "https")
+            check_signed(ctx)
             response = await HANDLERS[req.op](ctx)
             if response.stream is not None:
                 # Read the first piece while an error can still become a proper S3 error response.
@@ -131,6 +141,18 @@ class S3App:
             error = errors.InternalError()
         resource = req.resource if req else scope.get("path", "/")
         return Outcome(error_response(error, resource, request_id, scope["method"]), req, body, access_key)
+
+    async def _body_settled(self, outcome: Outcome, receive: Receive, headers: dict[str, str]) -> bool:
+        """False when request body bytes are left unread and too many to drop: the connection
+        cannot carry another request (Hypercorn closes it; ``Connection: close`` says so)."""
+        body = outcome.body
+        if (body is not None and body.ended) or not announces_body(headers):
+            return True
+        received = body.bytes_received if body is not None else 0
+        try:
+            return await discard_rest(receive, headers, received, self.config.unread_body_drain_bytes_max)
+        except Exception:  # e.g. a second read of an interrupted stream: never fail the answer
+            return False
 
     def _check_header_size(self, scope: Scope) -> None:
         size = len(scope.get("raw_path", b"")) + len(scope["query_string"])
@@ -186,7 +208,7 @@ class S3App:
             close = getattr(stream, "aclose", None)
             if close is not None:
                 await close()  # release backend resources even if the client went away
-        if sent == 0:
+        if first is None:  # an empty stream: the body still has to be ended, exactly once
             await send({"type": "http.response.body", "body": b""})
         return sent
 

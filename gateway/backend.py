@@ -27,6 +27,9 @@ class BucketInfo:
     owner: str
     created: float  # seconds since the epoch
     pool: str
+    # Named sub-resource documents (versioning, policy, ACL, CORS, tagging ...), each encoded by
+    # the gateway module that owns it; absent = never configured.
+    settings: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -41,8 +44,15 @@ class ObjectInfo:
     # Stored response headers: content-encoding, content-disposition, content-language,
     # cache-control, expires; and x-amz-checksum-* values.
     headers: dict[str, str] = field(default_factory=dict)
+    # None: a never-versioned bucket's object; "null": the null version of a versioned bucket.
     version_id: str | None = None
     part_sizes: tuple[int, ...] = ()  # a completed multipart upload: the size of each part, in order
+    part_checksums: tuple[dict[str, str], ...] = ()  # and the verified x-amz-checksum-* of each part
+    tags: dict[str, str] = field(default_factory=dict)
+    delete_marker: bool = False  # only in version listings: GET/HEAD of a marker raise DeleteMarker
+    is_latest: bool = True  # only meaningful in version listings
+    owner: str = ""  # the user who owns the object ('' = the bucket owner: objects written before owners)
+    acl: bytes = b""  # the object ACL, encoded by gateway.access.acl ('' = private to the owner)
 
 
 class ListEntry(NamedTuple):
@@ -73,6 +83,15 @@ class PutRequest:
     headers: dict[str, str] = field(default_factory=dict)
     expected_md5: bytes | None = None  # from Content-MD5; mismatch raises DigestMismatch before commit
     if_none_match_star: bool = False  # conditional create: raises PreconditionFailed if key exists
+    tags: dict[str, str] = field(default_factory=dict)  # x-amz-tagging, validated
+    owner: str = ""  # as ObjectInfo.owner
+    acl: bytes = b""  # as ObjectInfo.acl
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    version_id: str | None = None  # the marker created or the version removed (None: unversioned)
+    delete_marker: bool = False  # a marker was created, or the version removed was one
 
 
 class BackendError(Exception):
@@ -89,6 +108,21 @@ class ObjectNotFound(BackendError):
 
 class BucketNotEmpty(BackendError):
     pass
+
+
+class NoSuchVersion(BackendError):
+    pass
+
+
+class DeleteMarker(BackendError):
+    """The version asked for is a delete marker: the latest (``by_version`` False: S3 answers
+    NoSuchKey) or one named by its version id (405 MethodNotAllowed)."""
+
+    def __init__(self, message: str, *, version_id: str, last_modified: float, by_version: bool) -> None:
+        super().__init__(message)
+        self.version_id = version_id
+        self.last_modified = last_modified
+        self.by_version = by_version
 
 
 class BucketAlreadyExists(BackendError):
@@ -120,26 +154,43 @@ class InsufficientStorage(BackendError):
 class Backend(Protocol):
     async def lookup_key(self, access_key: str) -> AccessKey | None: ...
 
-    async def create_bucket(self, name: str, owner: str, pool: str | None = None) -> BucketInfo: ...
+    async def create_bucket(
+        self, name: str, owner: str, pool: str | None = None, settings: dict[str, bytes] | None = None
+    ) -> BucketInfo: ...
+
+    async def put_bucket_setting(self, name: str, setting: str, value: bytes | None) -> BucketInfo:
+        """Store one named setting of the bucket (None deletes it); BucketNotFound."""
+        ...
 
     async def delete_bucket(self, name: str) -> None: ...
 
-    async def head_bucket(self, name: str) -> BucketInfo: ...
+    async def head_bucket(self, name: str, *, fresh: bool = False) -> BucketInfo:
+        """The bucket; may come from a short-lived cache unless ``fresh``."""
+        ...
 
     async def list_buckets(self, owner: str) -> list[BucketInfo]: ...
 
     async def put_object(self, request: PutRequest) -> ObjectInfo: ...
 
-    async def head_object(self, bucket: str, key: str) -> ObjectInfo: ...
+    async def head_object(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo:
+        """The latest version, or the one named ("null" or an id); raises ObjectNotFound,
+        NoSuchVersion, DeleteMarker."""
+        ...
 
     async def get_object(
-        self, bucket: str, key: str, byte_range: tuple[int, int] | None = None
+        self, bucket: str, key: str, byte_range: tuple[int, int] | None = None, version_id: str | None = None
     ) -> tuple[ObjectInfo, AsyncIterator[bytes]]:
         """Return the record and a stream of the body (or of the inclusive range [first, last])."""
         ...
 
-    async def delete_object(self, bucket: str, key: str) -> None:
-        """Delete a key; deleting an absent key succeeds (S3 semantics); absent bucket raises."""
+    async def delete_object(self, bucket: str, key: str, version_id: str | None = None) -> DeleteResult:
+        """Delete a key (versioned bucket: add a delete marker) or remove one version for good;
+        deleting an absent key or version succeeds (S3 semantics); absent bucket raises."""
+        ...
+
+    async def put_object_acl(self, bucket: str, key: str, acl: bytes) -> ObjectInfo:
+        """Replace the ACL of the object as it is now (an object replaced meanwhile keeps its own
+        ACL: the change applies to one version only); ObjectNotFound, BucketNotFound."""
         ...
 
     async def list_objects(
@@ -174,6 +225,8 @@ class MultipartUpload:
     content_type: str = "binary/octet-stream"
     user_meta: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)  # as PutRequest.headers, for the final object
+    object_owner: str = ""  # as PutRequest.owner, for the final object
+    acl: bytes = b""  # as PutRequest.acl, for the final object
 
 
 @dataclass(frozen=True)
@@ -239,6 +292,9 @@ class MultipartBackend(Backend, Protocol):
         content_type: str = "binary/octet-stream",
         user_meta: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        tags: dict[str, str] | None = None,
+        object_owner: str = "",
+        acl: bytes = b"",
     ) -> MultipartUpload: ...
 
     async def upload_part(self, request: PartRequest) -> PartInfo:
@@ -271,4 +327,39 @@ class MultipartBackend(Backend, Protocol):
     ) -> UploadListing:
         """Uploads with key > key_marker, or key == key_marker and upload_id > upload_id_marker;
         with a delimiter, keys with a common prefix up to it roll up into ``common_prefixes``."""
+        ...
+
+
+# ---- Versions and object tags (optional) ---------------------------------------------------------
+# A backend that also implements :class:`VersioningBackend` serves ListObjectVersions of versioned
+# buckets and Put/DeleteObjectTagging; the bucket's versioning state is its setting "versioning"
+# (gateway/versioning.py), which the backend reads when it stores a version.
+
+
+@dataclass(frozen=True)
+class VersionListing:
+    versions: list[ObjectInfo]  # by key, newest first; delete markers have delete_marker set
+    common_prefixes: list[str]
+    is_truncated: bool
+    next_key_marker: str | None = None
+    next_version_id_marker: str | None = None
+
+
+class VersioningBackend(Backend, Protocol):
+    async def list_object_versions(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "",
+        delimiter: str = "",
+        key_marker: str = "",
+        version_id_marker: str = "",
+        max_keys: int = 1000,
+    ) -> VersionListing: ...
+
+    async def put_object_tagging(
+        self, bucket: str, key: str, version_id: str | None, tags: dict[str, str]
+    ) -> str | None:
+        """Replace the tags of the latest version or the one named; returns its version id.
+        Raises ObjectNotFound, NoSuchVersion, DeleteMarker."""
         ...

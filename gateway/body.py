@@ -45,6 +45,7 @@ class RequestBody:
         self.checksum_headers: dict[str, str] = {}
         self._checksum_name, self._checksum_value, self._checksum_in_trailer = self._declared_checksum(headers)
         self._consumed = False
+        self.ended = False  # the last body message arrived (nothing is left unread)
 
     @property
     def length(self) -> int | None:
@@ -105,6 +106,7 @@ class RequestBody:
                     raise errors.IncompleteBody("More body bytes arrived than Content-Length announced.")
                 yield data
             if not message.get("more_body", False):
+                self.ended = True
                 return
 
     async def chunks(self, limit: int) -> AsyncIterator[bytes]:
@@ -156,3 +158,26 @@ class RequestBody:
     async def read_all(self, limit: int) -> bytes:
         parts = [piece async for piece in self.chunks(limit)]
         return b"".join(parts)
+
+
+def announces_body(headers: dict[str, str]) -> bool:
+    """The request has body bytes to read (a GET without Content-Length has none)."""
+    return "transfer-encoding" in headers or headers.get("content-length", "0").strip() not in ("0", "")
+
+
+async def discard_rest(receive: Receive, headers: dict[str, str], received: int, limit: int) -> bool:
+    """Read and drop what is left of a request body that the response did not need (an error
+    answered before the body was read), so the connection can carry the next request. Gives up,
+    returning False (the connection must then close), when more than ``limit`` bytes are left."""
+    length = headers.get("content-length", "").strip()
+    if length.isdigit() and int(length) - received > limit:
+        return False
+    dropped = 0
+    while dropped <= limit:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return False
+        dropped += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return dropped <= limit
+    return False

@@ -13,10 +13,11 @@ objects, whose record references the layouts of their parts). The multipart oper
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from objectio.common.config import load_config
@@ -27,26 +28,33 @@ from objectio.common.shardkey import new_object_id
 from objectio.gateway.backend import (
     AccessKey,
     Backend,
+    BackendError,
     BucketAlreadyExists,
     BucketInfo,
     BucketNotEmpty,
     BucketNotFound,
+    DeleteMarker,
+    DeleteResult,
     DigestMismatch,
     IncompleteBody,
     InsufficientStorage,
     ListEntry,
     ListResult,
+    NoSuchVersion,
     ObjectInfo,
     ObjectNotFound,
     PreconditionFailed,
     PutRequest,
     ServiceUnavailable,
+    VersionListing,
 )
 from objectio.gateway.cluster_multipart import ClusterMultipart
 from objectio.gateway.config import GatewayConfig
+from objectio.gateway.storage import descriptor
 from objectio.gateway.storage.batcher import OsdBatcher
 from objectio.gateway.storage.cluster_map import ClusterView
 from objectio.gateway.storage.config import DataPathConfig
+from objectio.gateway.storage.descriptor import DescriptorLost
 from objectio.gateway.storage.parts import stream_parts
 from objectio.gateway.storage.reader import StripeReader, StripeUnreadable
 from objectio.gateway.storage.writer import (
@@ -85,6 +93,11 @@ def _info(record: meta_pb2.ObjectRecord) -> ObjectInfo:
         headers=dict(record.headers),
         version_id=record.version_id or None,
         part_sizes=tuple(part.size for part in record.parts),
+        part_checksums=tuple(dict(part.headers) for part in record.parts),
+        tags=dict(record.tags),
+        delete_marker=record.delete_marker,
+        owner=record.owner,
+        acl=record.acl,
     )
 
 
@@ -99,8 +112,23 @@ class WrittenBody:
     osd_ids: list[int]  # the placement chosen (every OSD that may hold a fragment)
 
 
+Describe = Callable[[bytes, int, bytes, list[int]], Awaitable[None]]
+
+
+def _bucket_pb(bucket: BucketInfo) -> meta_pb2.Bucket:
+    return meta_pb2.Bucket(
+        name=bucket.name, owner=bucket.owner, pool=bucket.pool, created_ms=int(bucket.created * 1000)
+    )
+
+
 def _bucket_info(bucket: meta_pb2.Bucket) -> BucketInfo:
-    return BucketInfo(name=bucket.name, owner=bucket.owner, created=bucket.created_ms / 1000, pool=bucket.pool)
+    return BucketInfo(
+        name=bucket.name,
+        owner=bucket.owner,
+        created=bucket.created_ms / 1000,
+        pool=bucket.pool,
+        settings=dict(bucket.settings),
+    )
 
 
 class ClusterBackend:
@@ -141,13 +169,27 @@ class ClusterBackend:
         self._keys[access_key] = (now + self.config.access_key_cache_seconds, key)
         return key
 
-    async def create_bucket(self, name: str, owner: str, pool: str | None = None) -> BucketInfo:
+    async def create_bucket(
+        self, name: str, owner: str, pool: str | None = None, settings: dict[str, bytes] | None = None
+    ) -> BucketInfo:
         try:
-            bucket = await self.meta.create_bucket(name, owner, pool or "")
+            bucket = await self.meta.create_bucket(name, owner, pool or "", settings)
         except MetaAlreadyExists as exc:
             raise BucketAlreadyExists(f"bucket {name} exists", owned_by_you=exc.owned_by_you) from exc
         except MetaNotFound as exc:
             raise ServiceUnavailable(f"pool {pool!r} does not exist") from exc
+        except MetaError as exc:
+            raise ServiceUnavailable(f"metadata service: {exc}") from exc
+        info = _bucket_info(bucket)
+        self._buckets[name] = (time.monotonic() + self.config.bucket_cache_seconds, info)
+        return info
+
+    async def put_bucket_setting(self, name: str, setting: str, value: bytes | None) -> BucketInfo:
+        self._buckets.pop(name, None)
+        try:
+            bucket = await self.meta.put_bucket_setting(name, setting, value)
+        except MetaNotFound as exc:
+            raise BucketNotFound(f"bucket {name}") from exc
         except MetaError as exc:
             raise ServiceUnavailable(f"metadata service: {exc}") from exc
         info = _bucket_info(bucket)
@@ -165,10 +207,10 @@ class ClusterBackend:
         except MetaError as exc:
             raise ServiceUnavailable(f"metadata service: {exc}") from exc
 
-    async def head_bucket(self, name: str) -> BucketInfo:
+    async def head_bucket(self, name: str, *, fresh: bool = False) -> BucketInfo:
         now = time.monotonic()
         cached = self._buckets.get(name)
-        if cached is not None and cached[0] > now:
+        if cached is not None and cached[0] > now and not fresh:
             return cached[1]
         try:
             info = _bucket_info(await self.meta.get_bucket(name))
@@ -206,6 +248,9 @@ class ClusterBackend:
             user_meta=request.user_meta,
             headers=request.headers,
             mtime_ns=time.time_ns(),
+            tags=request.tags,
+            owner=request.owner,
+            acl=request.acl,
         )
 
     async def put_object(self, request: PutRequest) -> ObjectInfo:
@@ -223,7 +268,10 @@ class ClusterBackend:
             record.is_inline = True
             record.inline_data = data
             record.pool = bucket.pool
-            return await self._commit(request, record)
+            if not self.config.object_descriptors:
+                return await self._commit(request, record)
+            record.object_id = new_object_id()  # names the descriptor copies
+            return await self._commit_described(request, record, bucket, [])
         return await self._put_erasure_coded(request, bucket, head, pending)
 
     def _check_body(self, request: PutRequest, size: int, digest: bytes) -> None:
@@ -243,25 +291,50 @@ class ClusterBackend:
         self, request: PutRequest, bucket: BucketInfo, head: bytearray, pending: list[bytes]
     ) -> ObjectInfo:
         pool = await self._pool(bucket.pool)
-        shard_meta = osd_pb2.ShardMeta(
+        shard_meta = osd_pb2.ShardMeta(  # identity only: the rest goes into the descriptor
             format_version=RECORD_FORMAT_VERSION,
             bucket=request.bucket,
             key=request.key,
             pool=pool.name,
-            content_type=request.content_type,
             mtime_ns=time.time_ns(),
-            user_meta=request.user_meta,
             object_size=request.content_length or 0,
         )
+
+        def record_of(
+            object_id: bytes, size: int, md5: bytes, stripes: list[meta_pb2.StripePlacement]
+        ) -> meta_pb2.ObjectRecord:
+            record = self._record(request, size, md5.hex())
+            record.mtime_ns = shard_meta.mtime_ns
+            record.object_id = object_id
+            record.pool = pool.name
+            record.stripes.extend(stripes)
+            return record
+
+        described: list[int] = []
+
+        async def describe(object_id: bytes, size: int, md5: bytes, osd_ids: list[int]) -> None:
+            """A one-stripe body: its descriptor copies ride in the fragments' batches (no extra RPC)."""
+            stripes = [meta_pb2.StripePlacement(osd_ids=osd_ids, length=size)]
+            record = record_of(object_id, size, md5, stripes)
+            copies_on = descriptor.choose_osds(pool, object_id, osd_ids, [], self.config.descriptor_copies)
+            record.descriptor_osd_ids[:] = copies_on
+            described.extend(await descriptor.write(self.batcher, copies_on, record, _bucket_pb(bucket)))
+
         written = await self.write_erasure_coded(
-            pool, request.body, head, pending, shard_meta, lambda size, md5: self._check_body(request, size, md5)
+            pool,
+            request.body,
+            head,
+            pending,
+            shard_meta,
+            lambda size, md5: self._check_body(request, size, md5),
+            describe if self.config.object_descriptors else None,
         )
-        record = self._record(request, written.size, written.md5.hex())
-        record.mtime_ns = shard_meta.mtime_ns
-        record.object_id = written.object_id
-        record.pool = pool.name
-        record.stripes.extend(written.stripes)
-        return await self._commit_fragments(request, record, written.object_id, written.osd_ids)
+        record = record_of(written.object_id, written.size, written.md5, written.stripes)
+        if described:
+            record.descriptor_osd_ids[:] = described
+        if described or not self.config.object_descriptors:
+            return await self._commit_fragments(request, record, written.object_id, written.osd_ids)
+        return await self._commit_described(request, record, bucket, written.osd_ids)
 
     async def write_erasure_coded(
         self,
@@ -271,13 +344,22 @@ class ClusterBackend:
         pending: list[bytes],
         shard_meta: osd_pb2.ShardMeta,
         check: Callable[[int, bytes], None],
+        describe: Describe | None = None,
     ) -> WrittenBody:
         """Erasure-code ``head`` + ``pending`` + the rest of ``body`` under a new object id, and
         wait until it is durable. ``check(size, md5)`` runs before durability is awaited; if it (or
-        anything else) raises, what was written is deleted in the background."""
+        anything else) raises, what was written is deleted in the background. A body of one stripe
+        runs ``describe(object_id, size, md5, osd_ids)`` concurrently with its fragment writes."""
         object_id = new_object_id()
+        usable = self.view.candidates()
+        if len(usable) < pool.fragments and self.view.full_count():
+            # Stacking fragments on the OSDs that still have room would trade durability for
+            # space; the cluster is full for this pool instead.
+            raise InsufficientStorage(
+                f"{self.view.full_count()} OSDs are full; {len(usable)} left for {pool.fragments} fragments"
+            )
         try:
-            osd_ids = place(object_id, pool.fragments, self.view.candidates())
+            osd_ids = place(object_id, pool.fragments, usable)
         except PlacementError as exc:
             raise InsufficientStorage(f"no OSD can take new data: {exc}") from exc
         size_hint = shard_meta.object_size
@@ -289,7 +371,9 @@ class ClusterBackend:
             fragments = await hash_and_encode(pool, data, md5)
             digest = md5.digest()
             check(len(data), digest)
-            return await self._write_one_stripe(pool, object_id, osd_ids, len(data), fragments, digest, shard_meta)
+            return await self._write_one_stripe(
+                pool, object_id, osd_ids, len(data), fragments, digest, shard_meta, describe
+            )
         writer = StripeWriter(
             pool=pool,
             object_id=object_id,
@@ -321,7 +405,7 @@ class ClusterBackend:
         except QuorumLost as exc:
             writer.abort()
             self._delete_fragments_later(object_id, set(osd_ids))
-            raise ServiceUnavailable(f"PUT {shard_meta.bucket}/{shard_meta.key}: {exc}") from exc
+            raise _quorum_lost(shard_meta, exc) from exc
         except BaseException:
             writer.abort()
             self._delete_fragments_later(object_id, set(osd_ids))
@@ -338,24 +422,30 @@ class ClusterBackend:
         fragments: list[bytes],
         digest: bytes,
         shard_meta: osd_pb2.ShardMeta,
+        describe: Describe | None,
     ) -> WrittenBody:
-        """A body that fits one stripe: fragments go out through the per-OSD batcher."""
+        """A body that fits one stripe: fragments (and descriptor copies) go out through the
+        per-OSD batcher."""
         shard_meta.object_size = size
         shard_meta.stripe_count = 1
         shard_meta.etag = digest.hex()
+        written = write_one_stripe(
+            self.batcher,
+            pool=pool,
+            object_id=object_id,
+            osd_ids=osd_ids,
+            fragments=fragments,
+            stripe_length=size,
+            meta=shard_meta,
+        )
         try:
-            final_ids = await write_one_stripe(
-                self.batcher,
-                pool=pool,
-                object_id=object_id,
-                osd_ids=osd_ids,
-                fragments=fragments,
-                stripe_length=size,
-                meta=shard_meta,
-            )
-        except QuorumLost as exc:
+            if describe is None:
+                final_ids = await written
+            else:
+                final_ids, _ = await asyncio.gather(written, describe(object_id, size, digest, osd_ids))
+        except (QuorumLost, DescriptorLost) as exc:
             self._delete_fragments_later(object_id, set(osd_ids))
-            raise ServiceUnavailable(f"PUT {shard_meta.bucket}/{shard_meta.key}: {exc}") from exc
+            raise _quorum_lost(shard_meta, exc) from exc
         stripes = [meta_pb2.StripePlacement(osd_ids=final_ids, length=size)]
         return WrittenBody(object_id, size, digest, stripes, osd_ids)
 
@@ -372,6 +462,33 @@ class ClusterBackend:
         # record was committed before the answer was lost: the fragments stay, and the OSDs'
         # orphan collector reclaims them only once meta confirms no record points to them.
 
+    async def _commit_described(
+        self, request: PutRequest, record: meta_pb2.ObjectRecord, bucket: BucketInfo, fragment_osds: list[int]
+    ) -> ObjectInfo:
+        """Commit the record and write its descriptor copies concurrently; acknowledged when both
+        are durable. A commit meta refused leaves garbage (fragments, copies) deleted here."""
+        pool = await self._pool(record.pool)
+        copies_on = descriptor.choose_osds(
+            pool, record.object_id, fragment_osds, self.view.candidates(), self.config.descriptor_copies
+        )
+        if not copies_on:
+            raise InsufficientStorage(f"PUT {record.bucket}/{record.key}: no OSD can take its descriptor")
+        record.descriptor_osd_ids[:] = copies_on
+        garbage = {*fragment_osds, *copies_on} - {0}
+        bucket_pb = _bucket_pb(bucket)
+        described, committed = await asyncio.gather(
+            descriptor.write(self.batcher, copies_on, record, bucket_pb),
+            self._commit_fragments(request, record, record.object_id, sorted(garbage)),
+            return_exceptions=True,
+        )
+        if isinstance(committed, BaseException):
+            raise committed  # a refused commit had its fragments and copies deleted
+        if isinstance(described, BaseException):
+            # The record is committed but no copy is durable: a rebuild could not find the object.
+            # The client sees 503 and retries, which writes a described version.
+            raise ServiceUnavailable(f"PUT {record.bucket}/{record.key}: {described}") from described
+        return committed
+
     async def _commit(self, request: PutRequest, record: meta_pb2.ObjectRecord) -> ObjectInfo:
         try:
             reply = await self.meta.put_object(record, if_none_match=request.if_none_match_star)
@@ -384,24 +501,37 @@ class ClusterBackend:
             raise ServiceUnavailable(f"metadata service: {exc}") from exc
         if reply.has_replaced:
             self._forget_record(reply.replaced)
+        record.version_id = reply.version_id  # assigned by meta in the transaction of the put
         return _info(record)
 
-    async def _get_record(self, bucket: str, key: str) -> meta_pb2.ObjectRecord:
+    async def _get_record(self, bucket: str, key: str, version_id: str | None = None) -> meta_pb2.ObjectRecord:
         try:
-            return await self.meta.get_object(bucket, key)
+            record = await self.meta.get_object(bucket, key, version_id or "")
         except MetaNotFound as exc:
-            await self.head_bucket(bucket)  # raises BucketNotFound when that is what is missing
+            if exc.what == "bucket":
+                self._buckets.pop(bucket, None)
+                raise BucketNotFound(f"bucket {bucket}") from exc
+            if exc.what == "version":
+                raise NoSuchVersion(f"{bucket}/{key} version {version_id}") from exc
             raise ObjectNotFound(f"{bucket}/{key}") from exc
         except MetaError as exc:
             raise ServiceUnavailable(f"metadata service: {exc}") from exc
+        if record.delete_marker:
+            raise DeleteMarker(
+                f"{bucket}/{key}: delete marker",
+                version_id=record.version_id or "null",
+                last_modified=record.mtime_ns / 1e9,
+                by_version=version_id is not None,
+            )
+        return record
 
-    async def head_object(self, bucket: str, key: str) -> ObjectInfo:
-        return _info(await self._get_record(bucket, key))
+    async def head_object(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo:
+        return _info(await self._get_record(bucket, key, version_id))
 
     async def get_object(
-        self, bucket: str, key: str, byte_range: tuple[int, int] | None = None
+        self, bucket: str, key: str, byte_range: tuple[int, int] | None = None, version_id: str | None = None
     ) -> tuple[ObjectInfo, AsyncIterator[bytes]]:
-        record = await self._get_record(bucket, key)
+        record = await self._get_record(bucket, key, version_id)
         info = _info(record)
         first, last = byte_range if byte_range is not None else (0, record.size - 1)
         if record.is_inline or record.size == 0:
@@ -429,16 +559,85 @@ class ClusterBackend:
             raise ServiceUnavailable(str(exc)) from exc
         return info, _prepend(head, stream)
 
-    async def delete_object(self, bucket: str, key: str) -> None:
+    async def delete_object(self, bucket: str, key: str, version_id: str | None = None) -> DeleteResult:
         try:
-            reply = await self.meta.delete_object(bucket, key)
-        except MetaNotFound:
-            await self.head_bucket(bucket)
-            return
+            reply = await self.meta.delete_object(bucket, key, version_id or "")
+        except MetaNotFound as exc:
+            self._buckets.pop(bucket, None)
+            raise BucketNotFound(f"bucket {bucket}") from exc
         except MetaError as exc:
             raise ServiceUnavailable(f"metadata service: {exc}") from exc
         if reply.existed:
             self._forget_record(reply.deleted)
+        if version_id is None and not reply.delete_marker:
+            return DeleteResult()  # a never-versioned bucket
+        return DeleteResult(reply.version_id or "null", reply.delete_marker)
+
+    async def list_object_versions(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "",
+        delimiter: str = "",
+        key_marker: str = "",
+        version_id_marker: str = "",
+        max_keys: int = 1000,
+    ) -> VersionListing:
+        request = meta_pb2.ListObjectVersionsRequest(
+            bucket=bucket, prefix=prefix, delimiter=delimiter, key_marker=key_marker,
+            version_id_marker=version_id_marker, max_keys=max_keys,
+        )  # fmt: skip
+        try:
+            reply = await self.meta.list_object_versions(request)
+        except MetaNotFound as exc:
+            raise BucketNotFound(f"bucket {bucket}") from exc
+        except MetaError as exc:
+            raise ServiceUnavailable(f"metadata service: {exc}") from exc
+        listed = [
+            dataclasses.replace(_info(v.record), version_id=v.record.version_id or "null", is_latest=v.is_latest)
+            for v in reply.versions
+        ]
+        return VersionListing(
+            versions=listed,
+            common_prefixes=list(reply.common_prefixes),
+            is_truncated=reply.is_truncated,
+            next_key_marker=reply.next_key_marker or None,
+            next_version_id_marker=reply.next_version_id_marker or None,
+        )
+
+    async def put_object_tagging(
+        self, bucket: str, key: str, version_id: str | None, tags: dict[str, str]
+    ) -> str | None:
+        try:
+            reply = await self.meta.put_object_tags(bucket, key, version_id or "", tags)
+        except MetaNotFound as exc:
+            if exc.what == "bucket":
+                raise BucketNotFound(f"bucket {bucket}") from exc
+            if exc.what == "version":
+                raise NoSuchVersion(f"{bucket}/{key} version {version_id}") from exc
+            raise ObjectNotFound(f"{bucket}/{key}") from exc
+        except MetaPreconditionFailed as exc:  # a delete marker has no tags
+            raise DeleteMarker(
+                f"{bucket}/{key}", version_id=version_id or "", last_modified=0.0, by_version=True
+            ) from exc
+        except MetaError as exc:
+            raise ServiceUnavailable(f"metadata service: {exc}") from exc
+        return reply.version_id or None
+
+    async def put_object_acl(self, bucket: str, key: str, acl: bytes) -> ObjectInfo:
+        record = await self._get_record(bucket, key)
+        request = meta_pb2.SetObjectAclRequest(
+            bucket=bucket, key=key, object_id=record.object_id, mtime_ns=record.mtime_ns, acl=acl
+        )
+        try:
+            return _info(await self.meta.set_object_acl(request))
+        except MetaNotFound as exc:
+            await self.head_bucket(bucket)
+            raise ObjectNotFound(f"{bucket}/{key}") from exc
+        except MetaPreconditionFailed as exc:
+            raise PreconditionFailed(f"{bucket}/{key} was replaced while its ACL was being set") from exc
+        except MetaError as exc:
+            raise ServiceUnavailable(f"metadata service: {exc}") from exc
 
     async def list_objects(
         self, bucket: str, *, prefix: str = "", delimiter: str = "", start_after: str = "", max_keys: int = 1000
@@ -501,10 +700,12 @@ class ClusterBackend:
             if part.object_id:
                 osds = {osd_id for stripe in part.stripes for osd_id in stripe.osd_ids if osd_id}
                 self._delete_fragments_later(part.object_id, osds)
-        if record.is_inline or not record.object_id or record.parts:
+        if not record.object_id:
             return
         osds = {osd_id for stripe in record.stripes for osd_id in stripe.osd_ids if osd_id}
-        self._delete_fragments_later(record.object_id, osds)
+        osds.update(osd_id for osd_id in record.descriptor_osd_ids if osd_id)
+        if osds:
+            self._delete_fragments_later(record.object_id, osds)
 
     def _delete_fragments_later(self, object_id: bytes, osd_ids: set[int]) -> None:
         task = asyncio.create_task(self._delete_fragments(object_id, osd_ids))
@@ -567,3 +768,10 @@ async def create_backend(config: GatewayConfig) -> Backend:
 async def close_backend(backend: Backend) -> None:
     if isinstance(backend, ClusterBackend):
         await backend.close()
+
+
+def _quorum_lost(shard_meta: osd_pb2.ShardMeta, exc: QuorumLost | DescriptorLost) -> BackendError:
+    """507 when OSDs ran out of space, 503 (retry later) for every other lost write quorum."""
+    what = f"PUT {shard_meta.bucket}/{shard_meta.key}: {exc}"
+    out_of_space = isinstance(exc, QuorumLost) and exc.out_of_space
+    return InsufficientStorage(what) if out_of_space else ServiceUnavailable(what)

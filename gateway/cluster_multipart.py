@@ -12,6 +12,7 @@ parts of expired uploads, are reclaimed by the OSDs' orphan collector through Fi
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from typing import TYPE_CHECKING, NoReturn
@@ -34,6 +35,7 @@ from objectio.gateway.backend import (
     ServiceUnavailable,
     UploadListing,
 )
+from objectio.gateway.storage import descriptor
 from objectio.gateway.storage.writer import read_exactly
 from objectio.meta.client import MetaError, MetaInvalidArgument, MetaNotFound, MetaPreconditionFailed
 from objectio.protos import meta_pb2, osd_pb2
@@ -78,6 +80,8 @@ def _upload_info(upload: meta_pb2.MultipartUpload) -> MultipartUpload:
         content_type=upload.content_type or "binary/octet-stream",
         user_meta=dict(upload.user_meta),
         headers=dict(upload.headers),
+        object_owner=upload.object_owner,
+        acl=upload.acl,
     )
 
 
@@ -119,8 +123,12 @@ class ClusterMultipart:
         content_type: str = "binary/octet-stream",
         user_meta: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        tags: dict[str, str] | None = None,
+        object_owner: str = "",
+        acl: bytes = b"",
     ) -> MultipartUpload:
         request = meta_pb2.MultipartUpload(
+            tags=tags or {},
             format_version=RECORD_FORMAT_VERSION,
             bucket=bucket,
             key=key,
@@ -128,6 +136,8 @@ class ClusterMultipart:
             content_type=content_type,
             user_meta=user_meta or {},
             headers=headers or {},
+            object_owner=object_owner,
+            acl=acl,
         )
         try:
             upload = await self.meta.create_multipart_upload(request)
@@ -162,7 +172,6 @@ class ClusterMultipart:
                 bucket=request.bucket,
                 key=request.key,
                 pool=pool.name,
-                content_type=upload.content_type,
                 mtime_ns=mtime_ns,
                 object_size=request.content_length or 0,
                 part_number=request.part_number,
@@ -206,20 +215,59 @@ class ClusterMultipart:
             object_id=new_object_id(),  # names no fragments: the parts' ids do
             pool=upload.pool,
             parts=chosen,
+            tags=upload.tags,
+            owner=upload.object_owner,
+            acl=upload.acl,
         )
         try:
-            reply = await self.meta.complete_multipart_upload(name, record)
+            reply = await self._complete_described(name, record)
         except MetaPreconditionFailed as exc:
             raise InvalidPart(f"a part of {bucket}/{key} was replaced while completing; retry") from exc
         except MetaInvalidArgument as exc:  # the record is over meta.record_bytes_max: too many parts
             raise EntityTooLarge(f"{bucket}/{key}: {len(chosen)} parts do not fit one object record") from exc
         except MetaError as exc:
             _raise_meta(exc, name)
+        self._forget_reply(reply)
+        record.version_id = reply.version_id  # assigned by meta in the transaction of the completion
+        return self.backend.object_info(record)
+
+    def _forget_reply(self, reply: meta_pb2.CompleteMultipartUploadReply) -> None:
         if reply.has_replaced:
             self.backend._forget_record(reply.replaced)
         for part in reply.discarded:
             self._forget_part(part)
-        return self.backend.object_info(record)
+
+    async def _complete_described(
+        self, name: meta_pb2.UploadName, record: meta_pb2.ObjectRecord
+    ) -> meta_pb2.CompleteMultipartUploadReply:
+        """Commit the completion and write the object's descriptor (its manifest: the part list)
+        concurrently; done when both are durable."""
+        if not self.backend.config.object_descriptors:
+            return await self.meta.complete_multipart_upload(name, record)
+        bucket = await self.backend.head_bucket(record.bucket)
+        pool = await self.backend._pool(record.pool)
+        copies_on = descriptor.choose_osds(
+            pool, record.object_id, [], self.backend.view.candidates(), self.backend.config.descriptor_copies
+        )
+        if not copies_on:
+            raise ServiceUnavailable(f"complete {record.bucket}/{record.key}: no OSD can take its descriptor")
+        record.descriptor_osd_ids[:] = copies_on
+        bucket_pb = meta_pb2.Bucket(
+            name=bucket.name, owner=bucket.owner, pool=bucket.pool, created_ms=int(bucket.created * 1000)
+        )
+        described, committed = await asyncio.gather(
+            descriptor.write(self.backend.batcher, copies_on, record, bucket_pb),
+            self.meta.complete_multipart_upload(name, record),
+            return_exceptions=True,
+        )
+        if isinstance(committed, BaseException):
+            if isinstance(committed, (MetaNotFound, MetaPreconditionFailed, MetaInvalidArgument)):
+                self.backend._delete_fragments_later(record.object_id, set(copies_on))  # refused: copies are garbage
+            raise committed
+        if isinstance(described, BaseException):
+            self._forget_reply(committed)
+            raise ServiceUnavailable(f"complete {record.bucket}/{record.key}: {described}") from described
+        return committed
 
     async def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
         name = meta_pb2.UploadName(bucket=bucket, key=key, upload_id=upload_id)

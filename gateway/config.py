@@ -54,11 +54,21 @@ class GatewayConfig:
     requests_in_flight_max: int = option(
         1024, "S3 requests one worker serves at once; more are answered 503 SlowDown (bounds memory)"
     )
+    unread_body_drain_bytes_max: int = option(
+        1 * MIB,
+        "request body bytes an answer did not need (an error before the body was read) that are read and "
+        "dropped so the connection stays open; with more left the connection is closed",
+    )
     signing_key_cache_entries_max: int = option(4096, "SigV4 signing keys kept (one per key, day and region)")
     log_level: str = option("info", "debug, info, warning or error")
     access_log: bool = option(True, "write one JSON access-log line per request")
     tls_cert_file: str = option("", "PEM certificate chain for HTTPS ('' = plain HTTP)")
     tls_key_file: str = option("", "PEM private key for HTTPS ('' = plain HTTP)")
+    object_ownership_default: str = option(
+        "ObjectWriter",
+        "object ownership of new buckets without x-amz-object-ownership: ObjectWriter (ACLs enabled, as Ceph RGW "
+        "and MinIO), BucketOwnerPreferred, or BucketOwnerEnforced (ACLs disabled, as AWS)",
+    )
     # -- data path (cluster backend) options go below --
 
     def validate(self) -> None:
@@ -80,10 +90,15 @@ class GatewayConfig:
         need(self.request_timeout_seconds > 0, "request_timeout_seconds must be > 0")
         need(4096 <= self.body_chunk_bytes <= 64 * MIB, "body_chunk_bytes must be in [4 KiB, 64 MiB]")
         need(self.requests_in_flight_max > 0, "requests_in_flight_max must be > 0")
+        need(self.unread_body_drain_bytes_max >= 0, "unread_body_drain_bytes_max must be >= 0")
         need(self.signing_key_cache_entries_max > 0, "signing_key_cache_entries_max must be > 0")
         need(self.log_level in ("debug", "info", "warning", "error"), f"log_level {self.log_level!r} is unknown")
         need(
             bool(self.tls_cert_file) == bool(self.tls_key_file),
             "tls_cert_file and tls_key_file must be given together",
+        )
+        need(
+            self.object_ownership_default in ("ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"),
+            f"object_ownership_default {self.object_ownership_default!r} is not an ObjectOwnership value",
         )
         need(self.domain == self.domain.lower().strip("."), "domain must be lowercase without a leading/trailing dot")

@@ -6,7 +6,24 @@ from collections.abc import Awaitable, Callable
 
 from objectio.gateway import errors
 from objectio.gateway.context import Context
-from objectio.gateway.handlers import bucket, copy, delete, get, list, multipart, put, subresource
+from objectio.gateway.handlers import (
+    acl,
+    attributes,
+    bucket,
+    bucket_tagging,
+    copy,
+    cors,
+    delete,
+    get,
+    list,
+    multipart,
+    policy,
+    public_access,
+    put,
+    subresource,
+    tagging,
+    versioning,
+)
 from objectio.gateway.http import Response
 from objectio.gateway.request import S3Op
 
@@ -38,9 +55,37 @@ HANDLERS: dict[S3Op, Handler] = {
     S3Op.GET_OBJECT: get.get_object,
     S3Op.HEAD_OBJECT: get.head_object,
     S3Op.DELETE_OBJECT: delete.delete_object,
-    S3Op.LIST_OBJECT_VERSIONS: subresource.list_object_versions,
+    S3Op.LIST_OBJECT_VERSIONS: versioning.list_object_versions,
+    S3Op.GET_BUCKET_VERSIONING: versioning.get_bucket_versioning,
+    S3Op.PUT_BUCKET_VERSIONING: versioning.put_bucket_versioning,
+    S3Op.GET_OBJECT_TAGGING: tagging.get_object_tagging,
+    S3Op.PUT_OBJECT_TAGGING: tagging.put_object_tagging,
+    S3Op.DELETE_OBJECT_TAGGING: tagging.delete_object_tagging,
+    S3Op.GET_OBJECT_ATTRIBUTES: attributes.get_object_attributes,
+    S3Op.PUT_BUCKET_CORS: cors.put_bucket_cors,
+    S3Op.GET_BUCKET_CORS: cors.get_bucket_cors,
+    S3Op.DELETE_BUCKET_CORS: cors.delete_bucket_cors,
+    S3Op.CORS_PREFLIGHT: cors.preflight,
+    S3Op.PUT_BUCKET_TAGGING: bucket_tagging.put_bucket_tagging,
+    S3Op.GET_BUCKET_TAGGING: bucket_tagging.get_bucket_tagging,
+    S3Op.DELETE_BUCKET_TAGGING: bucket_tagging.delete_bucket_tagging,
     S3Op.GET_SUBRESOURCE: subresource.get_subresource,
     S3Op.UNSUPPORTED: unsupported,
+    # Access control.
+    S3Op.GET_BUCKET_POLICY: policy.get_bucket_policy,
+    S3Op.PUT_BUCKET_POLICY: policy.put_bucket_policy,
+    S3Op.DELETE_BUCKET_POLICY: policy.delete_bucket_policy,
+    S3Op.GET_BUCKET_POLICY_STATUS: policy.get_bucket_policy_status,
+    S3Op.GET_BUCKET_ACL: acl.get_bucket_acl,
+    S3Op.PUT_BUCKET_ACL: acl.put_bucket_acl,
+    S3Op.GET_OBJECT_ACL: acl.get_object_acl,
+    S3Op.PUT_OBJECT_ACL: acl.put_object_acl,
+    S3Op.GET_PUBLIC_ACCESS_BLOCK: public_access.get_public_access_block,
+    S3Op.PUT_PUBLIC_ACCESS_BLOCK: public_access.put_public_access_block,
+    S3Op.DELETE_PUBLIC_ACCESS_BLOCK: public_access.delete_public_access_block,
+    S3Op.GET_BUCKET_OWNERSHIP_CONTROLS: public_access.get_bucket_ownership_controls,
+    S3Op.PUT_BUCKET_OWNERSHIP_CONTROLS: public_access.put_bucket_ownership_controls,
+    S3Op.DELETE_BUCKET_OWNERSHIP_CONTROLS: public_access.delete_bucket_ownership_controls,
 }
 
 if set(HANDLERS) != set(S3Op):  # the table is checked once, at import

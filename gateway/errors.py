@@ -6,6 +6,7 @@ are translated in exactly one place, :func:`from_backend`. Anything else becomes
 
 from __future__ import annotations
 
+import email.utils
 from typing import ClassVar
 from xml.sax.saxutils import escape
 
@@ -103,6 +104,24 @@ InvalidPartOrder = _error("InvalidPartOrder", 400,
     "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
 EntityTooSmall = _error("EntityTooSmall", 400, "Your proposed upload is smaller than the minimum allowed object size.")
 InvalidStorageClass = _error("InvalidStorageClass", 400, "The storage class you specified is not valid")
+NoSuchVersion = _error("NoSuchVersion", 404, "The specified version does not exist.")
+InvalidTag = _error("InvalidTag", 400, "The tag provided was not a valid tag.")
+IllegalVersioningConfigurationException = _error("IllegalVersioningConfigurationException", 400,
+    "The versioning configuration specified in the request is invalid.")
+# Access control (policies, ACLs, ownership).
+MalformedPolicy = _error("MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'")
+MalformedACLError = _error("MalformedACLError", 400,
+    "The XML you provided was not well-formed or did not validate against our published schema")
+UnresolvableGrantByEmailAddress = _error("UnresolvableGrantByEmailAddress", 400,
+    "The e-mail address you provided does not match any account on record.")
+AccessControlListNotSupported = _error("AccessControlListNotSupported", 400, "The bucket does not allow ACLs")
+InvalidBucketAclWithObjectOwnership = _error("InvalidBucketAclWithObjectOwnership", 400,
+    "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+# CORS and bucket tagging (gateway/cors.py, gateway/tagset.py).
+BadRequest = _error("BadRequest", 400, "Bad Request")
+AccessForbidden = _error("AccessForbidden", 403, "CORSResponse: This CORS request is not allowed.")
+MaxMessageLengthExceeded = _error("MaxMessageLengthExceeded", 400, "Your request was too big.")
+InvalidTag = _error("InvalidTag", 400, "The tag provided was not a valid tag.")
 # "Nothing is configured" answers for the bucket sub-resources this gateway never configures.
 NoSuchBucketPolicy = _error("NoSuchBucketPolicy", 404, "The bucket policy does not exist")
 NoSuchCORSConfiguration = _error("NoSuchCORSConfiguration", 404, "The CORS configuration does not exist")
@@ -128,10 +147,25 @@ def request_expired() -> S3Error:
     return AccessDenied("Request has expired")
 
 
+def delete_marker_error(exc: be.DeleteMarker) -> S3Error:
+    """The latest version is a delete marker: 404 NoSuchKey; a marker asked for by its version id:
+    405 MethodNotAllowed (only DELETE applies to it). Both say so in x-amz-delete-marker."""
+    headers = {"x-amz-delete-marker": "true"}
+    if exc.version_id:
+        headers["x-amz-version-id"] = exc.version_id
+    if not exc.by_version:
+        return NoSuchKey(headers=headers)
+    headers["last-modified"] = email.utils.formatdate(int(exc.last_modified), usegmt=True)
+    headers["allow"] = "DELETE"
+    return MethodNotAllowed(headers=headers)
+
+
 def from_backend(exc: be.BackendError) -> S3Error:
     """The one mapping from backend domain exceptions to S3 errors."""
     if isinstance(exc, be.BucketAlreadyExists):
         return BucketAlreadyOwnedByYou() if exc.owned_by_you else BucketAlreadyExists()
+    if isinstance(exc, be.DeleteMarker):
+        return delete_marker_error(exc)
     for cls, error in _BACKEND_ERRORS:
         if isinstance(exc, cls):
             return error()
@@ -141,6 +175,7 @@ def from_backend(exc: be.BackendError) -> S3Error:
 _BACKEND_ERRORS: tuple[tuple[type[be.BackendError], type[S3Error]], ...] = (
     (be.BucketNotFound, NoSuchBucket),
     (be.ObjectNotFound, NoSuchKey),
+    (be.NoSuchVersion, NoSuchVersion),
     (be.BucketNotEmpty, BucketNotEmpty),
     (be.DigestMismatch, BadDigest),
     (be.IncompleteBody, IncompleteBody),

@@ -40,41 +40,90 @@ class S3Op(enum.Enum):
     LIST_PARTS = "ListParts"
     LIST_MULTIPART_UPLOADS = "ListMultipartUploads"
     LIST_OBJECT_VERSIONS = "ListObjectVersions"
+    GET_BUCKET_VERSIONING = "GetBucketVersioning"
+    PUT_BUCKET_VERSIONING = "PutBucketVersioning"
+    GET_OBJECT_TAGGING = "GetObjectTagging"
+    PUT_OBJECT_TAGGING = "PutObjectTagging"
+    DELETE_OBJECT_TAGGING = "DeleteObjectTagging"
+    GET_OBJECT_ATTRIBUTES = "GetObjectAttributes"
+    PUT_BUCKET_CORS = "PutBucketCors"
+    GET_BUCKET_CORS = "GetBucketCors"
+    DELETE_BUCKET_CORS = "DeleteBucketCors"
+    CORS_PREFLIGHT = "CorsPreflight"  # OPTIONS on a bucket or object; never signed
+    PUT_BUCKET_TAGGING = "PutBucketTagging"
+    GET_BUCKET_TAGGING = "GetBucketTagging"
+    DELETE_BUCKET_TAGGING = "DeleteBucketTagging"
     GET_SUBRESOURCE = "GetSubresource"  # read a sub-resource that is never configured here (acl, versioning...)
     GET_OBJECT = "GetObject"
     HEAD_OBJECT = "HeadObject"
     DELETE_OBJECT = "DeleteObject"
     UNSUPPORTED = "Unsupported"  # a recognised S3 feature this gateway does not implement
+    # Access control (handlers/policy.py, handlers/acl.py, handlers/public_access.py).
+    GET_BUCKET_POLICY = "GetBucketPolicy"
+    PUT_BUCKET_POLICY = "PutBucketPolicy"
+    DELETE_BUCKET_POLICY = "DeleteBucketPolicy"
+    GET_BUCKET_POLICY_STATUS = "GetBucketPolicyStatus"
+    GET_BUCKET_ACL = "GetBucketAcl"
+    PUT_BUCKET_ACL = "PutBucketAcl"
+    GET_OBJECT_ACL = "GetObjectAcl"
+    PUT_OBJECT_ACL = "PutObjectAcl"
+    GET_PUBLIC_ACCESS_BLOCK = "GetPublicAccessBlock"
+    PUT_PUBLIC_ACCESS_BLOCK = "PutPublicAccessBlock"
+    DELETE_PUBLIC_ACCESS_BLOCK = "DeletePublicAccessBlock"
+    GET_BUCKET_OWNERSHIP_CONTROLS = "GetBucketOwnershipControls"
+    PUT_BUCKET_OWNERSHIP_CONTROLS = "PutBucketOwnershipControls"
+    DELETE_BUCKET_OWNERSHIP_CONTROLS = "DeleteBucketOwnershipControls"
 
 
 # Sub-resources and request features that select an S3 operation we do not implement: answering
 # them as if they were plain object/bucket requests would be a silent wrong answer.
 UNSUPPORTED_SUBRESOURCES = frozenset(
     """accelerate acl analytics attributes cors encryption intelligent-tiering inventory legal-hold
-    lifecycle logging metrics notification object-lock ownershipControls policy
-    policyStatus publicAccessBlock replication requestPayment restore retention select session
-    tagging torrent versionId versioning versions website""".split()  # noqa: SIM905
+    lifecycle logging metadataConfiguration metadataTable metrics notification object-lock
+    ownershipControls policy policyStatus publicAccessBlock renameObject replication requestPayment
+    restore retention select session tagging torrent versioning versions website""".split()  # noqa: SIM905
 )
 # Reading these is answered truthfully ("nothing configured"; ACLs: private, owner FULL_CONTROL);
 # writing them stays NotImplemented.
 READABLE_BUCKET_SUBRESOURCES = frozenset(
-    """accelerate acl cors encryption lifecycle logging notification object-lock ownershipControls policy
-    publicAccessBlock replication requestPayment tagging versioning versions website""".split()  # noqa: SIM905
+    """accelerate acl encryption lifecycle logging notification object-lock ownershipControls policy
+    publicAccessBlock replication requestPayment versioning versions website""".split()  # noqa: SIM905
 )
-READABLE_OBJECT_SUBRESOURCES = frozenset({"acl", "tagging"})
+READABLE_OBJECT_SUBRESOURCES: frozenset[str] = frozenset()  # acl and tagging are operations of their own
+# Bucket configuration documents with handlers of their own: (sub-resource, method) -> operation.
+BUCKET_CONFIGURATION_OPS = {
+    ("cors", "PUT"): S3Op.PUT_BUCKET_CORS,
+    ("cors", "GET"): S3Op.GET_BUCKET_CORS,
+    ("cors", "DELETE"): S3Op.DELETE_BUCKET_CORS,
+    ("tagging", "PUT"): S3Op.PUT_BUCKET_TAGGING,
+    ("tagging", "GET"): S3Op.GET_BUCKET_TAGGING,
+    ("tagging", "DELETE"): S3Op.DELETE_BUCKET_TAGGING,
+}
+# (sub-resource, method, on an object) -> access-control operation.
+ACCESS_SUBRESOURCE_OPS = {
+    ("policy", "GET", False): S3Op.GET_BUCKET_POLICY,
+    ("policy", "PUT", False): S3Op.PUT_BUCKET_POLICY,
+    ("policy", "DELETE", False): S3Op.DELETE_BUCKET_POLICY,
+    ("policyStatus", "GET", False): S3Op.GET_BUCKET_POLICY_STATUS,
+    ("acl", "GET", False): S3Op.GET_BUCKET_ACL,
+    ("acl", "PUT", False): S3Op.PUT_BUCKET_ACL,
+    ("acl", "GET", True): S3Op.GET_OBJECT_ACL,
+    ("acl", "PUT", True): S3Op.PUT_OBJECT_ACL,
+    ("publicAccessBlock", "GET", False): S3Op.GET_PUBLIC_ACCESS_BLOCK,
+    ("publicAccessBlock", "PUT", False): S3Op.PUT_PUBLIC_ACCESS_BLOCK,
+    ("publicAccessBlock", "DELETE", False): S3Op.DELETE_PUBLIC_ACCESS_BLOCK,
+    ("ownershipControls", "GET", False): S3Op.GET_BUCKET_OWNERSHIP_CONTROLS,
+    ("ownershipControls", "PUT", False): S3Op.PUT_BUCKET_OWNERSHIP_CONTROLS,
+    ("ownershipControls", "DELETE", False): S3Op.DELETE_BUCKET_OWNERSHIP_CONTROLS,
+}
 UNSUPPORTED_HEADERS = {
     "x-amz-server-side-encryption": "SSE",
     "x-amz-server-side-encryption-customer-algorithm": "SSE-C",
     "x-amz-object-lock-mode": "ObjectLock",
-    "x-amz-tagging": "Tagging",
     "x-amz-website-redirect-location": "WebsiteRedirect",
-    "x-amz-grant-read": "ACL grants",
-    "x-amz-grant-write": "ACL grants",
-    "x-amz-grant-read-acp": "ACL grants",
-    "x-amz-grant-write-acp": "ACL grants",
-    "x-amz-grant-full-control": "ACL grants",
+    "x-amz-write-offset-bytes": "Append (x-amz-write-offset-bytes)",
+    "x-amz-copy-source-server-side-encryption-customer-algorithm": "SSE-C",
 }
-PRIVATE_CANNED_ACLS = frozenset({"private", "bucket-owner-full-control"})  # what every object already has
 STORAGE_CLASS = "STANDARD"
 
 
@@ -217,13 +266,42 @@ def parse_request(scope: dict[str, Any], headers: dict[str, str], domain: str) -
         validate_bucket_name(bucket)
     if key:
         validate_key(key)
+    if method == "OPTIONS" and bucket:
+        return S3Request(S3Op.CORS_PREFLIGHT, method, bucket, key, query, headers, raw_path, raw_query)
+    feature_op = _versioning_op(method, bucket, key, query)
+    if feature_op is not None:
+        return S3Request(feature_op, method, bucket, key, query, headers, raw_path, raw_query)
     subresource = next((name for name in query if name in UNSUPPORTED_SUBRESOURCES), "")
+    if bucket and not key and (subresource, method) in BUCKET_CONFIGURATION_OPS:
+        op = BUCKET_CONFIGURATION_OPS[(subresource, method)]
+        return S3Request(op, method, bucket, key, query, headers, raw_path, raw_query, subresource)
+    access_op = ACCESS_SUBRESOURCE_OPS.get((subresource, method, bool(key))) if bucket else None
+    if access_op is not None:
+        return S3Request(access_op, method, bucket, key, query, headers, raw_path, raw_query, subresource)
     if subresource and _readable(method, bucket, key, subresource):
         op = S3Op.LIST_OBJECT_VERSIONS if subresource == "versions" else S3Op.GET_SUBRESOURCE
         return S3Request(op, method, bucket, key, query, headers, raw_path, raw_query, subresource)
     unsupported = subresource or unsupported_header(headers)
     op = S3Op.UNSUPPORTED if unsupported else _choose_op(method, bucket, key, query, headers)
     return S3Request(op, method, bucket, key, query, headers, raw_path, raw_query, unsupported)
+
+
+_VERSIONING_OPS = {"GET": S3Op.GET_BUCKET_VERSIONING, "PUT": S3Op.PUT_BUCKET_VERSIONING}
+_TAGGING_OPS = {"GET": S3Op.GET_OBJECT_TAGGING, "PUT": S3Op.PUT_OBJECT_TAGGING, "DELETE": S3Op.DELETE_OBJECT_TAGGING}
+
+
+def _versioning_op(method: str, bucket: str, key: str, query: dict[str, str]) -> S3Op | None:
+    """Bucket versioning, object tagging and GetObjectAttributes (None: another operation)."""
+    if not bucket:
+        return None
+    table, name = (_TAGGING_OPS, "tagging") if key else (_VERSIONING_OPS, "versioning")
+    if name in query:
+        if method not in table:
+            raise errors.MethodNotAllowed()
+        return table[method]
+    if key and "attributes" in query and method == "GET":
+        return S3Op.GET_OBJECT_ATTRIBUTES
+    return None
 
 
 def _readable(method: str, bucket: str, key: str, subresource: str) -> bool:
@@ -234,11 +312,7 @@ def _readable(method: str, bucket: str, key: str, subresource: str) -> bool:
 
 def unsupported_header(headers: dict[str, str]) -> str:
     """The feature a header asks for that we cannot honour ('' if none): never a silent no."""
-    feature = next((feature for h, feature in UNSUPPORTED_HEADERS.items() if h in headers), "")
-    acl = headers.get("x-amz-acl")
-    if not feature and acl is not None and acl.strip() not in PRIVATE_CANNED_ACLS:
-        feature = f"the canned ACL {acl.strip()!r} (objects and buckets are private)"
-    return feature
+    return next((feature for h, feature in UNSUPPORTED_HEADERS.items() if h in headers), "")
 
 
 def check_storage_class(headers: dict[str, str]) -> None:

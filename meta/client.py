@@ -18,7 +18,11 @@ MetaUnavailable                 UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED
 MetaError                       anything else (base of all of the above)
 =============================== ===========================================================
 
-Calls are never retried here: a retried PutObject could report the record it just wrote as
+Several metadata instances (``address`` = ``host:port,host:port,...``, the etcd backend): the
+client uses one at a time and moves to the next when a call fails UNAVAILABLE. The failed call
+itself is retried on the other instances only when that is safe: a read-only call always, a write
+only when its channel never connected (the request cannot have reached a server). Any other
+failed write is not retried: a retried PutObject could report the record it just wrote as
 "replaced", and its fragments would be collected as garbage. Callers retry what is safe.
 """
 
@@ -115,12 +119,38 @@ def translate_error(exc: aio.AioRpcError) -> MetaError:
     return _SIMPLE.get(code, MetaError)(code, detail)
 
 
-class MetaClient:
-    """``client = await MetaClient.connect(address, token)``; ``await client.close()`` at the end."""
+READ_ONLY_METHODS = frozenset(
+    {
+        "GetClusterMap",
+        "GetBucket",
+        "ListBuckets",
+        "GetObject",
+        "ListObjects",
+        "FindUnreferenced",
+        "GetMultipartUpload",
+        "ListParts",
+        "ListMultipartUploads",
+        "ListUsers",
+        "ListAccessKeys",
+        "LookupAccessKey",
+        "GetStatus",
+        "GetRepairStatus",
+        "CheckPlacements",
+        "GetScrubStatus",
+    }
+)
 
-    def __init__(self, channel: aio.Channel, token: str, config: MetaClientConfig) -> None:
-        self._channel = channel
-        self._stub = meta_pb2_grpc.MetaServiceStub(channel)
+
+class MetaClient:
+    """``client = await MetaClient.connect(address, token)``; ``await client.close()`` at the end.
+    ``address`` may list several instances, comma-separated (see the module doc)."""
+
+    def __init__(self, channels: list[aio.Channel], token: str, config: MetaClientConfig) -> None:
+        assert channels, "a MetaClient needs at least one channel"
+        self._channels = channels
+        self._stubs = [meta_pb2_grpc.MetaServiceStub(c) for c in channels]
+        self._current = 0
+        self.failovers = 0  # how often calls moved to another instance
         self._token = token
         self._timeout_s = config.call_timeout_ms / 1000
         self._admin_timeout_s = config.admin_call_timeout_ms / 1000
@@ -132,27 +162,57 @@ class MetaClient:
     ) -> MetaClient:
         """One shared channel (keepalive, 64 MiB messages); connects lazily on the first call. With
         ``tls_ca_file`` the channel is TLS and the server's certificate must chain to that CA."""
-        channel = aio_channel(address, tls_ca_file)
-        return cls(channel, token, config or MetaClientConfig())
+        addresses = [a.strip() for a in address.split(",") if a.strip()]
+        channels = [aio_channel(a, tls_ca_file) for a in addresses]
+        return cls(channels, token, config or MetaClientConfig())
+
+    @property
+    def _stub(self) -> meta_pb2_grpc.MetaServiceStub:
+        return self._stubs[self._current]
+
+    def _fail_over(self, failed: int) -> None:
+        if failed == self._current and len(self._stubs) > 1:
+            self._current = (failed + 1) % len(self._stubs)
+            self.failovers += 1
 
     async def wait_ready(self, timeout_s: float | None = None) -> None:
-        """Wait until the channel is connected (MetaUnavailable after the timeout)."""
+        """Wait until a channel is connected (MetaUnavailable after the timeout)."""
+        waits = [asyncio.ensure_future(c.channel_ready()) for c in self._channels]
         try:
-            await asyncio.wait_for(self._channel.channel_ready(), timeout_s or self._connect_timeout_s)
-        except TimeoutError:
-            raise MetaUnavailable(grpc.StatusCode.UNAVAILABLE, "metadata service unreachable") from None
+            done, _ = await asyncio.wait(
+                waits, timeout=timeout_s or self._connect_timeout_s, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for wait in waits:
+                wait.cancel()
+        if not done:
+            raise MetaUnavailable(grpc.StatusCode.UNAVAILABLE, "metadata service unreachable")
+        self._current = waits.index(next(iter(done)))
 
     async def close(self) -> None:
-        await self._channel.close(None)
+        for channel in self._channels:
+            await channel.close(None)
 
     async def _call(self, method: str, request: Message, reply_type: type[R], *, admin: bool = False) -> R:
         timeout = self._admin_timeout_s if admin else self._timeout_s
-        try:
-            reply = await getattr(self._stub, method)(request, timeout=timeout, metadata=call_metadata(self._token))
-        except aio.AioRpcError as exc:
-            raise translate_error(exc) from None
-        assert isinstance(reply, reply_type), f"{method} returned {type(reply).__name__}"
-        return reply
+        for _ in range(len(self._stubs)):
+            index = self._current
+            connected = self._channels[index].get_state() == grpc.ChannelConnectivity.READY
+            try:
+                reply = await getattr(self._stubs[index], method)(
+                    request, timeout=timeout, metadata=call_metadata(self._token)
+                )
+            except aio.AioRpcError as exc:
+                error = translate_error(exc)
+                if exc.code() != grpc.StatusCode.UNAVAILABLE or len(self._stubs) == 1:
+                    raise error from None
+                self._fail_over(index)
+                if method not in READ_ONLY_METHODS and connected:
+                    raise error from None  # it may have been applied: not retried (module doc)
+                continue
+            assert isinstance(reply, reply_type), f"{method} returned {type(reply).__name__}"
+            return reply
+        raise MetaUnavailable(grpc.StatusCode.UNAVAILABLE, f"{method}: no metadata instance answered")
 
     # ---- cluster map ----------------------------------------------------------------------------
 
@@ -214,7 +274,8 @@ class MetaClient:
             backoff_s = min(backoff_s * 2, WATCH_BACKOFF_S_MAX)
 
     async def _watch_once(self, known_epoch: int) -> AsyncIterator[pb.ClusterMap]:
-        call = self._stub.WatchClusterMap(
+        index = self._current
+        call = self._stubs[index].WatchClusterMap(
             pb.GetClusterMapRequest(known_epoch=known_epoch), metadata=call_metadata(self._token)
         )
         try:
@@ -222,6 +283,8 @@ class MetaClient:
                 assert isinstance(cmap, pb.ClusterMap)
                 yield cmap
         except aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.UNAVAILABLE:
+                self._fail_over(index)
             raise translate_error(exc) from None
         finally:
             call.cancel()
@@ -237,8 +300,16 @@ class MetaClient:
 
     # ---- buckets --------------------------------------------------------------------------------
 
-    async def create_bucket(self, name: str, owner: str, pool: str = "") -> pb.Bucket:
-        return await self._call("CreateBucket", pb.CreateBucketRequest(name=name, owner=owner, pool=pool), pb.Bucket)
+    async def create_bucket(
+        self, name: str, owner: str, pool: str = "", settings: dict[str, bytes] | None = None
+    ) -> pb.Bucket:
+        request = pb.CreateBucketRequest(name=name, owner=owner, pool=pool, settings=settings or {})
+        return await self._call("CreateBucket", request, pb.Bucket)
+
+    async def put_bucket_setting(self, bucket: str, name: str, value: bytes | None) -> pb.Bucket:
+        """Store one named setting of ``bucket``; None deletes it."""
+        request = pb.PutBucketSettingRequest(bucket=bucket, name=name, value=value or b"", remove=value is None)
+        return await self._call("PutBucketSetting", request, pb.Bucket)
 
     async def delete_bucket(self, name: str) -> None:
         await self._call("DeleteBucket", pb.BucketName(name=name), pb.Empty)
@@ -255,11 +326,26 @@ class MetaClient:
         request = pb.PutObjectRequest(record=record, if_none_match=if_none_match)
         return await self._call("PutObject", request, pb.PutObjectReply)
 
-    async def get_object(self, bucket: str, key: str) -> pb.ObjectRecord:
-        return await self._call("GetObject", pb.ObjectName(bucket=bucket, key=key), pb.ObjectRecord)
+    async def get_object(self, bucket: str, key: str, version_id: str = "") -> pb.ObjectRecord:
+        """The latest version ("": may be a delete marker) or the version named ("null", an id)."""
+        name = pb.ObjectName(bucket=bucket, key=key, version_id=version_id)
+        return await self._call("GetObject", name, pb.ObjectRecord)
 
-    async def delete_object(self, bucket: str, key: str) -> pb.DeleteObjectReply:
-        return await self._call("DeleteObject", pb.ObjectName(bucket=bucket, key=key), pb.DeleteObjectReply)
+    async def delete_object(self, bucket: str, key: str, version_id: str = "") -> pb.DeleteObjectReply:
+        name = pb.ObjectName(bucket=bucket, key=key, version_id=version_id)
+        return await self._call("DeleteObject", name, pb.DeleteObjectReply)
+
+    async def list_object_versions(self, request: pb.ListObjectVersionsRequest) -> pb.ListObjectVersionsReply:
+        return await self._call("ListObjectVersions", request, pb.ListObjectVersionsReply)
+
+    async def put_object_tags(
+        self, bucket: str, key: str, version_id: str, tags: dict[str, str]
+    ) -> pb.PutObjectTagsReply:
+        request = pb.PutObjectTagsRequest(name=pb.ObjectName(bucket=bucket, key=key, version_id=version_id), tags=tags)
+        return await self._call("PutObjectTags", request, pb.PutObjectTagsReply)
+
+    async def set_object_acl(self, request: pb.SetObjectAclRequest) -> pb.ObjectRecord:
+        return await self._call("SetObjectAcl", request, pb.ObjectRecord)
 
     async def list_objects(
         self, bucket: str, prefix: str = "", delimiter: str = "", start_after: str = "", max_keys: int = 1000

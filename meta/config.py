@@ -20,7 +20,20 @@ class MetaConfig:
     listen_host: str = option("0.0.0.0", "address the gRPC server binds")
     listen_port: int = option(9100, "gRPC port (0: pick a free port; the ready file names it)")
     data_dir: str = option("/var/lib/objectio/meta", "directory of the SQLite database (meta.db + WAL)")
+    backend: str = option("sqlite", "metadata store: sqlite (one instance, data_dir) or etcd (several instances)")
+    etcd_endpoints: str = option("", "etcd members as host:port,host:port,... (backend etcd)")
+    etcd_prefix: str = option("/objectio/", "prefix of every etcd key of this cluster (starts and ends with /)")
+    etcd_call_timeout_ms: int = option(5_000, "deadline of one etcd call, failovers to other members included")
+    etcd_lease_ttl_seconds: int = option(
+        5, "lease of the leader of background work: a dead leader is replaced after at most this long"
+    )
+    instance_name: str = option("", "name of this instance in the leader election ('' = host:port:pid)")
     cluster_token: str = option("", "shared secret every client sends as x-objectio-token; empty disables auth (dev)")
+    cluster_id: str = option(
+        "",
+        "cluster id a new database takes ('' = random). Set only to recover a lost metadata store: while set, "
+        "any OSD of this cluster the store does not know is adopted with its id (a removed one too)",
+    )
     root_access_key: str = option("", "access key of the root (admin) user, ensured at start-up")
     root_secret_key: str = option("", "secret key of the root user (never logged)")
     root_user: str = option("admin", "name of the root user created at first start")
@@ -34,6 +47,9 @@ class MetaConfig:
     read_threads: int = option(4, "reader threads, each with its own SQLite connection (WAL: never blocked)")
     inline_data_bytes_max: int = option(1 << 20, "largest inline_data an object record may carry")
     record_bytes_max: int = option(2 << 20, "largest serialized object record (inline data included)")
+    bucket_setting_bytes_max: int = option(
+        256 << 10, "largest bucket setting document (policy, CORS, ACL, tagging ...) in bytes"
+    )
     key_bytes_max: int = option(1024, "longest object key in UTF-8 bytes (S3's limit)")
     list_keys_max: int = option(1000, "most keys + common prefixes one ListObjects returns")
     find_unreferenced_ids_max: int = option(100_000, "most object ids one FindUnreferenced call may ask about")
@@ -50,6 +66,18 @@ class MetaConfig:
     repair_stripes_inflight_max: int = option(4, "stripes repaired concurrently (each holds up to k+m fragments)")
     repair_bytes_per_s: int = option(64 << 20, "repair bandwidth: fragment bytes read plus written per second")
     repair_queue_stripes_max: int = option(10_000, "stripes queued for repair; a scan waits when the queue is full")
+    repair_full_scan_interval_ms: int = option(
+        600_000, "a full repair/rebalance scan runs at least this often (finds degraded upload parts, unfinished moves)"
+    )
+    rebalance_enabled: bool = option(
+        True, "move fragments toward the current placement when an OSD is added or marked in (and at start-up)"
+    )
+    rebalance_delete_delay_ms: int = option(
+        10_000, "a moved fragment's old copy is deleted this long after the record points to the new one"
+    )
+    osd_full_ratio: float = option(
+        0.90, "an OSD using more than this share of its capacity takes no new fragments (PUT, repair, rebalance)"
+    )
     osd_call_timeout_ms: int = option(30_000, "deadline of meta's calls to OSDs (repair reads/writes, scrub relay)")
     metrics_port: int = option(0, "Prometheus /metrics port on listen_host (0: disabled)")
     metrics_counts_interval_ms: int = option(
@@ -67,6 +95,10 @@ class MetaConfig:
         hidden = {"cluster_token", "root_secret_key"}
         shown = (f"{f.name}={'***' if f.name in hidden else repr(getattr(self, f.name))}" for f in fields(self))
         return f"MetaConfig({', '.join(shown)})"
+
+    @property
+    def etcd_endpoint_list(self) -> list[str]:
+        return [e.strip() for e in self.etcd_endpoints.split(",") if e.strip()]
 
     def validate(self) -> None:
         positive = (
@@ -86,8 +118,12 @@ class MetaConfig:
             "repair_stripes_inflight_max",
             "repair_bytes_per_s",
             "repair_queue_stripes_max",
+            "repair_full_scan_interval_ms",
+            "rebalance_delete_delay_ms",
             "osd_call_timeout_ms",
             "metrics_counts_interval_ms",
+            "etcd_call_timeout_ms",
+            "etcd_lease_ttl_seconds",
         )
         for name in positive:
             if getattr(self, name) <= 0:
@@ -111,5 +147,15 @@ class MetaConfig:
             raise ConfigError("meta.root_access_key and meta.root_secret_key are given together or not at all")
         if bool(self.tls_cert_file) != bool(self.tls_key_file):
             raise ConfigError("meta.tls_cert_file and meta.tls_key_file are given together or not at all")
+        if not 0.5 <= self.osd_full_ratio <= 0.99:
+            raise ConfigError(f"meta.osd_full_ratio={self.osd_full_ratio}: must be in [0.5, 0.99]")
+        if self.backend not in ("sqlite", "etcd"):
+            raise ConfigError(f"meta.backend must be sqlite or etcd, got {self.backend!r}")
+        if self.backend == "etcd" and not self.etcd_endpoint_list:
+            raise ConfigError("meta.backend etcd needs meta.etcd_endpoints (host:port,...)")
+        if not (self.etcd_prefix.startswith("/") and self.etcd_prefix.endswith("/")):
+            raise ConfigError(f"meta.etcd_prefix {self.etcd_prefix!r} must start and end with '/'")
+        if self.etcd_lease_ttl_seconds < 2:
+            raise ConfigError("meta.etcd_lease_ttl_seconds must be at least 2 (refreshed every third of it)")
         if not self.default_pool:
             raise ConfigError("meta.default_pool must name a pool")

@@ -24,7 +24,7 @@ Each read either ends the listing or yields at least one new entry, so a page co
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -78,7 +78,43 @@ def _start(prefix: str, delimiter: str, start_after: str) -> tuple[bytes, bool] 
     return lo, inclusive
 
 
+Request = tuple[bytes, bool, bytes | None, int]  # (lo, lo_inclusive, hi_exclusive_or_None, limit)
+
+
 def list_page(fetch: Fetch[T], prefix: str, delimiter: str, start_after: str, max_keys: int) -> ListPage[T]:
+    """One page, reading through a synchronous ``fetch`` (SQLite)."""
+    steps: Generator[Request, list[tuple[bytes, T]], ListPage[T]] = list_steps(prefix, delimiter, start_after, max_keys)
+    try:
+        request = next(steps)
+        while True:
+            request = steps.send(fetch(*request))
+    except StopIteration as done:
+        page: ListPage[T] = done.value
+        return page
+
+
+async def list_page_async(
+    fetch: Callable[[bytes, bool, bytes | None, int], Awaitable[list[tuple[bytes, T]]]],
+    prefix: str,
+    delimiter: str,
+    start_after: str,
+    max_keys: int,
+) -> ListPage[T]:
+    """One page, reading through an asynchronous ``fetch`` (etcd)."""
+    steps: Generator[Request, list[tuple[bytes, T]], ListPage[T]] = list_steps(prefix, delimiter, start_after, max_keys)
+    try:
+        request = next(steps)
+        while True:
+            request = steps.send(await fetch(*request))
+    except StopIteration as done:
+        page: ListPage[T] = done.value
+        return page
+
+
+def list_steps(
+    prefix: str, delimiter: str, start_after: str, max_keys: int
+) -> Generator[Request, list[tuple[bytes, T]], ListPage[T]]:
+    """The algorithm without I/O: yields each read it needs, receives its rows, returns the page."""
     assert max_keys >= 1, f"max_keys={max_keys}"
     page: ListPage[T] = ListPage()
     start = _start(prefix, delimiter, start_after)
@@ -89,7 +125,7 @@ def list_page(fetch: Fetch[T], prefix: str, delimiter: str, start_after: str, ma
     while True:
         remaining = max_keys - len(page.objects) - len(page.common_prefixes)
         limit = remaining + 1 if not delimiter else min(remaining + 1, DELIMITER_CHUNK_ROWS)
-        rows = fetch(lo, inclusive, hi, limit)
+        rows = yield (lo, inclusive, hi, limit)
         current_prefix: str | None = None
         for raw_key, payload in rows:
             key = raw_key.decode()

@@ -27,6 +27,20 @@ def check_bucket_name(name: str) -> None:
         raise InvalidArgument(f"invalid bucket name {name!r}: 3-63 of a-z 0-9 . -, starting and ending alphanumeric")
 
 
+_SETTING = re.compile(r"[a-z][a-z0-9_]{0,63}")
+BUCKET_SETTINGS_MAX = 32  # named settings one bucket may hold
+
+
+def check_bucket_settings(settings: dict[str, bytes], value_bytes_max: int) -> None:
+    if len(settings) > BUCKET_SETTINGS_MAX:
+        raise InvalidArgument(f"a bucket holds at most {BUCKET_SETTINGS_MAX} settings")
+    for name, value in settings.items():
+        if not _SETTING.fullmatch(name):
+            raise InvalidArgument(f"invalid bucket setting name {name!r}: [a-z][a-z0-9_]{{0,63}}")
+        if len(value) > value_bytes_max:
+            raise InvalidArgument(f"bucket setting {name!r} is {len(value)} bytes; at most {value_bytes_max}")
+
+
 def check_user_name(name: str) -> None:
     if not _USER.match(name):
         raise InvalidArgument(f"invalid user name {name!r}: 1-64 of letters, digits and _.@+=,-")

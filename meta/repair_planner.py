@@ -13,18 +13,18 @@ Read set (the cheapest sufficient set of surviving fragments):
 
 Targets: each rebuilt fragment goes to an OSD chosen by :func:`objectio.common.placement.place`
 among up/in/not-full OSDs, preferring OSDs (then hosts) that hold no fragment of the stripe;
-OSDs in ``avoid`` (lost, or the one that reported the fragment corrupt) are never chosen.
+OSDs in ``avoid`` (lost, or the one that reported the fragment corrupt) are
+never chosen.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable
 
 from objectio.common.placement import Candidate, PlacementError, place, stripe_placement_key
 from objectio.common.pools import PoolSpec, PoolType
 from objectio.protos import meta_pb2 as pb
-
-NEAR_FULL_RATIO = 0.95  # the gateway's rule too: an OSD above this share of capacity takes no new data
 
 
 def group_members(pool: PoolSpec, group: int) -> list[int]:
@@ -70,15 +70,22 @@ def read_set(pool: PoolSpec, missing: Collection[int], available: Collection[int
 
 
 def candidates(cmap: pb.ClusterMap) -> list[Candidate]:
-    """OSDs that may take new fragments: up, in, not near full."""
+    """OSDs that may take new fragments: up, in, not full (``Osd.full``, set by meta from
+    ``meta.osd_full_ratio``; the gateway follows the same flag)."""
     out = []
     for osd in cmap.osds:
-        if osd.up != pb.OSD_UP or getattr(osd, "in") != pb.OSD_IN:
-            continue
-        if osd.capacity_bytes and osd.used_bytes > NEAR_FULL_RATIO * osd.capacity_bytes:
+        if osd.up != pb.OSD_UP or getattr(osd, "in") != pb.OSD_IN or osd.full:
             continue
         out.append(Candidate(osd.id, osd.host or osd.address, osd.weight or 1.0))
     return out
+
+
+def desired_placement(object_id: bytes, pool: PoolSpec, usable: list[Candidate]) -> list[int]:
+    """Where a gateway would place this object's (or part's) fragments now: the same rule and key
+    as a PUT (every stripe of an object shares one list). Empty when no OSD can take data."""
+    if not usable:
+        return []
+    return place(object_id, pool.fragments, usable)
 
 
 def choose_targets(
@@ -107,5 +114,6 @@ def choose_targets(
     chosen = next((tier for tier in tiers if len(tier) >= len(wanted)), allowed)
     if not chosen:
         raise PlacementError(f"no OSD can take the {len(wanted)} rebuilt fragment(s)")
-    picks = place(stripe_placement_key(object_id, stripe_index), len(wanted), chosen)
+    load = Counter(c.host for c in usable if c.osd_id in holders)  # rebuilt fragments fill hosts level by level
+    picks = place(stripe_placement_key(object_id, stripe_index), len(wanted), chosen, host_load=load)
     return dict(zip(wanted, picks, strict=True))

@@ -2,7 +2,8 @@
 
 Steps, each of which can only fail safe:
 
-1. Re-read the object's record; stop if it is gone or is another version (``object_id``).
+1. Re-read the record by the stripe's fragment object id (an object's, or a multipart part's:
+   ``MetaStore.placed_view``); stop if no record references it any more.
 2. Missing fragments = OSD id 0, or on a lost OSD, or (reported suspects) confirmed unreadable
    by the OSD that holds them (``VerifyShards``).
 3. Read the read set (:func:`~objectio.meta.repair_planner.read_set`) with one ``ReadShards``
@@ -12,8 +13,8 @@ Steps, each of which can only fail safe:
    was rebuilt for and its size must match the survivors' (checked before it is written).
 5. Write each rebuilt fragment (with its ShardMeta, derived from the record) to its new OSD,
    durable when ``WriteShards`` answers.
-6. Compare-and-set the record (same object id, each fragment still on its old OSD). If the
-   object changed meanwhile, the rebuilt fragments are deleted again (or left to the OSDs'
+6. Compare-and-set the record (fragment object id still referenced, each fragment still on its
+   old OSD). If the object or part changed meanwhile, the rebuilt fragments are deleted again (or left to the OSDs'
    orphan collector when that fails).
 """
 
@@ -28,7 +29,6 @@ from typing import Protocol
 from objectio.common.erasure import DecodeError, payload_bytes, reconstruct_fragments
 from objectio.common.placement import PlacementError
 from objectio.common.pools import FRAGMENT_HEADER_BYTES, PoolSpec
-from objectio.meta.errors import NotFound
 from objectio.meta.osd_links import OsdLinks
 from objectio.meta.repair_planner import candidates, choose_targets, read_set
 from objectio.meta.store import MetaStore
@@ -52,6 +52,7 @@ class StripeJob:
     object_id: bytes
     stripe_index: int
     suspects: tuple[int, ...] = ()  # fragments a reader or scrub could not read
+    rebalance: bool = False  # a move toward the current placement, not a rebuild
 
 
 @dataclass
@@ -65,6 +66,10 @@ class RepairCounters:
     scans_completed: int = 0
     last_scan_ms: int = 0
     reports_received: int = 0
+    rebalance_fragments_moved: int = 0
+    rebalance_bytes_moved: int = 0
+    rebalance_stripes_failed: int = 0
+    rebalance_stripes_misplaced: int = 0  # found by the last rebalance pass
 
 
 class RepairContext(Protocol):
@@ -82,6 +87,8 @@ class RepairContext(Protocol):
     async def throttle(self, nbytes: int) -> None: ...
     def avoid_for(self, object_id: bytes, stripe_index: int) -> set[int]: ...
     def note_written(self, object_id: bytes, stripe_index: int, targets: dict[int, int]) -> None: ...
+    def needs_repair(self, osd_ids: list[int]) -> bool: ...
+    def delete_later(self, sources: dict[int, int], object_id: bytes, stripe_index: int) -> None: ...
 
 
 class RepairError(Exception):
@@ -210,11 +217,8 @@ async def discard(manager: RepairContext, object_id: bytes, stripe_index: int, t
 
 
 async def repair_stripe(manager: RepairContext, job: StripeJob) -> Outcome:
-    try:
-        record = await manager.store.get_object(job.bucket, job.key)
-    except NotFound:
-        return Outcome.DROPPED
-    if record.object_id != job.object_id or job.stripe_index >= len(record.stripes):
+    record = await manager.store.placed_view(job.object_id)  # any version, or a part
+    if record is None or job.stripe_index >= len(record.stripes):
         return Outcome.DROPPED
     pool = manager.pool(record.pool)
     osd_ids = list(record.stripes[job.stripe_index].osd_ids)
@@ -238,7 +242,7 @@ async def repair_stripe(manager: RepairContext, job: StripeJob) -> Outcome:
         raise RepairError(str(exc)) from exc
     await write_rebuilt(manager, record, job.stripe_index, rebuilt, targets)
     moves = {i: (osd_ids[i], targets[i]) for i in missing}
-    committed = await manager.store.replace_fragments(job.bucket, job.key, job.object_id, job.stripe_index, moves)
+    committed = await manager.store.replace_fragments(job.object_id, job.stripe_index, moves)
     manager.note_written(record.object_id, job.stripe_index, targets)
     if not committed:
         await discard(manager, record.object_id, job.stripe_index, targets)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from objectio.meta import metrics, repair_metrics
 from objectio.meta.cluster import ClusterState, run_down_detector
 from objectio.meta.config import MetaConfig
 from objectio.meta.errors import AlreadyExists, NotFound
+from objectio.meta.etcd_store import EtcdMetaStore
+from objectio.meta.etcd_sync import Election, MapFollower
 from objectio.meta.expiry import run_upload_expiry
 from objectio.meta.osd_links import OsdLinks
 from objectio.meta.repair import RepairManager
@@ -42,7 +46,8 @@ async def bootstrap(store: MetaStore, config: MetaConfig, now_ms: int) -> pb.Clu
     and its configured access key (the configuration is the truth for the root key)."""
     if not (await store.cluster_map()).pools:
         for spec in DEFAULT_POOLS:
-            await store.create_pool(spec.to_proto())
+            with contextlib.suppress(AlreadyExists):  # another instance on the same etcd was first
+                await store.create_pool(spec.to_proto())
     try:
         await store.set_default_pool(config.default_pool)
     except NotFound:
@@ -65,6 +70,47 @@ async def bootstrap(store: MetaStore, config: MetaConfig, now_ms: int) -> pb.Clu
     return await store.cluster_map()
 
 
+class BackgroundWork:
+    """What only one instance runs at a time: OSD down detection, repair, multipart expiry.
+    With SQLite the only instance runs it; with etcd, the elected leader (etcd_sync.Election)."""
+
+    def __init__(self, config: MetaConfig, store: MetaStore, state: ClusterState, repair: RepairManager) -> None:
+        self._config = config
+        self._store = store
+        self._state = state
+        self.repair = repair
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def running(self) -> bool:
+        return bool(self._tasks)
+
+    def start(self) -> None:
+        if self._tasks:
+            return
+        config = self._config
+        self._tasks = [
+            asyncio.create_task(
+                run_down_detector(self._state, self._store, config.osd_down_grace_ms), name="osd-down-detector"
+            ),
+            asyncio.create_task(
+                run_upload_expiry(
+                    self._store, config.multipart_upload_expiry_seconds, config.multipart_expiry_interval_seconds
+                ),
+                name="multipart-expiry",
+            ),
+        ]
+        self.repair.start()
+
+    async def stop(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.repair.stop()
+
+
 @dataclass
 class MetaServer:
     server: aio.Server
@@ -73,22 +119,29 @@ class MetaServer:
     port: int
     metrics_server: metrics.MetricsServer | None
     repair: RepairManager
-    _detector: asyncio.Task[None]
+    background: BackgroundWork
     _health: health_aio.HealthServicer
     _counter: asyncio.Task[None] | None = None
-    _expiry: asyncio.Task[None] | None = None  # multipart upload expiry
+    election: Election | None = None  # etcd: who runs the background work
+    follower: MapFollower | None = None  # etcd: the map as changed through other instances
+
+    @property
+    def is_leader(self) -> bool:
+        return self.background.running
 
     async def stop(self, grace_s: float) -> None:
         """Refuse new calls, let in-flight ones finish for ``grace_s``, then close the store."""
         await self._health.enter_graceful_shutdown()
         self.state.close()
-        for task in (self._detector, self._counter, self._expiry):
-            if task is None:
-                continue
-            task.cancel()
+        if self._counter is not None:
+            self._counter.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self.repair.stop()
+                await self._counter
+        if self.election is not None:
+            await self.election.stop()  # resigns: another instance takes over at once
+        if self.follower is not None:
+            await self.follower.stop()
+        await self.background.stop()
         await self.server.stop(grace_s)
         await self.store.close()
         if self.metrics_server is not None:
@@ -98,15 +151,25 @@ class MetaServer:
         await self.server.wait_for_termination()
 
 
-async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
-    """Open the store, bootstrap it, and serve on ``listen_host:listen_port`` (0: any free port)."""
-    store = SqliteMetaStore(
+def open_store(config: MetaConfig) -> MetaStore:
+    """The configured backend (not yet opened)."""
+    if config.backend == "etcd":
+        return EtcdMetaStore(
+            config.etcd_endpoint_list, prefix=config.etcd_prefix, call_timeout_s=config.etcd_call_timeout_ms / 1000
+        )
+    return SqliteMetaStore(
         Path(config.data_dir),
         write_queue_depth_max=config.write_queue_depth_max,
         write_batch_records_max=config.write_batch_records_max,
         read_threads=config.read_threads,
         cache_bytes=config.sqlite_cache_bytes,
+        cluster_id=config.cluster_id,
     )
+
+
+async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
+    """Open the store, bootstrap it, and serve on ``listen_host:listen_port`` (0: any free port)."""
+    store = open_store(config)
     await store.open()
     try:
         cmap = await bootstrap(store, config, now_ms)
@@ -138,8 +201,16 @@ async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
     if metrics_server is not None:
         interval_s = config.metrics_counts_interval_ms / 1000
         counter = asyncio.create_task(metrics.refresh_counts_forever(store, interval_s), name="metrics-counts")
-    detector = asyncio.create_task(run_down_detector(state, store, config.osd_down_grace_ms), name="osd-down-detector")
-    repair.start()
+    background = BackgroundWork(config, store, state, repair)
+    election = follower = None
+    if isinstance(store, EtcdMetaStore):
+        follower = MapFollower(store, state)
+        follower.start()
+        name = config.instance_name or f"{socket.gethostname()}:{port}:{os.getpid()}"
+        election = Election(store, name, config.etcd_lease_ttl_seconds, background.start, background.stop)
+        election.start()
+    else:
+        background.start()
     repair_metrics.bind(repair)
     log.info(
         "serving",
@@ -149,6 +220,7 @@ async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
             epoch=cmap.epoch,
             auth=bool(config.cluster_token),
             tls=bool(config.tls_cert_file),
+            backend=config.backend,
             metrics_port=config.metrics_port,
         ),
     )
@@ -159,11 +231,9 @@ async def start_server(config: MetaConfig, now_ms: int) -> MetaServer:
         port=port,
         metrics_server=metrics_server,
         repair=repair,
-        _detector=detector,
+        background=background,
         _health=health,
         _counter=counter,
-        _expiry=asyncio.create_task(
-            run_upload_expiry(store, config.multipart_upload_expiry_seconds, config.multipart_expiry_interval_seconds),
-            name="multipart-expiry",
-        ),
+        election=election,
+        follower=follower,
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import grpc
@@ -20,7 +20,7 @@ from grpc import aio
 
 from objectio.common.logs import log_fields
 from objectio.common.pools import PoolError, PoolSpec
-from objectio.meta import names, scrub_relay
+from objectio.meta import names, scrub_relay, versions
 from objectio.meta.cluster import ClusterState
 from objectio.meta.config import MetaConfig
 from objectio.meta.errors import (
@@ -49,6 +49,11 @@ OBJECT_ID_BYTES = 16
 PART_NUMBER_MAX = 10_000  # S3's part numbers are 1..10000
 UPLOAD_ID_CHARS_MAX = 128  # ours are 32 hex digits; a longer one cannot exist
 DELIMITER_BYTES_MAX = 64
+VERSION_ID_CHARS_MAX = 64  # echoed in errors at most this long
+TAGS_PER_OBJECT_MAX = 10  # S3's limits on object tags
+TAG_KEY_CHARS_MAX = 128
+TAG_VALUE_CHARS_MAX = 256
+IMPORT_BATCH_ITEMS = 500  # items of an Import stored in one transaction
 
 _CODES: list[tuple[type[MetaStoreError], grpc.StatusCode]] = [
     (NotFound, grpc.StatusCode.NOT_FOUND),
@@ -113,7 +118,7 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
     async def RegisterOsd(self, request: pb.RegisterOsdRequest, context: Context) -> pb.RegisterOsdReply:
         if not request.address:
             raise InvalidArgument("an OSD registers with the address of its OsdService")
-        osd, cmap = await self._store.register_osd(request, _now_ms())
+        osd, cmap = await self._store.register_osd(request, _now_ms(), self._config.osd_full_ratio)
         self._state.publish(cmap)
         self._state.heard_from(osd)
         log.info(
@@ -126,10 +131,19 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
 
     @rpc
     async def Heartbeat(self, request: pb.HeartbeatRequest, context: Context) -> pb.HeartbeatReply:
-        beat = OsdHeartbeat(request.osd_id, request.capacity_bytes, request.used_bytes, _now_ms())
+        beat = OsdHeartbeat(
+            request.osd_id, request.capacity_bytes, request.used_bytes, _now_ms(), self._config.osd_full_ratio
+        )
+        was_full = any(o.full for o in self._state.map.osds if o.id == request.osd_id)
         osd, cmap = await self._store.heartbeat(beat)
         if cmap is not None:
-            log.info("osd back up", extra=log_fields(osd_id=osd.id, epoch=cmap.epoch))
+            if osd.full != was_full:
+                log.warning(
+                    "osd full" if osd.full else "osd no longer full",
+                    extra=log_fields(osd_id=osd.id, used_bytes=osd.used_bytes, capacity_bytes=osd.capacity_bytes),
+                )
+            else:
+                log.info("osd back up", extra=log_fields(osd_id=osd.id, epoch=cmap.epoch))
             self._state.publish(cmap)
         self._state.heard_from(osd)
         return pb.HeartbeatReply(epoch=self._state.map.epoch)
@@ -184,7 +198,9 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
         names.check_bucket_name(request.name)
         if not request.owner:
             raise InvalidArgument("a bucket needs an owner")
+        names.check_bucket_settings(dict(request.settings), self._config.bucket_setting_bytes_max)
         bucket = pb.Bucket(name=request.name, owner=request.owner, pool=request.pool, created_ms=_now_ms())
+        bucket.settings.update(request.settings)
         try:
             return await self._store.create_bucket(bucket)
         except AlreadyExists as exc:
@@ -205,6 +221,14 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
     async def ListBuckets(self, request: pb.ListBucketsRequest, context: Context) -> pb.ListBucketsReply:
         return pb.ListBucketsReply(buckets=await self._store.list_buckets(request.owner))
 
+    @rpc
+    async def PutBucketSetting(self, request: pb.PutBucketSettingRequest, context: Context) -> pb.Bucket:
+        value = None if request.remove else request.value
+        names.check_bucket_settings({request.name: value or b""}, self._config.bucket_setting_bytes_max)
+        if request.name == versions.VERSIONING_SETTING and value not in versions.VERSIONING_STATES:
+            raise InvalidArgument("versioning is Enabled or Suspended; a versioned bucket never becomes unversioned")
+        return await self._store.put_bucket_setting(request.bucket, request.name, value)
+
     # ---- objects --------------------------------------------------------------------------------
 
     @rpc
@@ -215,10 +239,16 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
             record.format_version = RECORD_FORMAT_VERSION
         if not record.mtime_ns:
             record.mtime_ns = time.time_ns()
-        replaced = await self._store.put_object(record, request.if_none_match)
-        if replaced is None:
-            return pb.PutObjectReply()
-        return pb.PutObjectReply(replaced=replaced, has_replaced=True)
+        if record.delete_marker:
+            raise InvalidArgument("delete markers are created by DeleteObject, and only there")
+        self._check_tags(record.tags)
+        return await self._store.put_object(record, request.if_none_match)
+
+    @rpc
+    async def SetObjectAcl(self, request: pb.SetObjectAclRequest, context: Context) -> pb.ObjectRecord:
+        if len(request.acl) > self._config.bucket_setting_bytes_max:
+            raise InvalidArgument(f"object ACL larger than {self._config.bucket_setting_bytes_max} bytes")
+        return await self._store.set_object_acl(request)
 
     def _check_record(self, record: pb.ObjectRecord, *, multipart: bool = False) -> None:
         config = self._config
@@ -228,6 +258,8 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
             self._check_parts(record.pool, record.parts)
         if not record.bucket or not record.key:
             raise InvalidArgument("an object record names its bucket and key")
+        if record.version_id:
+            raise InvalidArgument("version ids are assigned by the metadata service")
         if len(record.key.encode()) > config.key_bytes_max:
             raise InvalidArgument(f"object key longer than {config.key_bytes_max} bytes")
         if record.format_version not in (0, RECORD_FORMAT_VERSION):
@@ -263,16 +295,48 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
             if any(len(stripe.osd_ids) != pool.k + pool.m for stripe in part.stripes):
                 raise InvalidArgument(f"every stripe of pool {pool.name} places {pool.k + pool.m} fragments")
 
+    @staticmethod
+    def _check_version_id(version_id: str) -> None:
+        if version_id and not versions.is_version_id(version_id):
+            raise InvalidArgument(f"invalid version id {version_id[:VERSION_ID_CHARS_MAX]!r}")
+
+    @staticmethod
+    def _check_tags(tags: Mapping[str, str]) -> None:
+        if len(tags) > TAGS_PER_OBJECT_MAX:
+            raise InvalidArgument(f"at most {TAGS_PER_OBJECT_MAX} tags per object")
+        for key, value in tags.items():
+            if not 1 <= len(key) <= TAG_KEY_CHARS_MAX or len(value) > TAG_VALUE_CHARS_MAX:
+                raise InvalidArgument(f"tag keys are 1-{TAG_KEY_CHARS_MAX} characters, values <= {TAG_VALUE_CHARS_MAX}")
+
     @rpc
     async def GetObject(self, request: pb.ObjectName, context: Context) -> pb.ObjectRecord:
-        return await self._store.get_object(request.bucket, request.key)
+        self._check_version_id(request.version_id)
+        return await self._store.get_object(request.bucket, request.key, request.version_id)
 
     @rpc
     async def DeleteObject(self, request: pb.ObjectName, context: Context) -> pb.DeleteObjectReply:
-        deleted = await self._store.delete_object(request.bucket, request.key)
-        if deleted is None:
-            return pb.DeleteObjectReply()
-        return pb.DeleteObjectReply(deleted=deleted, existed=True)
+        self._check_version_id(request.version_id)
+        return await self._store.delete_object(request.bucket, request.key, request.version_id)
+
+    @rpc
+    async def ListObjectVersions(
+        self, request: pb.ListObjectVersionsRequest, context: Context
+    ) -> pb.ListObjectVersionsReply:
+        limit = self._config.key_bytes_max
+        if len(request.prefix.encode()) > limit or len(request.key_marker.encode()) > limit:
+            raise InvalidArgument(f"prefix and key_marker are keys: at most {limit} bytes")
+        if len(request.delimiter.encode()) > DELIMITER_BYTES_MAX:
+            raise InvalidArgument(f"delimiter longer than {DELIMITER_BYTES_MAX} bytes")
+        self._check_version_id(request.version_id_marker)
+        max_keys = min(request.max_keys or self._config.list_keys_max, self._config.list_keys_max)
+        return await self._store.list_object_versions(request, max_keys)
+
+    @rpc
+    async def PutObjectTags(self, request: pb.PutObjectTagsRequest, context: Context) -> pb.PutObjectTagsReply:
+        self._check_version_id(request.name.version_id)
+        self._check_tags(request.tags)
+        version_id = await self._store.put_object_tags(request.name, dict(request.tags))
+        return pb.PutObjectTagsReply(version_id=version_id)
 
     @rpc
     async def ListObjects(self, request: pb.ListObjectsRequest, context: Context) -> pb.ListObjectsReply:
@@ -348,8 +412,9 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
         record.format_version = RECORD_FORMAT_VERSION
         if not record.mtime_ns:
             record.mtime_ns = time.time_ns()
-        replaced, discarded = await self._store.complete_upload(request.upload, record)
-        reply = pb.CompleteMultipartUploadReply(discarded=discarded)
+        self._check_tags(record.tags)
+        replaced, version_id, discarded = await self._store.complete_upload(request.upload, record)
+        reply = pb.CompleteMultipartUploadReply(discarded=discarded, version_id=version_id)
         if replaced is not None:
             reply.replaced.CopyFrom(replaced)
             reply.has_replaced = True
@@ -479,3 +544,61 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
     @rpc
     async def GetScrubStatus(self, request: pb.Empty, context: Context) -> pb.ScrubStatusReply:
         return await scrub_relay.relay(self._repair().links, self._state.map, [], start=False)
+
+    # ---- backup and restore ---------------------------------------------------------------------
+
+    async def Export(self, request: pb.ExportRequest, context: Context) -> AsyncIterator[pb.MetaItem]:
+        try:
+            async for item in self._store.export_items():
+                yield item
+        except MetaStoreError as exc:
+            code, trailing = _status_of(exc)
+            log.error("Export failed: %s", exc)
+            await context.abort(code, f"Export: {exc}", trailing)
+
+    async def Import(self, request_iterator: AsyncIterator[pb.MetaItem], context: Context) -> pb.ImportReply:
+        """Items are stored in batches, one transaction each; a batch ends early where the kind of
+        item changes so that later items are checked against the map earlier ones changed."""
+        reply = pb.ImportReply()
+        batch: list[pb.MetaItem] = []
+        try:
+            async for item in request_iterator:
+                self._check_import_item(item)
+                if batch and (
+                    len(batch) >= IMPORT_BATCH_ITEMS or item.WhichOneof("item") != batch[-1].WhichOneof("item")
+                ):
+                    await self._import_batch(batch, reply)
+                    batch = []
+                batch.append(item)
+            if batch:
+                await self._import_batch(batch, reply)
+        except MetaStoreError as exc:
+            code, trailing = _status_of(exc)
+            await context.abort(code, f"Import after {reply.imported + reply.skipped} items: {exc}", trailing)
+        log.info("import finished", extra=log_fields(imported=reply.imported, skipped=reply.skipped))
+        return reply
+
+    def _check_import_item(self, item: pb.MetaItem) -> None:
+        kind = item.WhichOneof("item")
+        if kind is None:
+            raise InvalidArgument("an import item holds nothing")
+        if kind == "object":
+            self._check_record(item.object, multipart=bool(item.object.parts))
+            if item.object.format_version != RECORD_FORMAT_VERSION:
+                raise InvalidArgument(f"object {item.object.bucket}/{item.object.key}: no format version")
+        elif kind == "pool":
+            try:
+                PoolSpec.from_proto(item.pool)
+            except PoolError as exc:
+                raise InvalidArgument(f"pool {item.pool.name!r}: {exc}") from exc
+        elif kind == "bucket" and not (item.bucket.name and item.bucket.owner):
+            raise InvalidArgument("an imported bucket has a name and an owner")
+        elif kind == "osd" and item.osd.id <= 0:
+            raise InvalidArgument("an imported OSD has an id")
+
+    async def _import_batch(self, batch: list[pb.MetaItem], reply: pb.ImportReply) -> None:
+        stored, skipped = await self._store.import_items(batch)
+        reply.imported += stored
+        reply.skipped += skipped
+        if batch[0].WhichOneof("item") in ("cluster", "osd", "pool"):
+            self._state.publish(await self._store.cluster_map())

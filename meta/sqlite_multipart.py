@@ -5,9 +5,10 @@ connection already inside a transaction.
 Invariants kept by every function here (and by the hooks ``ObjectOps`` calls):
 
 * an ``upload_parts`` row exists only while its upload's ``multipart_uploads`` row exists;
-* an ``object_parts`` row exists exactly while the ``objects`` row of its (bucket, key) is a
-  completed multipart record listing that part's object id (kept by ``sqlite_ops.PartRefOps``,
-  which ObjectOps calls whenever a record is stored, replaced or deleted);
+* an ``object_parts`` row exists exactly while some version of its (bucket, key) — the
+  ``objects`` row or an ``object_versions`` row — is a completed multipart record listing that
+  part's object id (kept by ``sqlite_ops.PartRefOps``, which ObjectOps and VersionOps call
+  whenever a version is stored or removed for good);
 * a part's object id is in at most one of ``upload_parts`` and ``object_parts``. Whatever leaves
   these tables is garbage: the gateway deletes the fragments it is told about, and the OSDs'
   orphan collector (FindUnreferenced) reclaims anything missed.
@@ -21,6 +22,7 @@ import uuid
 from objectio.meta.errors import CorruptRecord, NotFound, PreconditionFailed
 from objectio.meta.sqlite_ops import ObjectOps, _check_row_format, _parse
 from objectio.meta.sqlite_schema import RECORD_FORMAT_VERSION, ROW_FORMAT_VERSION
+from objectio.meta.sqlite_versions import VersionOps
 from objectio.protos import meta_pb2 as pb
 
 PARTS_PER_UPLOAD_MAX = 10_000  # S3's part numbers are 1..10000
@@ -132,18 +134,25 @@ class MultipartOps:
     @staticmethod
     def complete(
         conn: sqlite3.Connection, name: pb.UploadName, record: pb.ObjectRecord
-    ) -> tuple[pb.ObjectRecord | None, list[pb.PartLayout]]:
-        """Commit ``record`` (whose parts must be the stored ones) in place of the upload; returns
-        the record it replaced and the stored parts the record does not use."""
+    ) -> tuple[pb.ObjectRecord | None, str, list[pb.PartLayout]]:
+        """Commit ``record`` (whose parts must be the stored ones) in place of the upload, as a new
+        version of its key; returns the record it replaced for good, the version id assigned and
+        the stored parts the record does not use."""
         assert record.parts and (record.bucket, record.key) == (name.bucket, name.key), "incomplete record"
         upload = MultipartOps.get_upload(conn, name)
         stored = {p.part_number: p for p in MultipartOps._delete_upload(conn, upload)}
-        for part in record.parts:
+        committed = pb.ObjectRecord()
+        committed.CopyFrom(record)
+        for part in committed.parts:
             have = stored.pop(part.part_number, None)
             if have is None or have.object_id != part.object_id or have.etag != part.etag:
                 raise PreconditionFailed(f"part {part.part_number} of {_upload_name(name)} is not the one uploaded")
-        replaced = ObjectOps.put_object(conn, record, if_none_match=False)
-        return replaced, list(stored.values())
+            # The stored placement wins over the gateway's copy: repair or rebalance may have
+            # moved a fragment of the part since the gateway listed it.
+            del part.stripes[:]
+            part.stripes.extend(have.stripes)
+        reply = VersionOps.put_object(conn, committed, if_none_match=False)
+        return reply.replaced if reply.has_replaced else None, reply.version_id, list(stored.values())
 
     # ---- listing, expiry, references------------------------------------------------------------
 
@@ -227,11 +236,12 @@ class MultipartOps:
             part = _parse(pb.PartLayout(), blob)
             if any(osd_id in stripe.osd_ids for stripe in part.stripes):
                 return True
-        for bucket, key, version, blob in conn.execute(
-            "SELECT o.bucket, o.key, o.format_version, o.record FROM objects o"
-            " WHERE EXISTS (SELECT 1 FROM object_parts p WHERE p.bucket = o.bucket AND p.key = o.key)"
-        ):
-            record = ObjectOps._decode_record(bucket, bytes(key), version, blob)
-            if any(osd_id in s.osd_ids for p in record.parts for s in p.stripes):
-                return True
+        for table in ("objects", "object_versions"):  # completed multipart objects, every version
+            for bucket, key, version, blob in conn.execute(
+                f"SELECT o.bucket, o.key, o.format_version, o.record FROM {table} o"
+                " WHERE EXISTS (SELECT 1 FROM object_parts p WHERE p.bucket = o.bucket AND p.key = o.key)"
+            ):
+                record = ObjectOps._decode_record(bucket, bytes(key), version, blob)
+                if any(osd_id in s.osd_ids for p in record.parts for s in p.stripes):
+                    return True
         return False

@@ -51,6 +51,24 @@ def _parse(message: M, blob: bytes) -> M:
     return message
 
 
+def degraded_stripes(record: pb.ObjectRecord) -> int:
+    """Stripes of the record (its own and its parts') with a missing fragment (osd id 0)."""
+    stripes = [*record.stripes, *(stripe for part in record.parts for stripe in part.stripes)]
+    return sum(1 for stripe in stripes if 0 in stripe.osd_ids)
+
+
+FULL_HYSTERESIS_RATIO = 0.02  # a full OSD is not full again until this much below the ratio (no flapping epochs)
+
+
+def is_full(osd: pb.Osd, full_ratio: float) -> bool:
+    """Whether the OSD takes no new fragments: above ``full_ratio`` of its capacity, or (if it was
+    full already) not yet ``FULL_HYSTERESIS_RATIO`` below it."""
+    if not osd.capacity_bytes:
+        return False
+    limit = full_ratio - (FULL_HYSTERESIS_RATIO if osd.full else 0.0)
+    return osd.used_bytes > limit * osd.capacity_bytes
+
+
 def osd_weight(capacity_bytes: int) -> float:
     return max(capacity_bytes / TIB, OSD_WEIGHT_MIN)
 
@@ -116,14 +134,18 @@ class ClusterOps:
 
     @staticmethod
     def register_osd(
-        conn: sqlite3.Connection, request: pb.RegisterOsdRequest, now_ms: int
+        conn: sqlite3.Connection,
+        request: pb.RegisterOsdRequest,
+        now_ms: int,
+        full_ratio: float = 1.0,
+        adopt: bool = False,
     ) -> tuple[pb.Osd, pb.ClusterMap]:
         cluster_id, _, _, next_osd_id = ClusterOps._cluster(conn)
         if request.cluster_id and not same_uuid(request.cluster_id, cluster_id):
             raise PreconditionFailed(
                 f"disk {request.disk_uuid or request.disk!r} belongs to cluster {request.cluster_id}, not {cluster_id}"
             )
-        osd = ClusterOps._find_registered(conn, request)
+        osd = ClusterOps._find_registered(conn, request, adopt)
         if osd is None:
             osd = pb.Osd(id=next_osd_id, up=pb.OSD_DOWN)
             setattr(osd, "in", pb.OSD_IN)
@@ -132,6 +154,7 @@ class ClusterOps:
         osd.disk_uuid = request.disk_uuid or osd.disk_uuid
         osd.capacity_bytes, osd.used_bytes = request.capacity_bytes, request.used_bytes
         osd.weight = osd_weight(request.capacity_bytes)
+        osd.full = is_full(osd, full_ratio)
         osd.up = pb.OSD_UP
         osd.registered_ms = max(now_ms, osd.registered_ms + 1)  # strictly increases: a restart is visible
         osd.last_heartbeat_ms = now_ms
@@ -140,11 +163,18 @@ class ClusterOps:
         return osd, ClusterOps.read_map(conn)
 
     @staticmethod
-    def _find_registered(conn: sqlite3.Connection, request: pb.RegisterOsdRequest) -> pb.Osd | None:
+    def _find_registered(conn: sqlite3.Connection, request: pb.RegisterOsdRequest, adopt: bool) -> pb.Osd | None:
         """The OSD this registration is about: by id, or by disk uuid for a disk that registered
-        before but never recorded its id; None for a new OSD."""
+        before but never recorded its id; None for a new OSD. With ``adopt`` (the store is being
+        recovered: ``meta.cluster_id`` is set) a disk of this cluster (the caller checked its
+        cluster id) with an id the store does not know is adopted with that id."""
         if request.osd_id:
             osd = ClusterOps._get_osd(conn, request.osd_id)
+            if osd is None and adopt and request.cluster_id:
+                conn.execute("UPDATE cluster SET next_osd_id = max(next_osd_id, ?) WHERE id = 1", (request.osd_id + 1,))
+                adopted = pb.Osd(id=request.osd_id, up=pb.OSD_DOWN, disk_uuid=request.disk_uuid)
+                setattr(adopted, "in", pb.OSD_IN)
+                return adopted
             if osd is None:
                 raise NotFound("osd", str(request.osd_id))
             if osd.disk_uuid and request.disk_uuid and osd.disk_uuid != request.disk_uuid:
@@ -165,9 +195,11 @@ class ClusterOps:
             raise NotFound("osd", str(beat.osd_id))
         osd.capacity_bytes, osd.used_bytes, osd.last_heartbeat_ms = beat.capacity_bytes, beat.used_bytes, beat.now_ms
         came_back = osd.up != pb.OSD_UP
-        osd.up = pb.OSD_UP
+        full = is_full(osd, beat.full_ratio)
+        changed = came_back or full != osd.full
+        osd.up, osd.full = pb.OSD_UP, full
         ClusterOps._put_osd(conn, osd)
-        if not came_back:
+        if not changed:
             return osd, None
         ClusterOps._bump_epoch(conn)
         return osd, ClusterOps.read_map(conn)
@@ -236,7 +268,25 @@ class ObjectOps:
         if row is None:
             raise NotFound("bucket", name)
         _check_row_format("buckets", name, row[0])
-        return pb.Bucket(name=name, owner=row[1], pool=row[2], created_ms=row[3])
+        bucket = pb.Bucket(name=name, owner=row[1], pool=row[2], created_ms=row[3])
+        settings = conn.execute("SELECT name, format_version, value FROM bucket_settings WHERE bucket = ?", (name,))
+        for setting, version, value in settings:
+            _check_row_format("bucket_settings", (name, setting), version)
+            bucket.settings[setting] = value
+        return bucket
+
+    @staticmethod
+    def put_bucket_setting(conn: sqlite3.Connection, bucket: str, name: str, value: bytes | None) -> pb.Bucket:
+        """Store (``value`` bytes) or delete (None) one setting; NotFound for a missing bucket."""
+        ObjectOps.get_bucket(conn, bucket)
+        if value is None:
+            conn.execute("DELETE FROM bucket_settings WHERE bucket = ? AND name = ?", (bucket, name))
+        else:
+            conn.execute(
+                "INSERT OR REPLACE INTO bucket_settings (bucket, name, format_version, value) VALUES (?, ?, ?, ?)",
+                (bucket, name, ROW_FORMAT_VERSION, value),
+            )
+        return ObjectOps.get_bucket(conn, bucket)
 
     @staticmethod
     def create_bucket(conn: sqlite3.Connection, bucket: pb.Bucket) -> pb.Bucket:
@@ -245,6 +295,7 @@ class ObjectOps:
         if row is not None:
             raise AlreadyExists("bucket", bucket.name, owner=row[0])
         stored = pb.Bucket(name=bucket.name, owner=bucket.owner, pool=bucket.pool, created_ms=bucket.created_ms)
+        stored.settings.update(bucket.settings)
         if not stored.pool:
             stored.pool = ClusterOps._cluster(conn)[2]
         if not conn.execute("SELECT 1 FROM pools WHERE name = ?", (stored.pool,)).fetchone():
@@ -253,14 +304,20 @@ class ObjectOps:
             "INSERT INTO buckets (name, format_version, owner, pool, created_ms) VALUES (?, ?, ?, ?, ?)",
             (stored.name, ROW_FORMAT_VERSION, stored.owner, stored.pool, stored.created_ms),
         )
+        conn.executemany(
+            "INSERT INTO bucket_settings (bucket, name, format_version, value) VALUES (?, ?, ?, ?)",
+            [(stored.name, name, ROW_FORMAT_VERSION, value) for name, value in sorted(stored.settings.items())],
+        )
         return stored
 
     @staticmethod
     def delete_bucket(conn: sqlite3.Connection, name: str) -> None:
         ObjectOps.get_bucket(conn, name)
-        if conn.execute("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1", (name,)).fetchone():
-            raise PreconditionFailed(f"bucket {name!r} is not empty")
+        for table in ("objects", "object_versions"):  # delete markers and old versions count (S3)
+            if conn.execute(f"SELECT 1 FROM {table} WHERE bucket = ? LIMIT 1", (name,)).fetchone():
+                raise PreconditionFailed(f"bucket {name!r} is not empty")
         PartRefOps.drop_bucket_uploads(conn, name)
+        conn.execute("DELETE FROM bucket_settings WHERE bucket = ?", (name,))
         conn.execute("DELETE FROM buckets WHERE name = ?", (name,))
 
     @staticmethod
@@ -296,9 +353,14 @@ class ObjectOps:
         return None if row is None else ObjectOps._decode_record(bucket, key, row[0], row[1])
 
     @staticmethod
-    def put_object(conn: sqlite3.Connection, record: pb.ObjectRecord, if_none_match: bool) -> pb.ObjectRecord | None:
+    def put_object(
+        conn: sqlite3.Connection, record: pb.ObjectRecord, if_none_match: bool, bucket: pb.Bucket | None = None
+    ) -> pb.ObjectRecord | None:
+        """Store ``record`` as the key's only version (a never-versioned bucket: versioned puts
+        are :mod:`objectio.meta.sqlite_versions`); returns the record it replaced."""
         assert record.format_version == RECORD_FORMAT_VERSION and record.bucket and record.key, "incomplete record"
-        bucket = ObjectOps.get_bucket(conn, record.bucket)
+        if bucket is None:
+            bucket = ObjectOps.get_bucket(conn, record.bucket)
         if not record.pool:
             stored = pb.ObjectRecord()
             stored.CopyFrom(record)
@@ -308,8 +370,16 @@ class ObjectOps:
         replaced = ObjectOps._current(conn, record.bucket, key)
         if replaced is not None and if_none_match:
             raise PreconditionFailed(f"object {record.bucket}/{record.key} exists (if_none_match)")
-        stripes = [*record.stripes, *(stripe for part in record.parts for stripe in part.stripes)]
-        degraded = sum(1 for stripe in stripes if 0 in stripe.osd_ids)
+        ObjectOps.write_latest(conn, record)
+        PartRefOps.unlink(conn, replaced)
+        PartRefOps.link(conn, record)
+        return replaced
+
+    @staticmethod
+    def write_latest(conn: sqlite3.Connection, record: pb.ObjectRecord) -> None:
+        """Insert or overwrite the ``objects`` row of the record's key (nothing else changes)."""
+        assert not record.delete_marker, "a delete marker is never the objects row"
+        key = record.key.encode()
         conn.execute(
             "INSERT OR REPLACE INTO objects (bucket, key, format_version, size, etag, content_type, mtime_ns,"
             " version_id, object_id, pool, is_inline, degraded_stripes, record)"
@@ -326,29 +396,36 @@ class ObjectOps:
                 record.object_id,
                 record.pool,
                 int(record.is_inline),
-                degraded,
+                degraded_stripes(record),
                 record.SerializeToString(),
             ),
         )
-        PartRefOps.unlink(conn, replaced)
-        PartRefOps.link(conn, record)
-        return replaced
-
-    @staticmethod
-    def get_object(conn: sqlite3.Connection, bucket: str, key: str) -> pb.ObjectRecord:
-        record = ObjectOps._current(conn, bucket, key.encode())
-        if record is None:
-            ObjectOps.get_bucket(conn, bucket)
-            raise NotFound("object", f"{bucket}/{key}")
-        return record
 
     @staticmethod
     def delete_object(conn: sqlite3.Connection, bucket: str, key: str) -> pb.ObjectRecord | None:
+        """Remove the key's only record (a never-versioned bucket; see sqlite_versions)."""
         ObjectOps.get_bucket(conn, bucket)
         record = ObjectOps._current(conn, bucket, key.encode())
         if record is not None:
             conn.execute("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key.encode()))
             PartRefOps.unlink(conn, record)
+        return record
+
+    @staticmethod
+    def set_object_acl(conn: sqlite3.Connection, request: pb.SetObjectAclRequest) -> pb.ObjectRecord:
+        """Compare-and-set the ACL inside the record blob (no indexed column changes)."""
+        key = request.key.encode()
+        record = ObjectOps._current(conn, request.bucket, key)
+        if record is None:
+            ObjectOps.get_bucket(conn, request.bucket)
+            raise NotFound("object", f"{request.bucket}/{request.key}")
+        if record.object_id != request.object_id or record.mtime_ns != request.mtime_ns:
+            raise PreconditionFailed(f"object {request.bucket}/{request.key} was replaced")
+        record.acl = request.acl
+        conn.execute(
+            "UPDATE objects SET record = ? WHERE bucket = ? AND key = ?",
+            (record.SerializeToString(), request.bucket, key),
+        )
         return record
 
     @staticmethod
@@ -368,13 +445,15 @@ class ObjectOps:
 
     @staticmethod
     def osd_is_referenced(conn: sqlite3.Connection, osd_id: int) -> bool:
-        """Full scan of the stored placements (an admin operation, not on any data path)."""
-        for bucket, key, version, blob in conn.execute(
-            "SELECT bucket, key, format_version, record FROM objects WHERE is_inline = 0"
-        ):
-            record = ObjectOps._decode_record(bucket, key, version, blob)
-            if any(osd_id in stripe.osd_ids for stripe in record.stripes):
-                return True
+        """Full scan of the stored placements of every version (an admin operation, not on any
+        data path)."""
+        for table in ("objects", "object_versions"):
+            for bucket, key, version, blob in conn.execute(
+                f"SELECT bucket, key, format_version, record FROM {table} WHERE is_inline = 0"
+            ):
+                record = ObjectOps._decode_record(bucket, key, version, blob)
+                if any(osd_id in stripe.osd_ids for stripe in record.stripes):
+                    return True
         return False
 
 

@@ -21,12 +21,21 @@ access_keys access_key                   user, secret_key, created_ms
 multipart_uploads (bucket, key, upload_id) initiated_ns, ``MultipartUpload`` blob
 upload_parts (upload_id, part_number)    object_id, size, etag, ``PartLayout`` blob
 object_parts object_id                   (bucket, key) of the completed multipart object using it
+bucket_settings (bucket, name)           one opaque setting document of a bucket (policy, CORS, ...)
+object_versions (bucket, key, vorder)    every version that is not the latest object of its key
 ========== ============================= ===================================================
 
+Versions (:mod:`objectio.meta.sqlite_versions`): ``objects`` holds the **latest** version of each
+key when it is an object — so ListObjects and GET of the latest stay one index read, and a
+never-versioned bucket keeps a single row per key — while ``object_versions`` holds every other
+version: older ones, and delete markers (a key whose latest version is a delete marker has no
+``objects`` row). ``vorder`` (:func:`objectio.meta.versions.version_order`) sorts newest first.
+
 Every object id that names fragments is referenced from exactly one place: ``objects.object_id``
-(a plain object), ``upload_parts.object_id`` (a part of an upload in progress) or
+or ``object_versions.object_id`` (a plain object), ``upload_parts.object_id`` (a part of an upload in progress) or
 ``object_parts.object_id`` (a part of a completed multipart object, whose ``objects`` row carries
-a fresh id naming no fragments). FindUnreferenced looks in all three.
+a fresh id naming no fragments; ``object_parts`` rows stay while any version lists the part).
+FindUnreferenced looks in all four.
 
 ``objects.key`` is the key's UTF-8 bytes as a BLOB: BLOBs compare with memcmp, so index order is
 byte order (= code-point order, S3's listing order), and range bounds such as "the first key
@@ -42,7 +51,7 @@ from pathlib import Path
 
 from objectio.meta.errors import MetaStoreError
 
-SCHEMA_VERSION = 2  # 2: multipart tables (MIGRATIONS[1] upgrades a version-1 database)
+SCHEMA_VERSION = 4  # 2: multipart tables; 3: bucket settings; 4: object versions (MIGRATIONS[v]: v -> v + 1)
 ROW_FORMAT_VERSION = 1  # format_version column of every row written by this release
 RECORD_FORMAT_VERSION = 1  # ObjectRecord.format_version written by this release
 DB_FILE = "meta.db"
@@ -142,8 +151,42 @@ CREATE TABLE object_parts (
 CREATE INDEX object_parts_key ON object_parts (bucket, key);
 """
 
+BUCKET_SETTINGS_SCHEMA = """
+CREATE TABLE bucket_settings (
+    bucket TEXT NOT NULL,
+    name TEXT NOT NULL,
+    format_version INTEGER NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (bucket, name)
+);
+"""
+
+# Versions other than the latest object of their key. Listing columns first (as in objects), the
+# ObjectRecord blob last; vorder = versions.version_order(mtime_ns): ascending = newest first.
+VERSIONS_SCHEMA = """
+CREATE TABLE object_versions (
+    bucket TEXT NOT NULL,
+    key BLOB NOT NULL,
+    vorder TEXT NOT NULL,
+    format_version INTEGER NOT NULL,
+    version_id TEXT NOT NULL,
+    is_delete_marker INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    object_id BLOB NOT NULL,
+    pool TEXT NOT NULL,
+    is_inline INTEGER NOT NULL,
+    degraded_stripes INTEGER NOT NULL,
+    record BLOB NOT NULL,
+    PRIMARY KEY (bucket, key, vorder)
+);
+CREATE INDEX object_versions_object_id ON object_versions (object_id);
+"""
+
 # MIGRATIONS[v]: the statements that take a version-v database to version v + 1.
-MIGRATIONS: dict[int, str] = {1: MULTIPART_SCHEMA}
+MIGRATIONS: dict[int, str] = {1: MULTIPART_SCHEMA, 2: BUCKET_SETTINGS_SCHEMA, 3: VERSIONS_SCHEMA}
 
 
 class SchemaError(MetaStoreError):
@@ -179,7 +222,7 @@ def ensure_schema(conn: sqlite3.Connection, initialize: Callable[[sqlite3.Connec
     if version != 0 or tables:
         raise SchemaError(f"database has schema version {version} and {tables} tables: not an ObjectIO meta.db")
     conn.execute("BEGIN IMMEDIATE")
-    _execute_script(conn, SCHEMA + MULTIPART_SCHEMA)
+    _execute_script(conn, SCHEMA + MULTIPART_SCHEMA + BUCKET_SETTINGS_SCHEMA + VERSIONS_SCHEMA)
     initialize(conn)
     conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     conn.execute("COMMIT")

@@ -18,17 +18,18 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from objectio.meta import sqlite_repair
+from objectio.meta import sqlite_export, sqlite_repair, sqlite_version_scan
 from objectio.meta import sqlite_schema as schema
 from objectio.meta.errors import StoreClosed, Unavailable
 from objectio.meta.listing import list_page
 from objectio.meta.sqlite_multipart import MultipartOps
 from objectio.meta.sqlite_ops import ClusterOps, ObjectOps, UserOps
+from objectio.meta.sqlite_versions import VersionOps
 from objectio.meta.store import MetaStore, OsdHeartbeat, StoreCounts, WriterStats
 from objectio.meta.writer import GroupCommitWriter
 from objectio.protos import meta_pb2 as pb
@@ -36,6 +37,8 @@ from objectio.protos import meta_pb2 as pb
 T = TypeVar("T")
 LOCK_FILE = "meta.lock"
 FIND_UNREFERENCED_CHUNK = 500  # ids per IN (...) query, under SQLite's variable limit
+EXPORT_BATCH_ITEMS = 256  # items handed from the export thread to the event loop at a time
+EXPORT_QUEUE_BATCHES_MAX = 8  # batches buffered ahead of a slow reader
 
 
 # ListObjects pages run on their own thread(s). Python's sqlite3 releases the GIL around every
@@ -54,7 +57,10 @@ class SqliteMetaStore(MetaStore):
         write_batch_records_max: int = 2_000,
         read_threads: int = 4,
         cache_bytes: int = 64 << 20,
+        cluster_id: str = "",
     ) -> None:
+        self._new_cluster_id = cluster_id
+        self._adopt_osds = bool(cluster_id)  # recovery: OSDs of that cluster rejoin with their ids
         self._dir = Path(data_dir)
         self._path = self._dir / schema.DB_FILE
         self._cache_bytes = cache_bytes
@@ -97,7 +103,7 @@ class SqliteMetaStore(MetaStore):
     def _prepare_database(self) -> None:
         conn = schema.connect(self._path, cache_bytes=self._cache_bytes, readonly=False)
         try:
-            cluster_id = uuid.uuid4().hex
+            cluster_id = self._new_cluster_id.replace("-", "") or uuid.uuid4().hex
             self.created = schema.ensure_schema(conn, lambda c: ClusterOps.init_cluster(c, cluster_id))
         finally:
             conn.close()
@@ -166,8 +172,10 @@ class SqliteMetaStore(MetaStore):
     async def cluster_map(self) -> pb.ClusterMap:
         return await self._read(ClusterOps.read_map)
 
-    async def register_osd(self, request: pb.RegisterOsdRequest, now_ms: int) -> tuple[pb.Osd, pb.ClusterMap]:
-        return await self._write(lambda c: ClusterOps.register_osd(c, request, now_ms))
+    async def register_osd(
+        self, request: pb.RegisterOsdRequest, now_ms: int, full_ratio: float = 1.0
+    ) -> tuple[pb.Osd, pb.ClusterMap]:
+        return await self._write(lambda c: ClusterOps.register_osd(c, request, now_ms, full_ratio, self._adopt_osds))
 
     async def heartbeat(self, beat: OsdHeartbeat) -> tuple[pb.Osd, pb.ClusterMap | None]:
         return await self._write(lambda c: ClusterOps.heartbeat(c, beat))
@@ -203,16 +211,30 @@ class SqliteMetaStore(MetaStore):
     async def list_buckets(self, owner: str) -> list[pb.Bucket]:
         return await self._read(lambda c: ObjectOps.list_buckets(c, owner))
 
+    async def put_bucket_setting(self, bucket: str, name: str, value: bytes | None) -> pb.Bucket:
+        return await self._write(lambda c: ObjectOps.put_bucket_setting(c, bucket, name, value))
+
     # ---- objects --------------------------------------------------------------------------------
 
-    async def put_object(self, record: pb.ObjectRecord, if_none_match: bool) -> pb.ObjectRecord | None:
-        return await self._write(lambda c: ObjectOps.put_object(c, record, if_none_match))
+    async def put_object(self, record: pb.ObjectRecord, if_none_match: bool) -> pb.PutObjectReply:
+        return await self._write(lambda c: VersionOps.put_object(c, record, if_none_match))
 
-    async def get_object(self, bucket: str, key: str) -> pb.ObjectRecord:
-        return await self._read(lambda c: ObjectOps.get_object(c, bucket, key))
+    async def get_object(self, bucket: str, key: str, version_id: str = "") -> pb.ObjectRecord:
+        return await self._read(lambda c: VersionOps.get_object(c, bucket, key, version_id))
 
-    async def delete_object(self, bucket: str, key: str) -> pb.ObjectRecord | None:
-        return await self._write(lambda c: ObjectOps.delete_object(c, bucket, key))
+    async def delete_object(self, bucket: str, key: str, version_id: str = "") -> pb.DeleteObjectReply:
+        return await self._write(lambda c: VersionOps.delete_object(c, bucket, key, version_id))
+
+    async def list_object_versions(
+        self, request: pb.ListObjectVersionsRequest, limit: int
+    ) -> pb.ListObjectVersionsReply:
+        return await self._read(lambda c: sqlite_version_scan.list_object_versions(c, request, limit))
+
+    async def put_object_tags(self, name: pb.ObjectName, tags: dict[str, str]) -> str:
+        return await self._write(lambda c: VersionOps.put_tags(c, name, tags))
+
+    async def set_object_acl(self, request: pb.SetObjectAclRequest) -> pb.ObjectRecord:
+        return await self._write(lambda c: ObjectOps.set_object_acl(c, request))
 
     async def list_objects(
         self, bucket: str, prefix: str, delimiter: str, start_after: str, max_keys: int
@@ -246,8 +268,9 @@ class SqliteMetaStore(MetaStore):
             for start in range(0, len(object_ids), FIND_UNREFERENCED_CHUNK):
                 chunk = object_ids[start : start + FIND_UNREFERENCED_CHUNK]
                 marks = ",".join("?" * len(chunk))
-                sql = f"SELECT DISTINCT object_id FROM objects WHERE object_id IN ({marks})"
-                referenced.update(row[0] for row in conn.execute(sql, chunk))
+                for table in ("objects", "object_versions"):  # every version, latest or not
+                    sql = f"SELECT DISTINCT object_id FROM {table} WHERE object_id IN ({marks})"
+                    referenced.update(bytes(row[0]) for row in conn.execute(sql, chunk))
                 referenced.update(MultipartOps.referenced(conn, chunk))
             return [oid for oid in object_ids if oid not in referenced]
 
@@ -269,7 +292,7 @@ class SqliteMetaStore(MetaStore):
 
     async def complete_upload(
         self, name: pb.UploadName, record: pb.ObjectRecord
-    ) -> tuple[pb.ObjectRecord | None, list[pb.PartLayout]]:
+    ) -> tuple[pb.ObjectRecord | None, str, list[pb.PartLayout]]:
         return await self._write(lambda c: MultipartOps.complete(c, name, record))
 
     async def abort_upload(self, name: pb.UploadName) -> list[pb.PartLayout]:
@@ -312,24 +335,85 @@ class SqliteMetaStore(MetaStore):
             objects, degraded = conn.execute(
                 "SELECT count(*), coalesce(sum(degraded_stripes), 0) FROM objects"
             ).fetchone()
+            degraded += conn.execute("SELECT coalesce(sum(degraded_stripes), 0) FROM object_versions").fetchone()[0]
             return StoreCounts(bucket_count=buckets, object_count=objects, degraded_stripes=degraded)
 
         return await self._read(run)
 
     # ---- repair ---------------------------------------------------------------------------------
 
-    async def scan_placed_objects(self, after: tuple[str, bytes] | None, limit: int) -> list[pb.ObjectRecord]:
-        return await self._read(lambda c: sqlite_repair.scan_placed_objects(c, after, limit))
+    async def scan_placed_objects(self, after: tuple[str, bytes, str] | None, limit: int) -> list[pb.ObjectRecord]:
+        return await self._read(lambda c: sqlite_version_scan.scan_placed_objects(c, after, limit))
 
-    async def replace_fragments(
-        self, bucket: str, key: str, object_id: bytes, stripe_index: int, moves: dict[int, tuple[int, int]]
-    ) -> bool:
-        return await self._write(
-            lambda c: sqlite_repair.replace_fragments(c, bucket, key, object_id, stripe_index, moves)
-        )
+    async def scan_upload_parts(self, after: bytes | None, limit: int) -> tuple[list[pb.ObjectRecord], bytes | None]:
+        views = await self._read(lambda c: sqlite_repair.scan_upload_parts(c, after, limit))
+        return views, (views[-1].object_id if len(views) == limit else None)
+
+    async def placed_view(self, object_id: bytes) -> pb.ObjectRecord | None:
+        return await self._read(lambda c: sqlite_repair.placed_view(c, object_id))
+
+    async def replace_fragments(self, object_id: bytes, stripe_index: int, moves: dict[int, tuple[int, int]]) -> bool:
+        return await self._write(lambda c: sqlite_repair.replace_fragments(c, object_id, stripe_index, moves))
 
     async def mark_missing(self, osd_id: int, shards: list[pb.ShardRef]) -> int:
         return await self._write(lambda c: sum(sqlite_repair.mark_missing(c, osd_id, s) for s in shards))
 
     async def stale_placements(self, osd_id: int, shards: list[pb.ShardRef]) -> list[pb.ShardRef]:
         return await self._read(lambda c: sqlite_repair.stale_placements(c, osd_id, shards))
+
+    # ---- backup and restore ---------------------------------------------------------------------
+
+    async def export_items(self) -> AsyncIterator[pb.MetaItem]:
+        """One read transaction on a connection of its own, in a thread of its own (an export may
+        outlast any reader-pool call); batches reach the loop through a bounded queue."""
+        if self._readers is None:
+            raise StoreClosed("the metadata store is closed")
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[list[pb.MetaItem] | BaseException | None] = asyncio.Queue(EXPORT_QUEUE_BATCHES_MAX)
+        stop = threading.Event()
+
+        def hand_over(value: list[pb.MetaItem] | BaseException | None) -> None:
+            while not stop.is_set():
+                future = asyncio.run_coroutine_threadsafe(queue.put(value), loop)
+                try:
+                    future.result(timeout=1.0)
+                    return
+                except TimeoutError:
+                    future.cancel()
+
+        def produce() -> None:
+            conn = schema.connect(self._path, cache_bytes=self._cache_bytes, readonly=True)
+            try:
+                conn.execute("BEGIN")
+                batch: list[pb.MetaItem] = []
+                for item in sqlite_export.export_items(conn):
+                    batch.append(item)
+                    if len(batch) >= EXPORT_BATCH_ITEMS:
+                        hand_over(batch)
+                        batch = []
+                    if stop.is_set():
+                        return
+                hand_over(batch)
+                hand_over(None)
+            except BaseException as exc:  # handed to the consumer, which raises it
+                hand_over(exc if not isinstance(exc, sqlite3.Error) else Unavailable(f"export failed: {exc}"))
+            finally:
+                conn.close()
+
+        producer = loop.run_in_executor(None, produce)
+        try:
+            while (batch := await queue.get()) is not None:
+                if isinstance(batch, BaseException):
+                    raise batch
+                for item in batch:
+                    yield item
+        finally:
+            stop.set()
+            await producer
+
+    async def import_items(self, items: list[pb.MetaItem]) -> tuple[int, int]:
+        def run(conn: sqlite3.Connection) -> tuple[int, int]:
+            stored = sum(1 for item in items if sqlite_export.import_item(conn, item))
+            return stored, len(items) - stored
+
+        return await self._write(run)

@@ -12,11 +12,21 @@ Contract every implementation keeps:
 * Every change to OSDs, pools or the default pool increments the cluster epoch in the same
   atomic step, and returns the new :class:`ClusterMap`.
 * Blocking work never runs on the event loop.
+* Object versions follow :mod:`objectio.meta.versions`: the bucket setting ``versioning`` is read
+  in the same atomic step as the put/delete it governs; a never-versioned bucket keeps one
+  record per key; version ids and their newest-first order are ``versions.new_version_id`` /
+  ``versions.version_order``; a key's versions have strictly increasing ``mtime_ns`` (the store
+  raises a new version's ``mtime_ns`` above the latest's when needed).
+* Every object id a version, an upload part or a completed multipart version's part names is
+  *referenced* (``find_unreferenced``) until that version or part is removed for good.
+* ``export_items`` yields one consistent snapshot; ``import_items`` of those items into an empty
+  store reproduces it (backup and restore work across implementations).
 """
 
 from __future__ import annotations
 
 import abc
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from objectio.protos import meta_pb2 as pb
@@ -46,6 +56,7 @@ class OsdHeartbeat:
     capacity_bytes: int
     used_bytes: int
     now_ms: int
+    full_ratio: float = 1.0  # above this share of capacity the OSD is marked full (meta.osd_full_ratio)
 
 
 class MetaStore(abc.ABC):
@@ -67,12 +78,16 @@ class MetaStore(abc.ABC):
     async def cluster_map(self) -> pb.ClusterMap: ...
 
     @abc.abstractmethod
-    async def register_osd(self, request: pb.RegisterOsdRequest, now_ms: int) -> tuple[pb.Osd, pb.ClusterMap]:
-        """New OSD (osd_id 0, or a known disk_uuid) or a known one coming back: up, epoch + 1."""
+    async def register_osd(
+        self, request: pb.RegisterOsdRequest, now_ms: int, full_ratio: float = 1.0
+    ) -> tuple[pb.Osd, pb.ClusterMap]:
+        """New OSD (osd_id 0, or a known disk_uuid) or a known one coming back: up, epoch + 1;
+        marked full when it uses more than ``full_ratio`` of its capacity."""
 
     @abc.abstractmethod
     async def heartbeat(self, beat: OsdHeartbeat) -> tuple[pb.Osd, pb.ClusterMap | None]:
-        """Record capacity/usage; a down OSD is marked up (then the new map is returned)."""
+        """Record capacity/usage; a down OSD is marked up, and an OSD crossing the full ratio is
+        marked (not) full — both change the epoch, and then the new map is returned."""
 
     @abc.abstractmethod
     async def mark_osds_down(self, osd_ids: list[int], heard_before_ms: int) -> pb.ClusterMap | None:
@@ -106,18 +121,52 @@ class MetaStore(abc.ABC):
     async def get_bucket(self, name: str) -> pb.Bucket: ...
 
     @abc.abstractmethod
-    async def list_buckets(self, owner: str) -> list[pb.Bucket]: ...
+    async def list_buckets(self, owner: str) -> list[pb.Bucket]:
+        """Buckets in name order, without their settings."""
+
+    @abc.abstractmethod
+    async def put_bucket_setting(self, bucket: str, name: str, value: bytes | None) -> pb.Bucket:
+        """Store one named setting of a bucket (None deletes it); returns the updated bucket."""
 
     # ---- objects --------------------------------------------------------------------------------
     @abc.abstractmethod
-    async def put_object(self, record: pb.ObjectRecord, if_none_match: bool) -> pb.ObjectRecord | None:
-        """Store ``record`` (complete, validated); returns the record it replaced."""
+    async def put_object(self, record: pb.ObjectRecord, if_none_match: bool) -> pb.PutObjectReply:
+        """Store ``record`` (complete, validated) as the key's latest version. Never-versioned
+        bucket: it replaces the key's record. ``Enabled``: it gets a new version id and the previous
+        latest stays as an older version. ``Suspended``: it is the null version ("") and replaces
+        the key's null version wherever it is. ``if_none_match`` fails (PreconditionFailed) when the
+        latest version is an object (a delete marker does not count). Replies the version id
+        assigned and the record removed for good (its fragments are garbage), if any."""
 
     @abc.abstractmethod
-    async def get_object(self, bucket: str, key: str) -> pb.ObjectRecord: ...
+    async def get_object(self, bucket: str, key: str, version_id: str = "") -> pb.ObjectRecord:
+        """``version_id`` "": the latest version, which may be a delete marker (``delete_marker``
+        set) — NotFound("object") when the key has no version; "null" or an id: that version —
+        NotFound("version") when it does not exist. NotFound("bucket") first."""
 
     @abc.abstractmethod
-    async def delete_object(self, bucket: str, key: str) -> pb.ObjectRecord | None: ...
+    async def delete_object(self, bucket: str, key: str, version_id: str = "") -> pb.DeleteObjectReply:
+        """``version_id`` "": never-versioned bucket — remove the record (if any); ``Enabled`` — add
+        a delete marker with a new id as the latest version; ``Suspended`` — the null delete
+        marker, replacing the null version. Otherwise remove that version for good (nothing if it
+        does not exist); when it was the latest, the newest remaining version becomes the latest.
+        Replies the marker created / version removed and the record removed for good, if any."""
+
+    @abc.abstractmethod
+    async def list_object_versions(
+        self, request: pb.ListObjectVersionsRequest, limit: int
+    ) -> pb.ListObjectVersionsReply:
+        """Every version (and delete marker) by key, newest first, as :mod:`objectio.meta.version_listing`."""
+
+    @abc.abstractmethod
+    async def put_object_tags(self, name: pb.ObjectName, tags: dict[str, str]) -> str:
+        """Replace the tags of one version (the latest for "") atomically; returns its version
+        id. NotFound as get_object; PreconditionFailed for a delete marker."""
+
+    @abc.abstractmethod
+    async def set_object_acl(self, request: pb.SetObjectAclRequest) -> pb.ObjectRecord:
+        """Replace the ACL of the current record if it is still the one named (object_id, mtime_ns):
+        NotFound without a record, PreconditionFailed for another one; returns the updated record."""
 
     @abc.abstractmethod
     async def list_objects(
@@ -149,9 +198,10 @@ class MetaStore(abc.ABC):
     @abc.abstractmethod
     async def complete_upload(
         self, name: pb.UploadName, record: pb.ObjectRecord
-    ) -> tuple[pb.ObjectRecord | None, list[pb.PartLayout]]:
+    ) -> tuple[pb.ObjectRecord | None, str, list[pb.PartLayout]]:
         """Atomically replace the upload by ``record`` (PreconditionFailed unless each of its
-        parts is the stored one); returns the replaced record and the unused parts."""
+        parts is the stored one), stored like ``put_object`` as a new version; returns the record
+        removed for good, the version id assigned, and the unused parts."""
 
     @abc.abstractmethod
     async def abort_upload(self, name: pb.UploadName) -> list[pb.PartLayout]:
@@ -198,14 +248,28 @@ class MetaStore(abc.ABC):
 
     # ---- repair (meta/sqlite_repair.py has the rules) -------------------------------------------
     @abc.abstractmethod
-    async def scan_placed_objects(self, after: tuple[str, bytes] | None, limit: int) -> list[pb.ObjectRecord]:
-        """Records stored on OSDs in (bucket, key UTF-8) order, starting after ``after``."""
+    async def scan_placed_objects(self, after: tuple[str, bytes, str] | None, limit: int) -> list[pb.ObjectRecord]:
+        """Every version stored on OSDs (not inline, not a delete marker) in (bucket, key UTF-8,
+        ``version_order(mtime_ns)``) order, starting after ``after`` (that triple of the last one);
+        a completed multipart record's parts carry their own stripes."""
 
     @abc.abstractmethod
-    async def replace_fragments(
-        self, bucket: str, key: str, object_id: bytes, stripe_index: int, moves: dict[int, tuple[int, int]]
-    ) -> bool:
-        """Compare-and-set fragment OSDs ``{i: (old, new)}`` of one stripe of that object version."""
+    async def scan_upload_parts(self, after: bytes | None, limit: int) -> tuple[list[pb.ObjectRecord], bytes | None]:
+        """Parts of uploads in progress as views (see ``sqlite_repair.part_view``), at most
+        ``limit`` per call, after the cursor ``after`` (None: from the start); returns them and
+        the next cursor (None once the end was reached)."""
+
+    @abc.abstractmethod
+    async def placed_view(self, object_id: bytes) -> pb.ObjectRecord | None:
+        """The record whose stripes a fragment object id names: an object's own record (any
+        version), or a view of a part (of a completed multipart object or an upload in progress); None when
+        no record references the id."""
+
+    @abc.abstractmethod
+    async def replace_fragments(self, object_id: bytes, stripe_index: int, moves: dict[int, tuple[int, int]]) -> bool:
+        """Compare-and-set fragment OSDs ``{i: (old, new)}`` of one stripe of the fragments named
+        by ``object_id`` (an object's or a part's); False when it is no longer referenced or a
+        fragment moved meanwhile."""
 
     @abc.abstractmethod
     async def mark_missing(self, osd_id: int, shards: list[pb.ShardRef]) -> int:
@@ -214,3 +278,17 @@ class MetaStore(abc.ABC):
     @abc.abstractmethod
     async def stale_placements(self, osd_id: int, shards: list[pb.ShardRef]) -> list[pb.ShardRef]:
         """Fragments on ``osd_id`` whose (existing) record places them elsewhere."""
+
+    # ---- backup and restore (meta/sqlite_export.py has the SQLite side) -------------------------
+    @abc.abstractmethod
+    def export_items(self) -> AsyncIterator[pb.MetaItem]:
+        """Everything, from one consistent snapshot, in import order: cluster, OSDs, pools, users,
+        access keys (with secrets), buckets, object records, uploads, upload parts."""
+
+    @abc.abstractmethod
+    async def import_items(self, items: list[pb.MetaItem]) -> tuple[int, int]:
+        """Merge ``items`` atomically; returns (stored, skipped). Merge rules: the cluster item
+        (cluster id, default pool, epoch) only while the store has no bucket (PreconditionFailed
+        otherwise); an OSD, pool, user, bucket, upload or part only if absent (an OSD as down);
+        an access key replaces the secret of the same user's key; an object record replaces a
+        stored one only if its ``mtime_ns`` is larger (newest wins)."""

@@ -112,9 +112,14 @@ class OsdDaemon:
                 )
             except MetaError as exc:
                 log.warning("heartbeat failed: %s", exc)
-                if isinstance(exc, MetaNotFound):
+                if isinstance(exc, MetaNotFound):  # meta forgot us (e.g. rebuilt): register again
                     sb = store.superblock
-                    await self._register(sb.osd_id, sb.cluster_id, stats.capacity_bytes, stats.used_bytes, sb.disk_uuid)
+                    try:
+                        await self._register(
+                            sb.osd_id, sb.cluster_id, stats.capacity_bytes, stats.used_bytes, sb.disk_uuid
+                        )
+                    except MetaError as again:  # e.g. another cluster id until a restore: keep trying
+                        log.warning("registration refused: %s", again)
 
     async def run(self, ready_file: str | None) -> None:
         cfg = self.config

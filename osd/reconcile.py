@@ -18,7 +18,7 @@ import asyncio
 import logging
 
 from objectio.common.logs import log_fields
-from objectio.common.shardkey import parse_shard_key, shard_key
+from objectio.common.shardkey import is_descriptor_key, parse_shard_key, shard_key
 from objectio.meta.client import MetaClient, MetaError
 from objectio.native.engine import CorruptionError, EngineError, NotFoundError
 from objectio.osd import quarantine
@@ -46,7 +46,9 @@ class StaleCopySweeper:
         start_after = b""
         while True:
             page = await self.store.scan(b"", start_after, SCAN_PAGE_SHARDS)
-            batch.extend(info.key for info in page if quarantine.is_shard_key(info.key))
+            batch.extend(
+                info.key for info in page if quarantine.is_shard_key(info.key) and not is_descriptor_key(info.key)
+            )  # descriptor copies are no fragment any record places: never stale
             if len(batch) >= QUERY_BATCH_SHARDS or len(page) < SCAN_PAGE_SHARDS:
                 removed += await self._settle(batch)
                 batch = []

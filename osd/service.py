@@ -27,6 +27,7 @@ log = logging.getLogger("objectio.osd.service")
 
 LIST_LIMIT_MAX = 10_000
 BATCH_SHARDS_MAX = 1024
+SCAN_PAGE_SHARDS = 1000  # engine records per scan call of ScanShardMeta
 
 
 def _address(a: osd_pb2.ShardAddress) -> bytes:
@@ -231,6 +232,24 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
         if len(page) == limit:
             reply.next_start_after = page[-1].key
         return reply
+
+    async def ScanShardMeta(
+        self, request: osd_pb2.ScanShardMetaRequest, context: aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[osd_pb2.ShardStat]:
+        """Every shard record (fragments and descriptor copies, not quarantine entries) with its
+        ShardMeta, in key order; gRPC flow control paces the scan to the reader."""
+        start_after = bytes(request.start_after)
+        while True:
+            try:
+                page = await self.store.scan(b"", start_after, SCAN_PAGE_SHARDS)
+            except EngineError as exc:
+                await _abort_for(context, exc, "ScanShardMeta")
+            for info in page:
+                if quarantine.is_shard_key(info.key):
+                    yield _stat_message(info)
+            if len(page) < SCAN_PAGE_SHARDS:
+                return
+            start_after = page[-1].key
 
     async def VerifyShards(
         self, request: osd_pb2.VerifyShardsRequest, context: aio.ServicerContext[Any, Any]

@@ -35,7 +35,7 @@ class Empty(_message.Message):
     def __init__(self) -> None: ...
 
 class Osd(_message.Message):
-    __slots__ = ("id", "address", "host", "disk", "disk_uuid", "capacity_bytes", "used_bytes", "up", "weight", "last_heartbeat_ms", "registered_ms")
+    __slots__ = ("id", "address", "host", "disk", "disk_uuid", "capacity_bytes", "used_bytes", "up", "weight", "last_heartbeat_ms", "registered_ms", "full")
     ID_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     HOST_FIELD_NUMBER: _ClassVar[int]
@@ -48,6 +48,7 @@ class Osd(_message.Message):
     WEIGHT_FIELD_NUMBER: _ClassVar[int]
     LAST_HEARTBEAT_MS_FIELD_NUMBER: _ClassVar[int]
     REGISTERED_MS_FIELD_NUMBER: _ClassVar[int]
+    FULL_FIELD_NUMBER: _ClassVar[int]
     id: int
     address: str
     host: str
@@ -59,7 +60,8 @@ class Osd(_message.Message):
     weight: float
     last_heartbeat_ms: int
     registered_ms: int
-    def __init__(self, id: _Optional[int] = ..., address: _Optional[str] = ..., host: _Optional[str] = ..., disk: _Optional[str] = ..., disk_uuid: _Optional[str] = ..., capacity_bytes: _Optional[int] = ..., used_bytes: _Optional[int] = ..., up: _Optional[_Union[OsdUp, str]] = ..., weight: _Optional[float] = ..., last_heartbeat_ms: _Optional[int] = ..., registered_ms: _Optional[int] = ..., **kwargs) -> None: ...
+    full: bool
+    def __init__(self, id: _Optional[int] = ..., address: _Optional[str] = ..., host: _Optional[str] = ..., disk: _Optional[str] = ..., disk_uuid: _Optional[str] = ..., capacity_bytes: _Optional[int] = ..., used_bytes: _Optional[int] = ..., up: _Optional[_Union[OsdUp, str]] = ..., weight: _Optional[float] = ..., last_heartbeat_ms: _Optional[int] = ..., registered_ms: _Optional[int] = ..., full: _Optional[bool] = ..., **kwargs) -> None: ...
 
 class Pool(_message.Message):
     __slots__ = ("name", "type", "k", "m", "local_groups", "stripe_unit_bytes", "format_version")
@@ -162,16 +164,25 @@ class SetOsdStateRequest(_message.Message):
     def __init__(self, osd_id: _Optional[int] = ..., set_in: _Optional[bool] = ..., set_out: _Optional[bool] = ..., remove: _Optional[bool] = ..., check_only: _Optional[bool] = ...) -> None: ...
 
 class Bucket(_message.Message):
-    __slots__ = ("name", "owner", "pool", "created_ms")
+    __slots__ = ("name", "owner", "pool", "created_ms", "settings")
+    class SettingsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: bytes
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[bytes] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
     POOL_FIELD_NUMBER: _ClassVar[int]
     CREATED_MS_FIELD_NUMBER: _ClassVar[int]
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
     name: str
     owner: str
     pool: str
     created_ms: int
-    def __init__(self, name: _Optional[str] = ..., owner: _Optional[str] = ..., pool: _Optional[str] = ..., created_ms: _Optional[int] = ...) -> None: ...
+    settings: _containers.ScalarMap[str, bytes]
+    def __init__(self, name: _Optional[str] = ..., owner: _Optional[str] = ..., pool: _Optional[str] = ..., created_ms: _Optional[int] = ..., settings: _Optional[_Mapping[str, bytes]] = ...) -> None: ...
 
 class BucketName(_message.Message):
     __slots__ = ("name",)
@@ -180,14 +191,35 @@ class BucketName(_message.Message):
     def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class CreateBucketRequest(_message.Message):
-    __slots__ = ("name", "owner", "pool")
+    __slots__ = ("name", "owner", "pool", "settings")
+    class SettingsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: bytes
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[bytes] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
     POOL_FIELD_NUMBER: _ClassVar[int]
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
     name: str
     owner: str
     pool: str
-    def __init__(self, name: _Optional[str] = ..., owner: _Optional[str] = ..., pool: _Optional[str] = ...) -> None: ...
+    settings: _containers.ScalarMap[str, bytes]
+    def __init__(self, name: _Optional[str] = ..., owner: _Optional[str] = ..., pool: _Optional[str] = ..., settings: _Optional[_Mapping[str, bytes]] = ...) -> None: ...
+
+class PutBucketSettingRequest(_message.Message):
+    __slots__ = ("bucket", "name", "value", "remove")
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    REMOVE_FIELD_NUMBER: _ClassVar[int]
+    bucket: str
+    name: str
+    value: bytes
+    remove: bool
+    def __init__(self, bucket: _Optional[str] = ..., name: _Optional[str] = ..., value: _Optional[bytes] = ..., remove: _Optional[bool] = ...) -> None: ...
 
 class ListBucketsRequest(_message.Message):
     __slots__ = ("owner",)
@@ -210,7 +242,7 @@ class StripePlacement(_message.Message):
     def __init__(self, osd_ids: _Optional[_Iterable[int]] = ..., length: _Optional[int] = ...) -> None: ...
 
 class ObjectRecord(_message.Message):
-    __slots__ = ("format_version", "bucket", "key", "size", "etag", "content_type", "user_meta", "headers", "mtime_ns", "version_id", "object_id", "pool", "stripes", "inline_data", "is_inline", "parts")
+    __slots__ = ("format_version", "bucket", "key", "size", "etag", "content_type", "user_meta", "headers", "mtime_ns", "version_id", "object_id", "pool", "stripes", "inline_data", "is_inline", "parts", "delete_marker", "tags", "owner", "acl", "descriptor_osd_ids")
     class UserMetaEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -219,6 +251,13 @@ class ObjectRecord(_message.Message):
         value: str
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     class HeadersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class TagsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
         VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -241,6 +280,11 @@ class ObjectRecord(_message.Message):
     INLINE_DATA_FIELD_NUMBER: _ClassVar[int]
     IS_INLINE_FIELD_NUMBER: _ClassVar[int]
     PARTS_FIELD_NUMBER: _ClassVar[int]
+    DELETE_MARKER_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    ACL_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTOR_OSD_IDS_FIELD_NUMBER: _ClassVar[int]
     format_version: int
     bucket: str
     key: str
@@ -257,7 +301,36 @@ class ObjectRecord(_message.Message):
     inline_data: bytes
     is_inline: bool
     parts: _containers.RepeatedCompositeFieldContainer[PartLayout]
-    def __init__(self, format_version: _Optional[int] = ..., bucket: _Optional[str] = ..., key: _Optional[str] = ..., size: _Optional[int] = ..., etag: _Optional[str] = ..., content_type: _Optional[str] = ..., user_meta: _Optional[_Mapping[str, str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., mtime_ns: _Optional[int] = ..., version_id: _Optional[str] = ..., object_id: _Optional[bytes] = ..., pool: _Optional[str] = ..., stripes: _Optional[_Iterable[_Union[StripePlacement, _Mapping]]] = ..., inline_data: _Optional[bytes] = ..., is_inline: _Optional[bool] = ..., parts: _Optional[_Iterable[_Union[PartLayout, _Mapping]]] = ...) -> None: ...
+    delete_marker: bool
+    tags: _containers.ScalarMap[str, str]
+    owner: str
+    acl: bytes
+    descriptor_osd_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, format_version: _Optional[int] = ..., bucket: _Optional[str] = ..., key: _Optional[str] = ..., size: _Optional[int] = ..., etag: _Optional[str] = ..., content_type: _Optional[str] = ..., user_meta: _Optional[_Mapping[str, str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., mtime_ns: _Optional[int] = ..., version_id: _Optional[str] = ..., object_id: _Optional[bytes] = ..., pool: _Optional[str] = ..., stripes: _Optional[_Iterable[_Union[StripePlacement, _Mapping]]] = ..., inline_data: _Optional[bytes] = ..., is_inline: _Optional[bool] = ..., parts: _Optional[_Iterable[_Union[PartLayout, _Mapping]]] = ..., delete_marker: _Optional[bool] = ..., tags: _Optional[_Mapping[str, str]] = ..., owner: _Optional[str] = ..., acl: _Optional[bytes] = ..., descriptor_osd_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class SetObjectAclRequest(_message.Message):
+    __slots__ = ("bucket", "key", "object_id", "mtime_ns", "acl")
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    MTIME_NS_FIELD_NUMBER: _ClassVar[int]
+    ACL_FIELD_NUMBER: _ClassVar[int]
+    bucket: str
+    key: str
+    object_id: bytes
+    mtime_ns: int
+    acl: bytes
+    def __init__(self, bucket: _Optional[str] = ..., key: _Optional[str] = ..., object_id: _Optional[bytes] = ..., mtime_ns: _Optional[int] = ..., acl: _Optional[bytes] = ...) -> None: ...
+
+class ObjectDescriptor(_message.Message):
+    __slots__ = ("format_version", "record", "bucket")
+    FORMAT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    format_version: int
+    record: ObjectRecord
+    bucket: Bucket
+    def __init__(self, format_version: _Optional[int] = ..., record: _Optional[_Union[ObjectRecord, _Mapping]] = ..., bucket: _Optional[_Union[Bucket, _Mapping]] = ...) -> None: ...
 
 class PartLayout(_message.Message):
     __slots__ = ("part_number", "object_id", "size", "etag", "stripes", "mtime_ns", "headers")
@@ -285,12 +358,14 @@ class PartLayout(_message.Message):
     def __init__(self, part_number: _Optional[int] = ..., object_id: _Optional[bytes] = ..., size: _Optional[int] = ..., etag: _Optional[str] = ..., stripes: _Optional[_Iterable[_Union[StripePlacement, _Mapping]]] = ..., mtime_ns: _Optional[int] = ..., headers: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class ObjectName(_message.Message):
-    __slots__ = ("bucket", "key")
+    __slots__ = ("bucket", "key", "version_id")
     BUCKET_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
+    VERSION_ID_FIELD_NUMBER: _ClassVar[int]
     bucket: str
     key: str
-    def __init__(self, bucket: _Optional[str] = ..., key: _Optional[str] = ...) -> None: ...
+    version_id: str
+    def __init__(self, bucket: _Optional[str] = ..., key: _Optional[str] = ..., version_id: _Optional[str] = ...) -> None: ...
 
 class PutObjectRequest(_message.Message):
     __slots__ = ("record", "if_none_match")
@@ -301,20 +376,26 @@ class PutObjectRequest(_message.Message):
     def __init__(self, record: _Optional[_Union[ObjectRecord, _Mapping]] = ..., if_none_match: _Optional[bool] = ...) -> None: ...
 
 class PutObjectReply(_message.Message):
-    __slots__ = ("replaced", "has_replaced")
+    __slots__ = ("replaced", "has_replaced", "version_id")
     REPLACED_FIELD_NUMBER: _ClassVar[int]
     HAS_REPLACED_FIELD_NUMBER: _ClassVar[int]
+    VERSION_ID_FIELD_NUMBER: _ClassVar[int]
     replaced: ObjectRecord
     has_replaced: bool
-    def __init__(self, replaced: _Optional[_Union[ObjectRecord, _Mapping]] = ..., has_replaced: _Optional[bool] = ...) -> None: ...
+    version_id: str
+    def __init__(self, replaced: _Optional[_Union[ObjectRecord, _Mapping]] = ..., has_replaced: _Optional[bool] = ..., version_id: _Optional[str] = ...) -> None: ...
 
 class DeleteObjectReply(_message.Message):
-    __slots__ = ("deleted", "existed")
+    __slots__ = ("deleted", "existed", "version_id", "delete_marker")
     DELETED_FIELD_NUMBER: _ClassVar[int]
     EXISTED_FIELD_NUMBER: _ClassVar[int]
+    VERSION_ID_FIELD_NUMBER: _ClassVar[int]
+    DELETE_MARKER_FIELD_NUMBER: _ClassVar[int]
     deleted: ObjectRecord
     existed: bool
-    def __init__(self, deleted: _Optional[_Union[ObjectRecord, _Mapping]] = ..., existed: _Optional[bool] = ...) -> None: ...
+    version_id: str
+    delete_marker: bool
+    def __init__(self, deleted: _Optional[_Union[ObjectRecord, _Mapping]] = ..., existed: _Optional[bool] = ..., version_id: _Optional[str] = ..., delete_marker: _Optional[bool] = ...) -> None: ...
 
 class ListObjectsRequest(_message.Message):
     __slots__ = ("bucket", "prefix", "delimiter", "start_after", "max_keys")
@@ -350,6 +431,65 @@ class ListObjectsReply(_message.Message):
     is_inline: _containers.RepeatedScalarFieldContainer[bool]
     def __init__(self, common_prefixes: _Optional[_Iterable[str]] = ..., is_truncated: _Optional[bool] = ..., next_marker: _Optional[str] = ..., keys: _Optional[_Iterable[str]] = ..., sizes: _Optional[_Iterable[int]] = ..., etags: _Optional[_Iterable[str]] = ..., mtimes_ns: _Optional[_Iterable[int]] = ..., is_inline: _Optional[_Iterable[bool]] = ...) -> None: ...
 
+class ListObjectVersionsRequest(_message.Message):
+    __slots__ = ("bucket", "prefix", "delimiter", "key_marker", "version_id_marker", "max_keys")
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_FIELD_NUMBER: _ClassVar[int]
+    DELIMITER_FIELD_NUMBER: _ClassVar[int]
+    KEY_MARKER_FIELD_NUMBER: _ClassVar[int]
+    VERSION_ID_MARKER_FIELD_NUMBER: _ClassVar[int]
+    MAX_KEYS_FIELD_NUMBER: _ClassVar[int]
+    bucket: str
+    prefix: str
+    delimiter: str
+    key_marker: str
+    version_id_marker: str
+    max_keys: int
+    def __init__(self, bucket: _Optional[str] = ..., prefix: _Optional[str] = ..., delimiter: _Optional[str] = ..., key_marker: _Optional[str] = ..., version_id_marker: _Optional[str] = ..., max_keys: _Optional[int] = ...) -> None: ...
+
+class ObjectVersion(_message.Message):
+    __slots__ = ("record", "is_latest")
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    IS_LATEST_FIELD_NUMBER: _ClassVar[int]
+    record: ObjectRecord
+    is_latest: bool
+    def __init__(self, record: _Optional[_Union[ObjectRecord, _Mapping]] = ..., is_latest: _Optional[bool] = ...) -> None: ...
+
+class ListObjectVersionsReply(_message.Message):
+    __slots__ = ("versions", "common_prefixes", "is_truncated", "next_key_marker", "next_version_id_marker")
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    COMMON_PREFIXES_FIELD_NUMBER: _ClassVar[int]
+    IS_TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    NEXT_KEY_MARKER_FIELD_NUMBER: _ClassVar[int]
+    NEXT_VERSION_ID_MARKER_FIELD_NUMBER: _ClassVar[int]
+    versions: _containers.RepeatedCompositeFieldContainer[ObjectVersion]
+    common_prefixes: _containers.RepeatedScalarFieldContainer[str]
+    is_truncated: bool
+    next_key_marker: str
+    next_version_id_marker: str
+    def __init__(self, versions: _Optional[_Iterable[_Union[ObjectVersion, _Mapping]]] = ..., common_prefixes: _Optional[_Iterable[str]] = ..., is_truncated: _Optional[bool] = ..., next_key_marker: _Optional[str] = ..., next_version_id_marker: _Optional[str] = ...) -> None: ...
+
+class PutObjectTagsRequest(_message.Message):
+    __slots__ = ("name", "tags")
+    class TagsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    name: ObjectName
+    tags: _containers.ScalarMap[str, str]
+    def __init__(self, name: _Optional[_Union[ObjectName, _Mapping]] = ..., tags: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class PutObjectTagsReply(_message.Message):
+    __slots__ = ("version_id",)
+    VERSION_ID_FIELD_NUMBER: _ClassVar[int]
+    version_id: str
+    def __init__(self, version_id: _Optional[str] = ...) -> None: ...
+
 class FindUnreferencedRequest(_message.Message):
     __slots__ = ("object_ids",)
     OBJECT_IDS_FIELD_NUMBER: _ClassVar[int]
@@ -363,7 +503,7 @@ class FindUnreferencedReply(_message.Message):
     def __init__(self, object_ids: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
 class MultipartUpload(_message.Message):
-    __slots__ = ("format_version", "bucket", "key", "upload_id", "owner", "initiated_ns", "content_type", "user_meta", "headers", "pool")
+    __slots__ = ("format_version", "bucket", "key", "upload_id", "owner", "initiated_ns", "content_type", "user_meta", "headers", "pool", "tags", "object_owner", "acl")
     class UserMetaEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -372,6 +512,13 @@ class MultipartUpload(_message.Message):
         value: str
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     class HeadersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class TagsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
         VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -388,6 +535,9 @@ class MultipartUpload(_message.Message):
     USER_META_FIELD_NUMBER: _ClassVar[int]
     HEADERS_FIELD_NUMBER: _ClassVar[int]
     POOL_FIELD_NUMBER: _ClassVar[int]
+    TAGS_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_OWNER_FIELD_NUMBER: _ClassVar[int]
+    ACL_FIELD_NUMBER: _ClassVar[int]
     format_version: int
     bucket: str
     key: str
@@ -398,7 +548,10 @@ class MultipartUpload(_message.Message):
     user_meta: _containers.ScalarMap[str, str]
     headers: _containers.ScalarMap[str, str]
     pool: str
-    def __init__(self, format_version: _Optional[int] = ..., bucket: _Optional[str] = ..., key: _Optional[str] = ..., upload_id: _Optional[str] = ..., owner: _Optional[str] = ..., initiated_ns: _Optional[int] = ..., content_type: _Optional[str] = ..., user_meta: _Optional[_Mapping[str, str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., pool: _Optional[str] = ...) -> None: ...
+    tags: _containers.ScalarMap[str, str]
+    object_owner: str
+    acl: bytes
+    def __init__(self, format_version: _Optional[int] = ..., bucket: _Optional[str] = ..., key: _Optional[str] = ..., upload_id: _Optional[str] = ..., owner: _Optional[str] = ..., initiated_ns: _Optional[int] = ..., content_type: _Optional[str] = ..., user_meta: _Optional[_Mapping[str, str]] = ..., headers: _Optional[_Mapping[str, str]] = ..., pool: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., object_owner: _Optional[str] = ..., acl: _Optional[bytes] = ...) -> None: ...
 
 class UploadName(_message.Message):
     __slots__ = ("bucket", "key", "upload_id")
@@ -455,14 +608,16 @@ class CompleteMultipartUploadRequest(_message.Message):
     def __init__(self, upload: _Optional[_Union[UploadName, _Mapping]] = ..., record: _Optional[_Union[ObjectRecord, _Mapping]] = ...) -> None: ...
 
 class CompleteMultipartUploadReply(_message.Message):
-    __slots__ = ("replaced", "has_replaced", "discarded")
+    __slots__ = ("replaced", "has_replaced", "discarded", "version_id")
     REPLACED_FIELD_NUMBER: _ClassVar[int]
     HAS_REPLACED_FIELD_NUMBER: _ClassVar[int]
     DISCARDED_FIELD_NUMBER: _ClassVar[int]
+    VERSION_ID_FIELD_NUMBER: _ClassVar[int]
     replaced: ObjectRecord
     has_replaced: bool
     discarded: _containers.RepeatedCompositeFieldContainer[PartLayout]
-    def __init__(self, replaced: _Optional[_Union[ObjectRecord, _Mapping]] = ..., has_replaced: _Optional[bool] = ..., discarded: _Optional[_Iterable[_Union[PartLayout, _Mapping]]] = ...) -> None: ...
+    version_id: str
+    def __init__(self, replaced: _Optional[_Union[ObjectRecord, _Mapping]] = ..., has_replaced: _Optional[bool] = ..., discarded: _Optional[_Iterable[_Union[PartLayout, _Mapping]]] = ..., version_id: _Optional[str] = ...) -> None: ...
 
 class AbortMultipartUploadReply(_message.Message):
     __slots__ = ("parts",)
@@ -583,7 +738,7 @@ class ClusterStatus(_message.Message):
     def __init__(self, map: _Optional[_Union[ClusterMap, _Mapping]] = ..., bucket_count: _Optional[int] = ..., object_count: _Optional[int] = ..., degraded_stripes: _Optional[int] = ..., capacity_bytes: _Optional[int] = ..., used_bytes: _Optional[int] = ...) -> None: ...
 
 class RepairStatus(_message.Message):
-    __slots__ = ("stripes_pending", "stripes_done", "stripes_failed", "stripes_dropped", "fragments_rebuilt", "bytes_read", "bytes_written", "degraded_stripes", "lost_osd_ids", "scans_completed", "last_scan_ms", "bytes_per_second_max", "reports_received")
+    __slots__ = ("stripes_pending", "stripes_done", "stripes_failed", "stripes_dropped", "fragments_rebuilt", "bytes_read", "bytes_written", "degraded_stripes", "lost_osd_ids", "scans_completed", "last_scan_ms", "bytes_per_second_max", "reports_received", "rebalance_active", "rebalance_stripes_pending", "rebalance_stripes_misplaced", "rebalance_fragments_moved", "rebalance_bytes_moved", "rebalance_stripes_failed")
     STRIPES_PENDING_FIELD_NUMBER: _ClassVar[int]
     STRIPES_DONE_FIELD_NUMBER: _ClassVar[int]
     STRIPES_FAILED_FIELD_NUMBER: _ClassVar[int]
@@ -597,6 +752,12 @@ class RepairStatus(_message.Message):
     LAST_SCAN_MS_FIELD_NUMBER: _ClassVar[int]
     BYTES_PER_SECOND_MAX_FIELD_NUMBER: _ClassVar[int]
     REPORTS_RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    REBALANCE_ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    REBALANCE_STRIPES_PENDING_FIELD_NUMBER: _ClassVar[int]
+    REBALANCE_STRIPES_MISPLACED_FIELD_NUMBER: _ClassVar[int]
+    REBALANCE_FRAGMENTS_MOVED_FIELD_NUMBER: _ClassVar[int]
+    REBALANCE_BYTES_MOVED_FIELD_NUMBER: _ClassVar[int]
+    REBALANCE_STRIPES_FAILED_FIELD_NUMBER: _ClassVar[int]
     stripes_pending: int
     stripes_done: int
     stripes_failed: int
@@ -610,7 +771,13 @@ class RepairStatus(_message.Message):
     last_scan_ms: int
     bytes_per_second_max: int
     reports_received: int
-    def __init__(self, stripes_pending: _Optional[int] = ..., stripes_done: _Optional[int] = ..., stripes_failed: _Optional[int] = ..., stripes_dropped: _Optional[int] = ..., fragments_rebuilt: _Optional[int] = ..., bytes_read: _Optional[int] = ..., bytes_written: _Optional[int] = ..., degraded_stripes: _Optional[int] = ..., lost_osd_ids: _Optional[_Iterable[int]] = ..., scans_completed: _Optional[int] = ..., last_scan_ms: _Optional[int] = ..., bytes_per_second_max: _Optional[int] = ..., reports_received: _Optional[int] = ...) -> None: ...
+    rebalance_active: bool
+    rebalance_stripes_pending: int
+    rebalance_stripes_misplaced: int
+    rebalance_fragments_moved: int
+    rebalance_bytes_moved: int
+    rebalance_stripes_failed: int
+    def __init__(self, stripes_pending: _Optional[int] = ..., stripes_done: _Optional[int] = ..., stripes_failed: _Optional[int] = ..., stripes_dropped: _Optional[int] = ..., fragments_rebuilt: _Optional[int] = ..., bytes_read: _Optional[int] = ..., bytes_written: _Optional[int] = ..., degraded_stripes: _Optional[int] = ..., lost_osd_ids: _Optional[_Iterable[int]] = ..., scans_completed: _Optional[int] = ..., last_scan_ms: _Optional[int] = ..., bytes_per_second_max: _Optional[int] = ..., reports_received: _Optional[int] = ..., rebalance_active: _Optional[bool] = ..., rebalance_stripes_pending: _Optional[int] = ..., rebalance_stripes_misplaced: _Optional[int] = ..., rebalance_fragments_moved: _Optional[int] = ..., rebalance_bytes_moved: _Optional[int] = ..., rebalance_stripes_failed: _Optional[int] = ...) -> None: ...
 
 class ShardRef(_message.Message):
     __slots__ = ("object_id", "stripe_index", "fragment_index")
@@ -701,3 +868,57 @@ class ScrubStatusReply(_message.Message):
     OSDS_FIELD_NUMBER: _ClassVar[int]
     osds: _containers.RepeatedCompositeFieldContainer[OsdScrubStatus]
     def __init__(self, osds: _Optional[_Iterable[_Union[OsdScrubStatus, _Mapping]]] = ...) -> None: ...
+
+class ExportRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ClusterInfo(_message.Message):
+    __slots__ = ("cluster_id", "epoch", "default_pool", "next_osd_id")
+    CLUSTER_ID_FIELD_NUMBER: _ClassVar[int]
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_POOL_FIELD_NUMBER: _ClassVar[int]
+    NEXT_OSD_ID_FIELD_NUMBER: _ClassVar[int]
+    cluster_id: str
+    epoch: int
+    default_pool: str
+    next_osd_id: int
+    def __init__(self, cluster_id: _Optional[str] = ..., epoch: _Optional[int] = ..., default_pool: _Optional[str] = ..., next_osd_id: _Optional[int] = ...) -> None: ...
+
+class UploadPart(_message.Message):
+    __slots__ = ("upload_id", "part")
+    UPLOAD_ID_FIELD_NUMBER: _ClassVar[int]
+    PART_FIELD_NUMBER: _ClassVar[int]
+    upload_id: str
+    part: PartLayout
+    def __init__(self, upload_id: _Optional[str] = ..., part: _Optional[_Union[PartLayout, _Mapping]] = ...) -> None: ...
+
+class MetaItem(_message.Message):
+    __slots__ = ("cluster", "osd", "pool", "user", "access_key", "bucket", "object", "upload", "upload_part")
+    CLUSTER_FIELD_NUMBER: _ClassVar[int]
+    OSD_FIELD_NUMBER: _ClassVar[int]
+    POOL_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    ACCESS_KEY_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_FIELD_NUMBER: _ClassVar[int]
+    UPLOAD_FIELD_NUMBER: _ClassVar[int]
+    UPLOAD_PART_FIELD_NUMBER: _ClassVar[int]
+    cluster: ClusterInfo
+    osd: Osd
+    pool: Pool
+    user: User
+    access_key: AccessKey
+    bucket: Bucket
+    object: ObjectRecord
+    upload: MultipartUpload
+    upload_part: UploadPart
+    def __init__(self, cluster: _Optional[_Union[ClusterInfo, _Mapping]] = ..., osd: _Optional[_Union[Osd, _Mapping]] = ..., pool: _Optional[_Union[Pool, _Mapping]] = ..., user: _Optional[_Union[User, _Mapping]] = ..., access_key: _Optional[_Union[AccessKey, _Mapping]] = ..., bucket: _Optional[_Union[Bucket, _Mapping]] = ..., object: _Optional[_Union[ObjectRecord, _Mapping]] = ..., upload: _Optional[_Union[MultipartUpload, _Mapping]] = ..., upload_part: _Optional[_Union[UploadPart, _Mapping]] = ...) -> None: ...
+
+class ImportReply(_message.Message):
+    __slots__ = ("imported", "skipped")
+    IMPORTED_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    imported: int
+    skipped: int
+    def __init__(self, imported: _Optional[int] = ..., skipped: _Optional[int] = ...) -> None: ...

@@ -84,6 +84,11 @@ class MetaServiceStub:
                 request_serializer=objectio_dot_protos_dot_meta__pb2.ListBucketsRequest.SerializeToString,
                 response_deserializer=objectio_dot_protos_dot_meta__pb2.ListBucketsReply.FromString,
                 _registered_method=True)
+        self.PutBucketSetting = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/PutBucketSetting',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.PutBucketSettingRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.Bucket.FromString,
+                _registered_method=True)
         self.PutObject = channel.unary_unary(
                 '/objectio.meta.v1.MetaService/PutObject',
                 request_serializer=objectio_dot_protos_dot_meta__pb2.PutObjectRequest.SerializeToString,
@@ -99,10 +104,25 @@ class MetaServiceStub:
                 request_serializer=objectio_dot_protos_dot_meta__pb2.ObjectName.SerializeToString,
                 response_deserializer=objectio_dot_protos_dot_meta__pb2.DeleteObjectReply.FromString,
                 _registered_method=True)
+        self.SetObjectAcl = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/SetObjectAcl',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.SetObjectAclRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.ObjectRecord.FromString,
+                _registered_method=True)
         self.ListObjects = channel.unary_unary(
                 '/objectio.meta.v1.MetaService/ListObjects',
                 request_serializer=objectio_dot_protos_dot_meta__pb2.ListObjectsRequest.SerializeToString,
                 response_deserializer=objectio_dot_protos_dot_meta__pb2.ListObjectsReply.FromString,
+                _registered_method=True)
+        self.ListObjectVersions = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/ListObjectVersions',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.ListObjectVersionsRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.ListObjectVersionsReply.FromString,
+                _registered_method=True)
+        self.PutObjectTags = channel.unary_unary(
+                '/objectio.meta.v1.MetaService/PutObjectTags',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.PutObjectTagsRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.PutObjectTagsReply.FromString,
                 _registered_method=True)
         self.FindUnreferenced = channel.unary_unary(
                 '/objectio.meta.v1.MetaService/FindUnreferenced',
@@ -214,6 +234,16 @@ class MetaServiceStub:
                 request_serializer=objectio_dot_protos_dot_meta__pb2.Empty.SerializeToString,
                 response_deserializer=objectio_dot_protos_dot_meta__pb2.ScrubStatusReply.FromString,
                 _registered_method=True)
+        self.Export = channel.unary_stream(
+                '/objectio.meta.v1.MetaService/Export',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.ExportRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.MetaItem.FromString,
+                _registered_method=True)
+        self.Import = channel.stream_unary(
+                '/objectio.meta.v1.MetaService/Import',
+                request_serializer=objectio_dot_protos_dot_meta__pb2.MetaItem.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_meta__pb2.ImportReply.FromString,
+                _registered_method=True)
 
 
 class MetaServiceServicer:
@@ -282,6 +312,12 @@ class MetaServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PutBucketSetting(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def PutObject(self, request, context):
         """Objects
         """
@@ -301,7 +337,25 @@ class MetaServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetObjectAcl(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListObjects(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListObjectVersions(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutObjectTags(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -443,6 +497,20 @@ class MetaServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Export(self, request, context):
+        """Backup and restore (objectio-cli meta backup|restore|rebuild): Export streams a consistent
+        snapshot of everything; Import merges a stream of items (see MetaItem) into this store.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Import(self, request_iterator, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MetaServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -496,6 +564,11 @@ def add_MetaServiceServicer_to_server(servicer, server):
                     request_deserializer=objectio_dot_protos_dot_meta__pb2.ListBucketsRequest.FromString,
                     response_serializer=objectio_dot_protos_dot_meta__pb2.ListBucketsReply.SerializeToString,
             ),
+            'PutBucketSetting': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutBucketSetting,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.PutBucketSettingRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.Bucket.SerializeToString,
+            ),
             'PutObject': grpc.unary_unary_rpc_method_handler(
                     servicer.PutObject,
                     request_deserializer=objectio_dot_protos_dot_meta__pb2.PutObjectRequest.FromString,
@@ -511,10 +584,25 @@ def add_MetaServiceServicer_to_server(servicer, server):
                     request_deserializer=objectio_dot_protos_dot_meta__pb2.ObjectName.FromString,
                     response_serializer=objectio_dot_protos_dot_meta__pb2.DeleteObjectReply.SerializeToString,
             ),
+            'SetObjectAcl': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetObjectAcl,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.SetObjectAclRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.ObjectRecord.SerializeToString,
+            ),
             'ListObjects': grpc.unary_unary_rpc_method_handler(
                     servicer.ListObjects,
                     request_deserializer=objectio_dot_protos_dot_meta__pb2.ListObjectsRequest.FromString,
                     response_serializer=objectio_dot_protos_dot_meta__pb2.ListObjectsReply.SerializeToString,
+            ),
+            'ListObjectVersions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListObjectVersions,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.ListObjectVersionsRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.ListObjectVersionsReply.SerializeToString,
+            ),
+            'PutObjectTags': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutObjectTags,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.PutObjectTagsRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.PutObjectTagsReply.SerializeToString,
             ),
             'FindUnreferenced': grpc.unary_unary_rpc_method_handler(
                     servicer.FindUnreferenced,
@@ -625,6 +713,16 @@ def add_MetaServiceServicer_to_server(servicer, server):
                     servicer.GetScrubStatus,
                     request_deserializer=objectio_dot_protos_dot_meta__pb2.Empty.FromString,
                     response_serializer=objectio_dot_protos_dot_meta__pb2.ScrubStatusReply.SerializeToString,
+            ),
+            'Export': grpc.unary_stream_rpc_method_handler(
+                    servicer.Export,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.ExportRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.MetaItem.SerializeToString,
+            ),
+            'Import': grpc.stream_unary_rpc_method_handler(
+                    servicer.Import,
+                    request_deserializer=objectio_dot_protos_dot_meta__pb2.MetaItem.FromString,
+                    response_serializer=objectio_dot_protos_dot_meta__pb2.ImportReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -908,6 +1006,33 @@ class MetaService:
             _registered_method=True)
 
     @staticmethod
+    def PutBucketSetting(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/PutBucketSetting',
+            objectio_dot_protos_dot_meta__pb2.PutBucketSettingRequest.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.Bucket.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def PutObject(request,
             target,
             options=(),
@@ -989,6 +1114,33 @@ class MetaService:
             _registered_method=True)
 
     @staticmethod
+    def SetObjectAcl(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/SetObjectAcl',
+            objectio_dot_protos_dot_meta__pb2.SetObjectAclRequest.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.ObjectRecord.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def ListObjects(request,
             target,
             options=(),
@@ -1005,6 +1157,60 @@ class MetaService:
             '/objectio.meta.v1.MetaService/ListObjects',
             objectio_dot_protos_dot_meta__pb2.ListObjectsRequest.SerializeToString,
             objectio_dot_protos_dot_meta__pb2.ListObjectsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListObjectVersions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/ListObjectVersions',
+            objectio_dot_protos_dot_meta__pb2.ListObjectVersionsRequest.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.ListObjectVersionsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutObjectTags(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/PutObjectTags',
+            objectio_dot_protos_dot_meta__pb2.PutObjectTagsRequest.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.PutObjectTagsReply.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1599,6 +1805,60 @@ class MetaService:
             '/objectio.meta.v1.MetaService/GetScrubStatus',
             objectio_dot_protos_dot_meta__pb2.Empty.SerializeToString,
             objectio_dot_protos_dot_meta__pb2.ScrubStatusReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Export(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/objectio.meta.v1.MetaService/Export',
+            objectio_dot_protos_dot_meta__pb2.ExportRequest.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.MetaItem.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Import(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/objectio.meta.v1.MetaService/Import',
+            objectio_dot_protos_dot_meta__pb2.MetaItem.SerializeToString,
+            objectio_dot_protos_dot_meta__pb2.ImportReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -7,12 +7,19 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class ShardKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SHARD_FRAGMENT: _ClassVar[ShardKind]
+    SHARD_DESCRIPTOR: _ClassVar[ShardKind]
+
 class ShardStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     SHARD_OK: _ClassVar[ShardStatus]
     SHARD_NOT_FOUND: _ClassVar[ShardStatus]
     SHARD_CORRUPT: _ClassVar[ShardStatus]
     SHARD_IO_ERROR: _ClassVar[ShardStatus]
+SHARD_FRAGMENT: ShardKind
+SHARD_DESCRIPTOR: ShardKind
 SHARD_OK: ShardStatus
 SHARD_NOT_FOUND: ShardStatus
 SHARD_CORRUPT: ShardStatus
@@ -29,7 +36,7 @@ class ShardAddress(_message.Message):
     def __init__(self, object_id: _Optional[bytes] = ..., stripe_index: _Optional[int] = ..., fragment_index: _Optional[int] = ...) -> None: ...
 
 class ShardMeta(_message.Message):
-    __slots__ = ("format_version", "bucket", "key", "version_id", "object_size", "pool", "stripe_count", "etag", "content_type", "user_meta", "mtime_ns", "stripe_length", "part_number", "upload_id")
+    __slots__ = ("format_version", "bucket", "key", "version_id", "object_size", "pool", "stripe_count", "etag", "content_type", "user_meta", "mtime_ns", "stripe_length", "part_number", "upload_id", "kind")
     class UserMetaEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -51,6 +58,7 @@ class ShardMeta(_message.Message):
     STRIPE_LENGTH_FIELD_NUMBER: _ClassVar[int]
     PART_NUMBER_FIELD_NUMBER: _ClassVar[int]
     UPLOAD_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
     format_version: int
     bucket: str
     key: str
@@ -65,7 +73,8 @@ class ShardMeta(_message.Message):
     stripe_length: int
     part_number: int
     upload_id: str
-    def __init__(self, format_version: _Optional[int] = ..., bucket: _Optional[str] = ..., key: _Optional[str] = ..., version_id: _Optional[str] = ..., object_size: _Optional[int] = ..., pool: _Optional[str] = ..., stripe_count: _Optional[int] = ..., etag: _Optional[str] = ..., content_type: _Optional[str] = ..., user_meta: _Optional[_Mapping[str, str]] = ..., mtime_ns: _Optional[int] = ..., stripe_length: _Optional[int] = ..., part_number: _Optional[int] = ..., upload_id: _Optional[str] = ...) -> None: ...
+    kind: ShardKind
+    def __init__(self, format_version: _Optional[int] = ..., bucket: _Optional[str] = ..., key: _Optional[str] = ..., version_id: _Optional[str] = ..., object_size: _Optional[int] = ..., pool: _Optional[str] = ..., stripe_count: _Optional[int] = ..., etag: _Optional[str] = ..., content_type: _Optional[str] = ..., user_meta: _Optional[_Mapping[str, str]] = ..., mtime_ns: _Optional[int] = ..., stripe_length: _Optional[int] = ..., part_number: _Optional[int] = ..., upload_id: _Optional[str] = ..., kind: _Optional[_Union[ShardKind, str]] = ...) -> None: ...
 
 class WriteShardHeader(_message.Message):
     __slots__ = ("object_id", "fragment_index", "meta")
@@ -218,6 +227,12 @@ class ListShardsReply(_message.Message):
     shards: _containers.RepeatedCompositeFieldContainer[ShardStat]
     next_start_after: bytes
     def __init__(self, shards: _Optional[_Iterable[_Union[ShardStat, _Mapping]]] = ..., next_start_after: _Optional[bytes] = ...) -> None: ...
+
+class ScanShardMetaRequest(_message.Message):
+    __slots__ = ("start_after",)
+    START_AFTER_FIELD_NUMBER: _ClassVar[int]
+    start_after: bytes
+    def __init__(self, start_after: _Optional[bytes] = ...) -> None: ...
 
 class VerifyShardsRequest(_message.Message):
     __slots__ = ("shards",)

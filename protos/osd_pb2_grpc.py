@@ -69,6 +69,11 @@ class OsdServiceStub:
                 request_serializer=objectio_dot_protos_dot_osd__pb2.ListShardsRequest.SerializeToString,
                 response_deserializer=objectio_dot_protos_dot_osd__pb2.ListShardsReply.FromString,
                 _registered_method=True)
+        self.ScanShardMeta = channel.unary_stream(
+                '/objectio.osd.v1.OsdService/ScanShardMeta',
+                request_serializer=objectio_dot_protos_dot_osd__pb2.ScanShardMetaRequest.SerializeToString,
+                response_deserializer=objectio_dot_protos_dot_osd__pb2.ShardStat.FromString,
+                _registered_method=True)
         self.VerifyShards = channel.unary_unary(
                 '/objectio.osd.v1.OsdService/VerifyShards',
                 request_serializer=objectio_dot_protos_dot_osd__pb2.VerifyShardsRequest.SerializeToString,
@@ -136,6 +141,13 @@ class OsdServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ScanShardMeta(self, request, context):
+        """Every shard's address and ShardMeta in key order, paged by the OSD (metadata rebuild).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def VerifyShards(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -198,6 +210,11 @@ def add_OsdServiceServicer_to_server(servicer, server):
                     servicer.ListShards,
                     request_deserializer=objectio_dot_protos_dot_osd__pb2.ListShardsRequest.FromString,
                     response_serializer=objectio_dot_protos_dot_osd__pb2.ListShardsReply.SerializeToString,
+            ),
+            'ScanShardMeta': grpc.unary_stream_rpc_method_handler(
+                    servicer.ScanShardMeta,
+                    request_deserializer=objectio_dot_protos_dot_osd__pb2.ScanShardMetaRequest.FromString,
+                    response_serializer=objectio_dot_protos_dot_osd__pb2.ShardStat.SerializeToString,
             ),
             'VerifyShards': grpc.unary_unary_rpc_method_handler(
                     servicer.VerifyShards,
@@ -409,6 +426,33 @@ class OsdService:
             '/objectio.osd.v1.OsdService/ListShards',
             objectio_dot_protos_dot_osd__pb2.ListShardsRequest.SerializeToString,
             objectio_dot_protos_dot_osd__pb2.ListShardsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ScanShardMeta(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/objectio.osd.v1.OsdService/ScanShardMeta',
+            objectio_dot_protos_dot_osd__pb2.ScanShardMetaRequest.SerializeToString,
+            objectio_dot_protos_dot_osd__pb2.ShardStat.FromString,
             options,
             channel_credentials,
             insecure,

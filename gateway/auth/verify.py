@@ -36,8 +36,26 @@ class Identity:
 
     @property
     def user(self) -> str:
+        """The caller's user name; '' for an anonymous request."""
         user: str = self.key.user
         return user
+
+    @property
+    def anonymous(self) -> bool:
+        return not self.key.access_key
+
+
+ANONYMOUS_KEY = AccessKey("", "", "", False)
+ANONYMOUS_PAYLOAD_MODES = frozenset({sigv4.UNSIGNED_PAYLOAD, sigv4.STREAMING_UNSIGNED_TRAILER})
+
+
+def anonymous_identity(req: S3Request) -> Identity:
+    """An unsigned request: evaluated as principal ``*``. Its body can be checked only against
+    a declared sha256; a signed streaming mode cannot be honoured without a signature."""
+    mode = req.headers.get("x-amz-content-sha256", sigv4.UNSIGNED_PAYLOAD)
+    if mode not in ANONYMOUS_PAYLOAD_MODES and not sigv4.SHA256_HEX_RE.match(mode):
+        raise errors.AccessDenied("Signed payloads need a signed request.")
+    return Identity(ANONYMOUS_KEY, mode, b"", "", "", "")
 
 
 def amz_date_seconds(amz_date: str) -> int:
@@ -118,13 +136,13 @@ async def authenticate(
     presign_expires_max_seconds: int,
     now: float | None = None,
 ) -> Identity:
-    """Raise AccessDenied for anonymous requests (every bucket is private in this iteration)."""
+    """The caller's identity; an anonymous one (user '') for a request without credentials."""
     if not has_credentials(req):
         if "AWSAccessKeyId" in req.query:  # a SigV2 presigned URL
             raise errors.InvalidRequest(
                 "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256."
             )
-        raise errors.AccessDenied()
+        return anonymous_identity(req)
     claim = claimed_signature(req, presign_expires_max_seconds)
     presigned = claim.expires_seconds is not None
     if claim.credential.region != region:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from objectio.gateway import errors
+from objectio.gateway.access.writes import new_bucket_settings
 from objectio.gateway.context import Context
 from objectio.gateway.http import XML_NS, Response, iso8601, xml_response
 from objectio.gateway.xmlio import el, parse_xml, text_of
@@ -28,7 +29,8 @@ async def create_bucket(ctx: Context) -> Response:
             fields={"ArgumentName": "LocationConstraint", "ArgumentValue": location},
         )
     pool = ctx.req.headers.get(POOL_HEADER) or None
-    await ctx.backend.create_bucket(ctx.req.bucket, ctx.identity.user, pool)
+    settings = new_bucket_settings(ctx.req.headers, ctx.identity.user, ctx.config.object_ownership_default)
+    await ctx.backend.create_bucket(ctx.req.bucket, ctx.identity.user, pool, settings)
     return Response(200, [("location", f"/{ctx.req.bucket}")])
 
 

@@ -1,11 +1,13 @@
-"""CopyObject: a server-side copy streamed from the backend's reader into its writer."""
+"""CopyObject: a server-side copy streamed from the backend's reader into its writer, from the
+latest version of the source or the one its ``?versionId=`` names."""
 
 from __future__ import annotations
 
 from urllib.parse import unquote
 
-from objectio.gateway import errors
-from objectio.gateway.backend import ObjectInfo, PutRequest
+from objectio.gateway import errors, tagging, versioning
+from objectio.gateway.access.writes import object_acl
+from objectio.gateway.backend import Backend, DeleteMarker, ObjectInfo, PutRequest
 from objectio.gateway.conditionals import etag_matches
 from objectio.gateway.context import Context
 from objectio.gateway.handlers.put import DEFAULT_CONTENT_TYPE, stored_headers, user_metadata
@@ -17,18 +19,50 @@ SOURCE_HEADER = "x-amz-copy-source"
 DIRECTIVES = ("COPY", "REPLACE")
 
 
-def parse_copy_source(value: str) -> tuple[str, str]:
-    """``/bucket/key`` or ``bucket/key`` (URL-encoded); a version id is not supported."""
+def parse_copy_source(value: str) -> tuple[str, str, str | None]:
+    """``/bucket/key`` or ``bucket/key`` (URL-encoded), optionally ``?versionId=<id>``."""
     path, _, query = value.partition("?")
+    version_id = None
     if query:
-        raise errors.NotImplemented("Copying a specific version is not supported.")
+        name, _, version = query.partition("=")
+        if name != "versionId":
+            raise errors.InvalidArgument("Unsupported copy source parameter.",
+                                         fields={"ArgumentName": SOURCE_HEADER, "ArgumentValue": value})  # fmt: skip
+        version_id = versioning.version_param({"versionId": unquote(version)})
     bucket, _, key = unquote(path).lstrip("/").partition("/")
     if not bucket or not key:
         raise errors.InvalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
                                      fields={"ArgumentName": SOURCE_HEADER, "ArgumentValue": value})  # fmt: skip
     validate_bucket_name(bucket)
     validate_key(key)
-    return bucket, key
+    return bucket, key, version_id
+
+
+async def head_source(backend: Backend, bucket: str, key: str, version_id: str | None) -> ObjectInfo:
+    """The copy source; a delete marker named by its version id cannot be one (400)."""
+    try:
+        return await backend.head_object(bucket, key, version_id)
+    except DeleteMarker as exc:
+        if not exc.by_version:
+            raise
+        raise errors.InvalidRequest(
+            "The source of a copy request may not specifically refer to a delete marker by version id."
+        ) from exc
+
+
+def source_headers(source: ObjectInfo, requested: str | None) -> list[tuple[str, str]]:
+    shown = source.version_id or requested
+    return [("x-amz-copy-source-version-id", shown)] if shown else []
+
+
+def copied_tags(headers: dict[str, str], source: ObjectInfo) -> dict[str, str]:
+    """x-amz-tagging-directive: COPY (default) keeps the source's tags, REPLACE takes x-amz-tagging."""
+    directive = headers.get("x-amz-tagging-directive", "COPY").upper()
+    if directive not in DIRECTIVES:
+        raise errors.InvalidArgument("Unknown tagging directive.", fields={"ArgumentName": "x-amz-tagging-directive"})
+    if directive == "COPY":
+        return dict(source.tags)
+    return tagging.parse_header(headers.get(tagging.TAGGING_HEADER, ""))
 
 
 def check_copy_conditions(headers: dict[str, str], source: ObjectInfo) -> None:
@@ -51,23 +85,26 @@ def check_copy_conditions(headers: dict[str, str], source: ObjectInfo) -> None:
 
 async def copy_object(ctx: Context) -> Response:
     headers = ctx.req.headers
-    src_bucket, src_key = parse_copy_source(headers[SOURCE_HEADER])
+    src_bucket, src_key, src_version = parse_copy_source(headers[SOURCE_HEADER])
     check_storage_class(headers)
     directive = headers.get("x-amz-metadata-directive", "COPY").upper()
     if directive not in DIRECTIVES:
         raise errors.InvalidArgument("Unknown metadata directive.", fields={"ArgumentName": "x-amz-metadata-directive"})
-    if (src_bucket, src_key) == (ctx.req.bucket, ctx.req.key) and directive == "COPY":
+    same = (src_bucket, src_key) == (ctx.req.bucket, ctx.req.key) and src_version is None
+    if same and directive == "COPY" and "x-amz-tagging-directive" not in headers:
         raise errors.InvalidRequest(
             "This copy request is illegal because it is trying to copy an object to itself without changing the "
             "object's metadata, storage class, website redirect location or encryption attributes."
         )
-    await ctx.authorize_bucket()
-    await ctx.authorize_other_bucket(src_bucket)
-    source = await ctx.backend.head_object(src_bucket, src_key)
+    bucket = await ctx.authorize_bucket()
+    await ctx.authorize_other_bucket(src_bucket, src_key)
+    owner, acl = object_acl(headers, ctx.identity.user, bucket)
+    source = await head_source(ctx.backend, src_bucket, src_key, src_version)
     check_copy_conditions(headers, source)
+    tags = copied_tags(headers, source)
     if source.size > ctx.config.object_bytes_max:
         raise errors.InvalidRequest("The specified copy source is larger than the maximum allowable size for a copy.")
-    info, stream = await ctx.backend.get_object(src_bucket, src_key)
+    info, stream = await ctx.backend.get_object(src_bucket, src_key, None, src_version)
     if info.etag != source.etag:
         raise errors.PreconditionFailed("The source object changed during the copy; retry it.")
     if directive == "COPY":
@@ -84,9 +121,15 @@ async def copy_object(ctx: Context) -> Response:
         content_type=content_type,
         user_meta=user_meta,
         headers=stored,
+        tags=tags,
+        owner=owner,
+        acl=acl,
     )
     copied = await ctx.backend.put_object(request)
-    return xml_response(
+    response = xml_response(
         f'<CopyObjectResult xmlns="{XML_NS}">{el("LastModified", iso8601(copied.last_modified))}'
         f"{el('ETag', quote_etag(copied.etag))}</CopyObjectResult>"
     )
+    response.headers.extend(source_headers(source, src_version))
+    response.headers.extend(versioning.version_headers(copied, bucket))
+    return response

@@ -3,8 +3,8 @@ and response overrides."""
 
 from __future__ import annotations
 
-from objectio.gateway import checksums, conditionals, errors, ranges
-from objectio.gateway.backend import ObjectInfo
+from objectio.gateway import checksums, conditionals, errors, ranges, tagging, versioning
+from objectio.gateway.backend import BucketInfo, ObjectInfo
 from objectio.gateway.context import Context
 from objectio.gateway.handlers.multipart import PART_NUMBER_MAX
 from objectio.gateway.http import Response, http_date, quote_etag
@@ -69,9 +69,12 @@ def _byte_range(ctx: Context, info: ObjectInfo) -> tuple[int, int] | None:
     return ranges.parse_range(ctx.req.headers.get("range"), info.size)
 
 
-def _response(ctx: Context, info: ObjectInfo, byte_range: tuple[int, int] | None) -> Response:
+def _response(ctx: Context, info: ObjectInfo, byte_range: tuple[int, int] | None, bucket: BucketInfo) -> Response:
     checksum_mode = ctx.req.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED"
     headers = object_headers(info, with_checksums=checksum_mode and byte_range is None)
+    headers.update(versioning.version_headers(info, bucket, ctx.req.query.get("versionId")))
+    if info.tags:
+        headers[tagging.COUNT_HEADER] = str(len(info.tags))
     if ctx.req.method == "GET":
         for param, header in OVERRIDES.items():
             if param in ctx.req.query:
@@ -88,22 +91,24 @@ def _response(ctx: Context, info: ObjectInfo, byte_range: tuple[int, int] | None
 
 
 async def head_object(ctx: Context) -> Response:
-    await ctx.authorize_bucket()
-    info = await ctx.backend.head_object(ctx.req.bucket, ctx.req.key)
+    bucket = await ctx.authorize_bucket()
+    version_id = versioning.version_param(ctx.req.query)
+    info = await ctx.backend.head_object(ctx.req.bucket, ctx.req.key, version_id)
     conditionals.check_preconditions(ctx.req.headers, info)
-    return _response(ctx, info, _byte_range(ctx, info))
+    return _response(ctx, info, _byte_range(ctx, info), bucket)
 
 
 async def get_object(ctx: Context) -> Response:
-    await ctx.authorize_bucket()
+    bucket = await ctx.authorize_bucket()
+    version_id = versioning.version_param(ctx.req.query)
     headers = ctx.req.headers
     byte_range = None
     if "range" in headers or "partNumber" in ctx.req.query or conditionals.has_preconditions(headers):
         # The size (for the range) and the validators must be known before the body is opened.
-        head = await ctx.backend.head_object(ctx.req.bucket, ctx.req.key)
+        head = await ctx.backend.head_object(ctx.req.bucket, ctx.req.key, version_id)
         conditionals.check_preconditions(headers, head)
         byte_range = _byte_range(ctx, head)
-    info, stream = await ctx.backend.get_object(ctx.req.bucket, ctx.req.key, byte_range)
-    response = _response(ctx, info, byte_range)
+    info, stream = await ctx.backend.get_object(ctx.req.bucket, ctx.req.key, byte_range, version_id)
+    response = _response(ctx, info, byte_range, bucket)
     response.stream = stream
     return response

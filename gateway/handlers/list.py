@@ -69,6 +69,11 @@ async def run_list(ctx: Context, params: ListParams, start_after: str) -> ListRe
     )
 
 
+def bucket_owner(ctx: Context) -> str:
+    """The owner listings show for every object (listing rows do not carry the object's own)."""
+    return ctx.bucket.owner if ctx.bucket is not None else ctx.identity.user
+
+
 def enc(value: str, params: ListParams) -> str:
     return quote(value, safe="/") if params.url_encode else value
 
@@ -106,7 +111,7 @@ async def list_objects_v2(ctx: Context) -> Response:
     start_after = query.get("start-after", "")
     resume = decode_token(token) if token is not None else start_after
     result = await run_list(ctx, params, resume)
-    owner = ctx.identity.user if query.get("fetch-owner", "").lower() == "true" else None
+    owner = bucket_owner(ctx) if query.get("fetch-owner", "").lower() == "true" else None
     next_token = encode_token(result.next_marker) if result.is_truncated and result.next_marker else None
     key_count = len(result.objects) + len(result.common_prefixes)
     return xml_response(
@@ -129,6 +134,6 @@ async def list_objects(ctx: Context) -> Response:
         f'<ListBucketResult xmlns="{XML_NS}">{_head(ctx, params)}{el("Marker", enc(marker, params))}'
         f"{el('NextMarker', enc(next_marker, params) if next_marker else None)}"
         f"{el('IsTruncated', result.is_truncated)}"
-        f"{_contents(result.objects, params, ctx.identity.user)}{common_prefixes_xml(result, params)}"
+        f"{_contents(result.objects, params, bucket_owner(ctx))}{common_prefixes_xml(result, params)}"
         "</ListBucketResult>"
     )

@@ -10,11 +10,12 @@ from __future__ import annotations
 import itertools
 from typing import cast
 
-from objectio.gateway import checksums, errors
+from objectio.gateway import checksums, errors, tagging, versioning
+from objectio.gateway.access.writes import object_acl
 from objectio.gateway.backend import MultipartBackend, MultipartUpload, PartRequest, UploadListing
 from objectio.gateway.context import Context
 from objectio.gateway.handlers.bucket import owner_xml
-from objectio.gateway.handlers.copy import check_copy_conditions, parse_copy_source
+from objectio.gateway.handlers.copy import check_copy_conditions, head_source, parse_copy_source, source_headers
 from objectio.gateway.handlers.put import DEFAULT_CONTENT_TYPE, stored_headers, user_metadata
 from objectio.gateway.http import XML_NS, Response, iso8601, quote_etag, xml_response
 from objectio.gateway.ranges import parse_range
@@ -51,9 +52,10 @@ def _int_param(query: dict[str, str], name: str, default: int, limit: int) -> in
 
 async def create_multipart_upload(ctx: Context) -> Response:
     backend = multipart_backend(ctx)
-    await ctx.authorize_bucket()
+    bucket = await ctx.authorize_bucket()
     headers = ctx.req.headers
     check_storage_class(headers)
+    owner, acl = object_acl(headers, ctx.identity.user, bucket)
     upload = await backend.create_multipart_upload(
         ctx.req.bucket,
         ctx.req.key,
@@ -61,6 +63,9 @@ async def create_multipart_upload(ctx: Context) -> Response:
         content_type=headers.get("content-type") or DEFAULT_CONTENT_TYPE,
         user_meta=user_metadata(headers),
         headers=stored_headers(headers),
+        tags=tagging.parse_header(headers[tagging.TAGGING_HEADER]) if tagging.TAGGING_HEADER in headers else None,
+        object_owner=owner,
+        acl=acl,
     )
     return xml_response(
         f'<InitiateMultipartUploadResult xmlns="{XML_NS}">{el("Bucket", upload.bucket)}{el("Key", upload.key)}'
@@ -94,10 +99,10 @@ async def upload_part(ctx: Context) -> Response:
 async def upload_part_copy(ctx: Context) -> Response:
     backend = multipart_backend(ctx)
     number = part_number(ctx.req.query)
-    src_bucket, src_key = parse_copy_source(ctx.req.headers["x-amz-copy-source"])
+    src_bucket, src_key, src_version = parse_copy_source(ctx.req.headers["x-amz-copy-source"])
     await ctx.authorize_bucket()
-    await ctx.authorize_other_bucket(src_bucket)
-    source = await ctx.backend.head_object(src_bucket, src_key)
+    await ctx.authorize_other_bucket(src_bucket, src_key)
+    source = await head_source(ctx.backend, src_bucket, src_key, src_version)
     check_copy_conditions(ctx.req.headers, source)
     byte_range = None
     if COPY_RANGE_HEADER in ctx.req.headers:
@@ -107,14 +112,16 @@ async def upload_part_copy(ctx: Context) -> Response:
     size = source.size if byte_range is None else byte_range[1] - byte_range[0] + 1
     if size > ctx.config.object_bytes_max:
         raise errors.EntityTooLarge()
-    _, stream = await ctx.backend.get_object(src_bucket, src_key, byte_range)
+    _, stream = await ctx.backend.get_object(src_bucket, src_key, byte_range, src_version)
     part = await backend.upload_part(
         PartRequest(ctx.req.bucket, ctx.req.key, ctx.req.query["uploadId"], number, stream, size)
     )
-    return xml_response(
+    response = xml_response(
         f'<CopyPartResult xmlns="{XML_NS}">{el("LastModified", iso8601(part.last_modified))}'
         f"{el('ETag', quote_etag(part.etag))}</CopyPartResult>"
     )
+    response.headers.extend(source_headers(source, src_version))
+    return response
 
 
 def parse_complete(body: bytes) -> list[tuple[int, str]]:
@@ -137,14 +144,16 @@ def parse_complete(body: bytes) -> list[tuple[int, str]]:
 
 async def complete_multipart_upload(ctx: Context) -> Response:
     backend = multipart_backend(ctx)
-    await ctx.authorize_bucket()
+    bucket = await ctx.authorize_bucket()
     parts = parse_complete(await ctx.body.read_all(ctx.config.xml_body_bytes_max))
     info = await backend.complete_multipart_upload(ctx.req.bucket, ctx.req.key, ctx.req.query["uploadId"], parts)
     location = f"/{ctx.req.bucket}/{ctx.req.key}"
-    return xml_response(
+    response = xml_response(
         f'<CompleteMultipartUploadResult xmlns="{XML_NS}">{el("Location", location)}{el("Bucket", info.bucket)}'
         f"{el('Key', info.key)}{el('ETag', quote_etag(info.etag))}</CompleteMultipartUploadResult>"
     )
+    response.headers.extend(versioning.version_headers(info, bucket))
+    return response
 
 
 async def abort_multipart_upload(ctx: Context) -> Response:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from objectio.gateway import checksums, errors
+from objectio.gateway import checksums, errors, tagging, versioning
+from objectio.gateway.access.writes import object_acl
 from objectio.gateway.backend import PutRequest
 from objectio.gateway.context import Context
 from objectio.gateway.http import Response, quote_etag
@@ -45,7 +46,9 @@ async def put_object(ctx: Context) -> Response:
     if "if-match" in headers:
         raise errors.NotImplemented("If-Match is not supported on PUT.")
     check_storage_class(headers)
-    await ctx.authorize_bucket()
+    bucket = await ctx.authorize_bucket()
+    tags = tagging.parse_header(headers[tagging.TAGGING_HEADER]) if tagging.TAGGING_HEADER in headers else {}
+    owner, acl = object_acl(headers, ctx.identity.user, bucket)
     length = ctx.body.require_length(ctx.config.object_bytes_max)
     md5 = headers.get("content-md5")
     stored = stored_headers(headers)
@@ -60,9 +63,12 @@ async def put_object(ctx: Context) -> Response:
         headers=stored,
         expected_md5=checksums.decode_content_md5(md5) if md5 is not None else None,
         if_none_match_star=_if_none_match_star(headers),
+        tags=tags,
+        owner=owner,
+        acl=acl,
     )
     info = await ctx.backend.put_object(request)
-    response = Response(200, [("etag", quote_etag(info.etag))])
+    response = Response(200, [("etag", quote_etag(info.etag)), *versioning.version_headers(info, bucket)])
     for name, value in stored.items():
         if name.startswith(checksums.HEADER_PREFIX):
             response.header(name, value)

@@ -1,87 +1,37 @@
-"""Reading sub-resources this gateway never configures, answered truthfully: versioning was never
-enabled, ACLs are private (owner FULL_CONTROL), there is no policy, CORS, lifecycle... Writing them
-is NotImplemented (``request.UNSUPPORTED_SUBRESOURCES``). Also ListObjectVersions of an
-unversioned bucket: every object is its own only version, "null"."""
+"""Reading bucket sub-resources this gateway never configures, answered truthfully: there is no
+lifecycle, website... Writing them is NotImplemented (``request.UNSUPPORTED_SUBRESOURCES``).
+Real operations live elsewhere: ACLs, policies, public access block and ownership controls
+(``handlers.acl``, ``handlers.policy``, ``handlers.public_access``), versioning and object tags
+(``handlers.versioning``, ``handlers.tagging``), CORS and bucket tags (``handlers.cors``,
+``handlers.bucket_tagging``)."""
 
 from __future__ import annotations
 
 from objectio.gateway import errors
 from objectio.gateway.context import Context
-from objectio.gateway.handlers.bucket import owner_xml
-from objectio.gateway.handlers.list import common_prefixes_xml, enc, list_params, run_list
-from objectio.gateway.http import XML_NS, Response, iso8601, quote_etag, xml_response
-from objectio.gateway.xmlio import el
+from objectio.gateway.http import XML_NS, Response, xml_response
 
 NOT_CONFIGURED: dict[str, type[errors.S3Error]] = {
-    "policy": errors.NoSuchBucketPolicy,
-    "cors": errors.NoSuchCORSConfiguration,
     "lifecycle": errors.NoSuchLifecycleConfiguration,
-    "tagging": errors.NoSuchTagSet,
     "website": errors.NoSuchWebsiteConfiguration,
     "encryption": errors.ServerSideEncryptionConfigurationNotFoundError,
-    "ownershipControls": errors.OwnershipControlsNotFoundError,
-    "publicAccessBlock": errors.NoSuchPublicAccessBlockConfiguration,
     "replication": errors.ReplicationConfigurationNotFoundError,
     "object-lock": errors.ObjectLockConfigurationNotFoundError,
 }
 EMPTY_CONFIGURATION = {
-    "versioning": "VersioningConfiguration",
     "logging": "BucketLoggingStatus",
     "notification": "NotificationConfiguration",
     "accelerate": "AccelerateConfiguration",
 }
 
 
-def private_acl(owner: str) -> str:
-    grantee = (
-        '<Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">'
-        f"{el('ID', owner)}{el('DisplayName', owner)}</Grantee>"
-    )
-    return (
-        f'<AccessControlPolicy xmlns="{XML_NS}">{owner_xml(owner)}<AccessControlList>'
-        f"<Grant>{grantee}<Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>"
-    )
-
-
 async def get_subresource(ctx: Context) -> Response:
-    bucket = await ctx.authorize_bucket()
+    assert not ctx.req.key, "object sub-resources (acl, tagging) have their own operations"
+    await ctx.authorize_bucket()
     name = ctx.req.unsupported
-    if ctx.req.key:  # acl or tagging of an object
-        await ctx.backend.head_object(ctx.req.bucket, ctx.req.key)
-        if name == "acl":
-            return xml_response(private_acl(bucket.owner))
-        return xml_response(f'<Tagging xmlns="{XML_NS}"><TagSet></TagSet></Tagging>')
-    if name == "acl":
-        return xml_response(private_acl(bucket.owner))
     if name == "requestPayment":
         return xml_response(f'<RequestPaymentConfiguration xmlns="{XML_NS}"><Payer>BucketOwner</Payer>'
                             "</RequestPaymentConfiguration>")  # fmt: skip
     if name in EMPTY_CONFIGURATION:
         return xml_response(f'<{EMPTY_CONFIGURATION[name]} xmlns="{XML_NS}"/>')
     raise NOT_CONFIGURED[name](fields={"BucketName": ctx.req.bucket})
-
-
-async def list_object_versions(ctx: Context) -> Response:
-    query = ctx.req.query
-    params = list_params(query, ctx.config.list_keys_max)
-    key_marker = query.get("key-marker", "")
-    version_marker = query.get("version-id-marker")
-    if version_marker not in (None, "", "null"):
-        raise errors.InvalidArgument("Invalid version id specified", fields={"ArgumentName": "version-id-marker"})
-    result = await run_list(ctx, params, key_marker)  # authorizes: the caller owns the bucket
-    versions = "".join(
-        f"<Version>{el('Key', enc(o.key, params))}<VersionId>null</VersionId><IsLatest>true</IsLatest>"
-        f"{el('LastModified', iso8601(o.last_modified))}{el('ETag', quote_etag(o.etag))}{el('Size', o.size)}"
-        f"{owner_xml(ctx.identity.user)}<StorageClass>STANDARD</StorageClass></Version>"
-        for o in result.objects
-    )
-    next_marker = result.next_marker if result.is_truncated else None
-    return xml_response(
-        f'<ListVersionsResult xmlns="{XML_NS}">{el("Name", ctx.req.bucket)}{el("Prefix", enc(params.prefix, params))}'
-        f"{el('KeyMarker', enc(key_marker, params))}{el('VersionIdMarker', version_marker or '')}"
-        f"{el('NextKeyMarker', enc(next_marker, params) if next_marker else None)}"
-        f"{el('NextVersionIdMarker', 'null' if next_marker else None)}{el('MaxKeys', params.max_keys)}"
-        f"{el('Delimiter', enc(params.delimiter, params) if params.delimiter else None)}"
-        f"{el('EncodingType', 'url' if params.url_encode else None)}"
-        f"{el('IsTruncated', result.is_truncated)}{versions}{common_prefixes_xml(result, params)}</ListVersionsResult>"
-    )

@@ -1,7 +1,7 @@
 """The gateway's view of the cluster map: OSDs, pools, and one shared gRPC channel per OSD.
 
 A background task follows meta's WatchClusterMap stream and reconnects with backoff; callers read
-the latest map without waiting. Placement candidates are OSDs that are up, in, and not near full.
+the latest map without waiting. Placement candidates are OSDs that are up, in, and not full (meta sets ``Osd.full``).
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from objectio.meta.client import MetaError
 from objectio.protos import meta_pb2, osd_pb2_grpc
 
 log = logging.getLogger("objectio.gateway.cluster_map")
-
-NEAR_FULL_RATIO = 0.95  # an OSD above this share of used capacity takes no new placements
 
 
 class ClusterView:
@@ -102,11 +100,16 @@ class ClusterView:
         for osd in self.map.osds:
             if osd.up != meta_pb2.OSD_UP or getattr(osd, "in") != meta_pb2.OSD_IN:
                 continue
-            if osd.capacity_bytes and osd.used_bytes > NEAR_FULL_RATIO * osd.capacity_bytes:
+            if osd.full:  # set by meta above meta.osd_full_ratio of the OSD's capacity
                 continue
             out.append(Candidate(osd.id, osd.host or osd.address, osd.weight or 1.0))
         self._candidates = (self.map, tuple(out))
         return self._candidates[1]
+
+    def full_count(self) -> int:
+        """Up and in OSDs that take no new data because they are full."""
+        live = (osd for osd in self.map.osds if osd.up == meta_pb2.OSD_UP and getattr(osd, "in") == meta_pb2.OSD_IN)
+        return sum(1 for osd in live if osd.full)
 
     def up_count(self) -> int:
         return sum(1 for osd in self.map.osds if osd.up == meta_pb2.OSD_UP)

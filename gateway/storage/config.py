@@ -14,6 +14,14 @@ class DataPathConfig:
         16 << 10,
         "objects up to this size live inside their metadata record (one RPC per PUT/GET instead of k+m)",
     )
+    object_descriptors: bool = option(
+        True,
+        "write each object's descriptor copies to the OSDs with its record (needed by `objectio-cli meta "
+        "rebuild`; off: objects are found through meta alone)",
+    )
+    descriptor_copies: int = option(
+        0, "descriptor copies per object (0: the pool's failure tolerance + 1, as many losses as its fragments survive)"
+    )
     osd_call_timeout_seconds: float = option(30.0, "deadline of one OSD call (a stripe or a batch)")
     meta_call_timeout_seconds: float = option(10.0, "deadline of one metadata call")
     access_key_cache_seconds: float = option(10.0, "how long a looked-up access key is trusted (revocation delay)")
@@ -28,5 +36,7 @@ class DataPathConfig:
             raise ConfigError("datapath.inline_object_bytes_max must be in [0, 1 MiB]")
         if self.osd_call_timeout_seconds <= 0 or self.meta_call_timeout_seconds <= 0:
             raise ConfigError("datapath call timeouts must be positive")
+        if not 0 <= self.descriptor_copies <= 16:
+            raise ConfigError("datapath.descriptor_copies must be in [0, 16] (0: pool failure tolerance + 1)")
         if self.background_deletes_max < 1:
             raise ConfigError("datapath.background_deletes_max must be at least 1")

@@ -36,8 +36,16 @@ log = logging.getLogger("objectio.gateway.writer")
 ENCODE_IN_THREAD_BYTES_MIN = 256 << 10  # smaller stripes encode inline: a thread hop costs more
 
 
+DISK_FULL_MARK = "disk full"  # the OSD's RESOURCE_EXHAUSTED detail (osd/service.py) when its engine has no room
+
+
 class QuorumLost(Exception):
     """Fewer than the pool's write quorum of fragments could be made durable."""
+
+    @property
+    def out_of_space(self) -> bool:
+        """An OSD refused a fragment because its disk is full (the PUT answers 507, not 503)."""
+        return DISK_FULL_MARK in str(self)
 
 
 @dataclass
@@ -173,19 +181,22 @@ async def write_one_stripe(
     """Write one encoded stripe's fragments through the batcher; OSD id per fragment (0 = failed)."""
     meta.stripe_length = stripe_length
 
+    errors: list[str] = []
+
     async def one(index: int) -> int:
         address = osd_pb2.ShardAddress(object_id=object_id, stripe_index=0, fragment_index=index)
         try:
             await batcher.write(osd_ids[index], osd_pb2.ShardWrite(address=address, data=fragments[index], meta=meta))
         except FragmentWriteFailed as exc:
             log.warning("fragment %d: %s", index, exc)
+            errors.append(str(exc))
             return 0
         return osd_ids[index]
 
     written = list(await asyncio.gather(*(one(i) for i in range(pool.fragments))))
     alive = sum(1 for osd_id in written if osd_id)
     if alive < pool.write_quorum:
-        raise QuorumLost(f"only {alive} of {pool.fragments} fragments written")
+        raise QuorumLost(f"only {alive} of {pool.fragments} fragments written ({'; '.join(errors)})")
     return written
 
 

@@ -61,7 +61,9 @@ def launch_error(exc: Exception) -> str:
 def _aio(data_dir: Path) -> AllInOne:
     (data_dir / "run").mkdir(parents=True, exist_ok=True)  # the launcher's ready files live here
     # Gateways trust a looked-up access key this long: short, so a revoked key fails quickly.
-    env = {"OBJECTIO_DATAPATH_ACCESS_KEY_CACHE_SECONDS": "1"}
+    # A long repair grace: the fake OSDs of meta_only go silent at once, and a slow, loaded
+    # machine must not see them lost (test_repair_and_scrub_on_an_idle_cluster expects none).
+    env = {"OBJECTIO_DATAPATH_ACCESS_KEY_CACHE_SECONDS": "1", "OBJECTIO_META_REPAIR_GRACE_MS": "600000"}
     return AllInOne(data_dir, port=free_port(), osds=OSDS, disk_size_bytes=DISK_SIZE_BYTES, extra_env=env)
 
 

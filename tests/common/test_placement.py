@@ -38,6 +38,24 @@ def test_more_fragments_than_hosts_uses_distinct_osds() -> None:
         assert len({host_of[o] for o in osds}) == 4  # every host used before any doubles up
 
 
+def test_uneven_hosts_hold_at_most_their_share() -> None:
+    """6 fragments on hosts of 3, 3, 1 and 1 OSDs: no host holds more than ceil(6 / 4) = 2."""
+    cluster = [Candidate(i, host, 1.0) for i, host in enumerate(["a", "a", "a", "b", "b", "b", "c", "d"], start=1)]
+    host_of = {c.osd_id: c.host for c in cluster}
+    for key in _keys(300):
+        osds = place(key, 6, cluster)
+        per_host = collections.Counter(host_of[o] for o in osds)
+        assert len(set(osds)) == 6 and max(per_host.values()) == 2, per_host
+
+
+def test_host_load_counts_fragments_placed_before() -> None:
+    cluster = _cluster(hosts=3, per_host=2)
+    host_of = {c.osd_id: c.host for c in cluster}
+    for key in _keys(100):
+        hosts = [host_of[o] for o in place(key, 2, cluster, host_load={"host0": 1, "host1": 2})]
+        assert hosts[0] == "host2" and "host1" not in hosts, hosts  # level 0 first, never past level 1
+
+
 def test_more_fragments_than_osds_spreads_evenly() -> None:
     cluster = _cluster(hosts=6, per_host=1)
     for key in _keys(100):

@@ -56,5 +56,7 @@ def fresh_cluster(tmp_path: Path) -> Iterator[AllInOne]:
 
 
 @pytest.fixture()
-def s3(cluster: AllInOne) -> object:
-    return s3_client(cluster)
+def s3(cluster: AllInOne) -> Iterator[Any]:
+    client: Any = s3_client(cluster)
+    yield client
+    client.close()  # its sockets, not the garbage collector's (which may run during a later test)

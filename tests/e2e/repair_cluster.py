@@ -15,6 +15,7 @@ from grpc import aio
 
 from objectio.cli.aio import AllInOne, free_port
 from objectio.common.grpcutil import call_metadata, channel_options
+from objectio.common.shardkey import DESCRIPTOR_STRIPE
 from objectio.meta.client import MetaClient
 from objectio.protos import meta_pb2, osd_pb2, osd_pb2_grpc
 
@@ -75,14 +76,33 @@ def osd_ids_by_daemon(cluster: AllInOne) -> dict[str, int]:
     return {f"osd{i}": by_address[f"{cluster.host}:{port}"] for i, port in enumerate(cluster.osd_ports)}
 
 
+def all_stripes(record: meta_pb2.ObjectRecord) -> list[tuple[str, int, meta_pb2.StripePlacement]]:
+    """(part label, stripe index, placement) of an object's own stripes and of its parts' stripes."""
+    out = [("", i, s) for i, s in enumerate(record.stripes)]
+    for part in record.parts:
+        out.extend((f"/part{part.part_number}", i, s) for i, s in enumerate(part.stripes))
+    return out
+
+
 def unhealthy_stripes(recs: dict[str, meta_pb2.ObjectRecord], dead: set[int]) -> list[str]:
-    """Stripes not at k+m live fragments: 'key#stripe: osd ids'."""
+    """Stripes (of objects and of their multipart parts) not at k+m live fragments: 'key#stripe: osd ids'."""
     bad = []
     for key, record in recs.items():
-        for index, stripe in enumerate(record.stripes):
+        for part, index, stripe in all_stripes(record):
             if any(osd_id == 0 or osd_id in dead for osd_id in stripe.osd_ids):
-                bad.append(f"{key}#{index}: {list(stripe.osd_ids)}")
+                bad.append(f"{key}{part}#{index}: {list(stripe.osd_ids)}")
     return bad
+
+
+def upload_parts(cluster: AllInOne, bucket: str, key: str, upload_id: str) -> list[meta_pb2.PartLayout]:
+    """The stored parts of an upload in progress, straight from meta."""
+
+    async def get(meta: MetaClient) -> list[meta_pb2.PartLayout]:
+        reply = await meta.list_parts(meta_pb2.UploadName(bucket=bucket, key=key, upload_id=upload_id))
+        return list(reply.parts)
+
+    result: list[meta_pb2.PartLayout] = run(cluster, get)
+    return result
 
 
 def wait_until(what: str, check: Callable[[], list[str]], timeout_s: float) -> None:
@@ -96,7 +116,7 @@ def wait_until(what: str, check: Callable[[], list[str]], timeout_s: float) -> N
 
 
 def list_shards(cluster: AllInOne, daemon: str, prefix: bytes = b"") -> list[osd_pb2.ShardStat]:
-    """Every fragment on one OSD (ListShards pages)."""
+    """Every fragment on one OSD (ListShards pages; descriptor copies are no fragments)."""
     port = cluster.osd_ports[int(daemon.removeprefix("osd"))]
 
     async def go() -> list[osd_pb2.ShardStat]:
@@ -110,7 +130,7 @@ def list_shards(cluster: AllInOne, daemon: str, prefix: bytes = b"") -> list[osd
                     metadata=call_metadata(cluster.credentials.cluster_token),
                     timeout=30,
                 )
-                out.extend(reply.shards)
+                out.extend(s for s in reply.shards if s.address.stripe_index != DESCRIPTOR_STRIPE)
                 if not reply.next_start_after:
                     return out
                 start = reply.next_start_after

@@ -1,5 +1,5 @@
 """Orphan fragments (no object record points to them) are reclaimed by the OSDs' collector,
-and fragments of live objects are left alone."""
+and fragments of live objects (every version of a versioned bucket too) are left alone."""
 
 from __future__ import annotations
 
@@ -38,6 +38,11 @@ def test_orphans_are_collected_and_live_fragments_kept(tmp_path: Path) -> None:
         s3.create_bucket(Bucket="gc-test")
         body = random.Random(1).randbytes(3 << 20)
         s3.put_object(Bucket="gc-test", Key="live", Body=body)
+        s3.create_bucket(Bucket="gc-versions")  # an older version's fragments are live too
+        s3.put_bucket_versioning(Bucket="gc-versions", VersioningConfiguration={"Status": "Enabled"})
+        old = s3.put_object(Bucket="gc-versions", Key="k", Body=body[::-1])["VersionId"]
+        s3.put_object(Bucket="gc-versions", Key="k", Body=body)
+        s3.delete_object(Bucket="gc-versions", Key="k")  # and a delete marker on top
         orphan = new_object_id(now_ms=int(time.time() * 1000) - 10_000)  # as if a PUT died 10 s ago
         shard = osd_pb2.ShardWrite(
             address=osd_pb2.ShardAddress(object_id=orphan, stripe_index=0, fragment_index=2), data=b"o" * 4096
@@ -55,6 +60,7 @@ def test_orphans_are_collected_and_live_fragments_kept(tmp_path: Path) -> None:
         assert orphan_count() == 0, "orphan fragment was not collected"
         time.sleep(3)  # the live object's fragments are now older than the grace period too
         assert s3.get_object(Bucket="gc-test", Key="live")["Body"].read() == body
+        assert s3.get_object(Bucket="gc-versions", Key="k", VersionId=old)["Body"].read() == body[::-1]
     finally:
         cluster.stop()
 

@@ -144,9 +144,36 @@ async def check_listing(backend: be.Backend, bucket: str, owner: str) -> None:
     await _empty(backend, bucket)
 
 
+async def check_object_owner_and_acl(backend: be.Backend, bucket: str, owner: str) -> None:
+    """Owner and ACL are stored with the object; put_object_acl replaces only the ACL; a new PUT of
+    the key brings its own."""
+    await backend.create_bucket(bucket, owner, settings={"acl": b"bucket-acl"})
+    try:
+        assert (await backend.head_bucket(bucket)).settings == {"acl": b"bucket-acl"}
+        for key, data in (("small", b"s"), ("large", b"L" * 300_000)):
+            put = await _put(backend, bucket, key, data, owner="writer", acl=b"acl-1")
+            assert (put.owner, put.acl) == ("writer", b"acl-1")
+            changed = await backend.put_object_acl(bucket, key, b"acl-2")
+            assert (changed.owner, changed.acl, changed.etag) == ("writer", b"acl-2", put.etag)
+            head = await backend.head_object(bucket, key)
+            assert (head.owner, head.acl) == ("writer", b"acl-2")
+            info, stream = await backend.get_object(bucket, key)
+            assert info.acl == b"acl-2" and await read_all(stream) == data
+            replaced = await _put(backend, bucket, key, data)
+            assert (replaced.owner, replaced.acl) == ("", b"")
+        try:
+            await backend.put_object_acl(bucket, "absent", b"x")
+            raise AssertionError("put_object_acl of an absent key")
+        except be.ObjectNotFound:
+            pass
+    finally:
+        await _empty(backend, bucket)
+
+
 CHECKS: list[Callable[[be.Backend, str, str], Awaitable[None]]] = [
     check_buckets,
     check_put_get,
     check_failed_puts_leave_nothing,
     check_listing,
+    check_object_owner_and_acl,
 ]

@@ -7,6 +7,7 @@ prefix / delimiter / start_after / max_keys with common prefixes counting toward
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 import uuid
@@ -35,13 +36,27 @@ class MemoryBackend:
     async def lookup_key(self, access_key: str) -> be.AccessKey | None:
         return self.keys.get(access_key)
 
-    async def create_bucket(self, name: str, owner: str, pool: str | None = None) -> be.BucketInfo:
+    async def create_bucket(
+        self, name: str, owner: str, pool: str | None = None, settings: dict[str, bytes] | None = None
+    ) -> be.BucketInfo:
         existing = self.buckets.get(name)
         if existing is not None:
             raise be.BucketAlreadyExists(name, owned_by_you=existing.owner == owner)
-        info = be.BucketInfo(name, owner, time.time(), pool or "default")
+        info = be.BucketInfo(name, owner, time.time(), pool or "default", dict(settings or {}))
         self.buckets[name] = info
         self.objects[name] = {}
+        return info
+
+    async def put_bucket_setting(self, name: str, setting: str, value: bytes | None) -> be.BucketInfo:
+        if name not in self.buckets:
+            raise be.BucketNotFound(name)
+        settings = dict(self.buckets[name].settings)
+        if value is None:
+            settings.pop(setting, None)
+        else:
+            settings[setting] = value
+        info = dataclasses.replace(self.buckets[name], settings=settings)
+        self.buckets[name] = info
         return info
 
     async def delete_bucket(self, name: str) -> None:
@@ -52,7 +67,7 @@ class MemoryBackend:
         del self.buckets[name]
         del self.objects[name]
 
-    async def head_bucket(self, name: str) -> be.BucketInfo:
+    async def head_bucket(self, name: str, *, fresh: bool = False) -> be.BucketInfo:
         if name not in self.buckets:
             raise be.BucketNotFound(name)
         return self.buckets[name]
@@ -96,20 +111,27 @@ class MemoryBackend:
             content_type=request.content_type,
             user_meta=dict(request.user_meta),
             headers=dict(request.headers),  # read after the body: trailer checksums are in by now
+            tags=dict(request.tags),
+            owner=request.owner,
+            acl=request.acl,
         )
         objects[request.key] = (info, data)
         return info
 
-    async def head_object(self, bucket: str, key: str) -> be.ObjectInfo:
+    async def head_object(self, bucket: str, key: str, version_id: str | None = None) -> be.ObjectInfo:
         objects = self._bucket(bucket)
+        if version_id not in (None, "null"):  # buckets here are never versioned
+            raise be.NoSuchVersion(f"{key} {version_id}")
         if key not in objects:
             raise be.ObjectNotFound(key)
         return objects[key][0]
 
     async def get_object(
-        self, bucket: str, key: str, byte_range: tuple[int, int] | None = None
+        self, bucket: str, key: str, byte_range: tuple[int, int] | None = None, version_id: str | None = None
     ) -> tuple[be.ObjectInfo, AsyncIterator[bytes]]:
         objects = self._bucket(bucket)
+        if version_id not in (None, "null"):
+            raise be.NoSuchVersion(f"{key} {version_id}")
         if key not in objects:
             raise be.ObjectNotFound(key)
         info, data = objects[key]
@@ -124,8 +146,19 @@ class MemoryBackend:
         for start in range(0, len(data), self.read_chunk_bytes):
             yield data[start : start + self.read_chunk_bytes]
 
-    async def delete_object(self, bucket: str, key: str) -> None:
-        self._bucket(bucket).pop(key, None)
+    async def delete_object(self, bucket: str, key: str, version_id: str | None = None) -> be.DeleteResult:
+        if version_id in (None, "null"):
+            self._bucket(bucket).pop(key, None)
+        return be.DeleteResult(version_id)
+
+    async def put_object_acl(self, bucket: str, key: str, acl: bytes) -> be.ObjectInfo:
+        objects = self._bucket(bucket)
+        if key not in objects:
+            raise be.ObjectNotFound(key)
+        info, data = objects[key]
+        info = dataclasses.replace(info, acl=acl)
+        objects[key] = (info, data)
+        return info
 
     async def list_objects(
         self,
@@ -184,11 +217,15 @@ class MemoryBackend:
         content_type: str = "binary/octet-stream",
         user_meta: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        tags: dict[str, str] | None = None,
+        object_owner: str = "",
+        acl: bytes = b"",
     ) -> be.MultipartUpload:
         self._bucket(bucket)
         upload = be.MultipartUpload(
-            bucket, key, uuid.uuid4().hex, owner, time.time(), content_type, dict(user_meta or {}), dict(headers or {})
-        )
+            bucket, key, uuid.uuid4().hex, owner, time.time(), content_type, dict(user_meta or {}),
+            dict(headers or {}), object_owner, acl,
+        )  # fmt: skip
         self.uploads[upload.upload_id] = (upload, {})
         return upload
 
@@ -218,6 +255,7 @@ class MemoryBackend:
         info = be.ObjectInfo(
             bucket, key, len(data), f"{digest}-{len(chosen)}", time.time(), upload.content_type,
             dict(upload.user_meta), dict(upload.headers), part_sizes=tuple(i.size for i, _ in chosen),
+            owner=upload.object_owner, acl=upload.acl,
         )  # fmt: skip
         self.objects[bucket][key] = (info, data)
         return info

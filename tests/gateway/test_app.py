@@ -25,10 +25,12 @@ class FlakyBackend(MemoryBackend):  # type: ignore[misc]
 
         self.fail_reading_with: BaseException | None = None
 
-    async def get_object(self, bucket: str, key: str, byte_range: tuple[int, int] | None = None) -> Any:
+    async def get_object(
+        self, bucket: str, key: str, byte_range: tuple[int, int] | None = None, version_id: str | None = None
+    ) -> Any:
         if self.fail_with is not None:
             raise self.fail_with
-        info, stream = await super().get_object(bucket, key, byte_range)
+        info, stream = await super().get_object(bucket, key, byte_range, version_id)
         return info, self._failing(stream) if self.fail_reading_with is not None else stream
 
     async def _failing(self, stream: Any) -> Any:
@@ -158,9 +160,9 @@ async def test_requests_beyond_the_in_flight_limit_slow_down() -> None:
     gate = asyncio.Event()
 
     class SlowBackend(MemoryBackend):  # type: ignore[misc]
-        async def head_bucket(self, name: str) -> be.BucketInfo:
+        async def head_bucket(self, name: str, *, fresh: bool = False) -> be.BucketInfo:
             await gate.wait()
-            info: be.BucketInfo = await super().head_bucket(name)
+            info: be.BucketInfo = await super().head_bucket(name, fresh=fresh)
             return info
 
     backend = SlowBackend([ALICE])
@@ -183,3 +185,42 @@ async def test_access_log_names_the_key_never_the_secret(setup: Any, caplog: pyt
     fields = records[-1].fields  # type: ignore[attr-defined]
     assert (fields["op"], fields["status"], fields["access_key"]) == ("ListObjectsV2", 200, ALICE.access_key)
     assert ALICE.secret_key not in caplog.text
+
+
+async def test_empty_object_body_is_ended_exactly_once(setup: Any) -> None:
+    """A backend stream of one empty piece (an empty inline object) must not be followed by a second
+    end of body: Hypercorn refuses it and the request is lost from the access log and metrics."""
+    app, backend = setup
+    await backend.put_object(be.PutRequest("bkt", "empty", _pieces(), 0))
+    stored = await backend.head_object("bkt", "empty")
+
+    async def get_object(
+        bucket: str, key: str, byte_range: tuple[int, int] | None = None, version_id: str | None = None
+    ) -> Any:
+        return stored, _pieces(b"")  # as the cluster backend serves an empty inline object
+
+    backend.get_object = get_object
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        assert not any(m["type"] == "http.response.body" and not m.get("more_body") for m in sent), message
+        sent.append(message)
+
+    request = AWSRequest(method="GET", url="http://gw.test/bkt/empty", headers={"x-amz-content-sha256": EMPTY_SHA256})
+    S3SigV4Auth(Credentials(ALICE.access_key, ALICE.secret_key), "s3", REGION).add_auth(request)
+    headers = [(b"host", b"gw.test")] + [(k.lower().encode(), v.encode()) for k, v in request.headers.items()]
+    scope = {"type": "http", "method": "GET", "path": "/bkt/empty", "raw_path": b"/bkt/empty", "query_string": b""}
+    await app({**scope, "headers": headers}, receive, send)
+    assert sent[0]["status"] == 200
+    assert [m.get("body") for m in sent[1:]] == [b""]
+
+
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+async def _pieces(*pieces: bytes) -> Any:
+    for piece in pieces:
+        yield piece

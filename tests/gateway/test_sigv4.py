@@ -120,8 +120,12 @@ async def test_presigned_expiry() -> None:
 
 async def test_anonymous_and_malformed() -> None:
     request = AWSRequest(method="GET", url=f"http://{HOST}/bkt/k")
+    anonymous = await verify(request)  # evaluated as principal "*" by the access checks
+    assert anonymous.anonymous and anonymous.user == "" and anonymous.payload_hash == sigv4.UNSIGNED_PAYLOAD
+    request.headers["x-amz-content-sha256"] = sigv4.STREAMING_SIGNED
     with pytest.raises(errors.AccessDenied):
-        await verify(request)
+        await verify(request)  # a signed stream needs a signature
+    del request.headers["x-amz-content-sha256"]
     request.headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=AK/2020/us-east-1/s3/aws4_request"
     with pytest.raises(errors.AuthorizationHeaderMalformed):
         await verify(request)

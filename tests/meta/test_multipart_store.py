@@ -58,8 +58,8 @@ async def test_parts_replace_complete_and_references(store: SqliteMetaStore) -> 
     with pytest.raises(PreconditionFailed):
         await store.complete_upload(name, stale)
     record = final_record(name, [part(1, oid(2)), part(2, oid(3))], oid(9))
-    replaced_record, discarded = await store.complete_upload(name, record)
-    assert replaced_record is None and [p.object_id for p in discarded] == [oid(4)]
+    replaced_record, version_id, discarded = await store.complete_upload(name, record)
+    assert replaced_record is None and version_id == "" and [p.object_id for p in discarded] == [oid(4)]
     got = await store.get_object("photos", "big")
     assert [p.object_id for p in got.parts] == [oid(2), oid(3)]
     assert (await store.counts()).degraded_stripes == 0
@@ -70,7 +70,7 @@ async def test_parts_replace_complete_and_references(store: SqliteMetaStore) -> 
     # replacing the multipart object releases its parts
     plain = pb.ObjectRecord(format_version=1, bucket="photos", key="big", size=1, etag="e", is_inline=True)
     previous = await store.put_object(plain, False)
-    assert previous is not None and len(previous.parts) == 2
+    assert previous.has_replaced and len(previous.replaced.parts) == 2
     assert await store.find_unreferenced([oid(2), oid(3)]) == [oid(2), oid(3)]
 
 
@@ -168,7 +168,8 @@ async def test_version_1_database_is_migrated(tmp_path: Path) -> None:
     for statement in schema.SCHEMA.split(";"):
         if statement.strip():
             conn.execute(statement)
-    conn.execute("INSERT INTO cluster VALUES (1, 1, 'c', 1, '', 1, 0)")
+    conn.execute("INSERT INTO cluster VALUES (1, 1, 'c', 1, 'p', 1, 0)")
+    conn.execute("INSERT INTO pools VALUES ('p', 1, x'')")
     conn.execute("PRAGMA user_version=1")
     conn.close()
     store = SqliteMetaStore(data_dir, read_threads=1)
@@ -176,5 +177,7 @@ async def test_version_1_database_is_migrated(tmp_path: Path) -> None:
     try:
         assert not store.created
         assert await store.find_unreferenced([oid(1)]) == [oid(1)]  # the new tables exist
+        await store.create_bucket(pb.Bucket(name="migrated", owner="alice", pool="p"))
+        assert (await store.put_bucket_setting("migrated", "cors", b"x")).settings["cors"] == b"x"
     finally:
         await store.close()

@@ -15,7 +15,9 @@ import pytest
 from objectio.common.erasure import encode_stripe
 from objectio.common.pools import DEFAULT_POOLS
 from objectio.meta.cluster import ClusterState
+from objectio.meta.rebalance import osd_hosts, plan_moves, rebalance_stripe
 from objectio.meta.repair import RepairManager
+from objectio.meta.repair_planner import candidates, desired_placement
 from objectio.meta.repair_stripe import Outcome, RepairError, StripeJob, repair_stripe
 from objectio.meta.sqlite_store import SqliteMetaStore
 from objectio.protos import meta_pb2 as pb
@@ -106,7 +108,7 @@ async def _placement(manager: RepairManager) -> list[int]:
 
 async def test_missing_fragments_are_rebuilt_placed_and_committed(setup: Any) -> None:
     manager, links, fragments = setup
-    await manager.store.replace_fragments("photos", "obj", OID, 0, {1: (2, 0), 4: (5, 0)})
+    await manager.store.replace_fragments(OID, 0, {1: (2, 0), 4: (5, 0)})
     del links.disks[2][(OID, 0, 1)]
     assert await repair_stripe(manager, JOB) is Outcome.DONE
     placement = await _placement(manager)
@@ -119,7 +121,7 @@ async def test_missing_fragments_are_rebuilt_placed_and_committed(setup: Any) ->
 
 async def test_an_object_overwritten_mid_repair_keeps_its_new_record(setup: Any) -> None:
     manager, links, _ = setup
-    await manager.store.replace_fragments("photos", "obj", OID, 0, {0: (1, 0)})
+    await manager.store.replace_fragments(OID, 0, {0: (1, 0)})
 
     async def overwrite() -> None:
         await manager.store.put_object(record("photos", "obj", data=b"new"), False)
@@ -134,7 +136,7 @@ async def test_an_object_overwritten_mid_repair_keeps_its_new_record(setup: Any)
 async def test_too_few_survivors_fail_without_writing(setup: Any) -> None:
     manager, links, _ = setup
     writes_before = sum(len(d) for d in links.disks.values())
-    await manager.store.replace_fragments("photos", "obj", OID, 0, {0: (1, 0), 1: (2, 0), 2: (3, 0)})
+    await manager.store.replace_fragments(OID, 0, {0: (1, 0), 1: (2, 0), 2: (3, 0)})
     with pytest.raises(RepairError):
         await repair_stripe(manager, JOB)
     assert await _placement(manager) == [0, 0, 0, 4, 5, 6]
@@ -178,3 +180,42 @@ async def test_idle_scan_check_counts_the_objects_once_per_interval(setup: Any) 
     manager._last_count_at -= manager.config.repair_scan_interval_ms / 1000  # the interval passed
     assert not await manager._scan_due()
     assert counted == 2
+
+
+async def test_rebalance_copies_then_commits_then_deletes_old_copies(setup: Any) -> None:
+    """A stripe written on OSDs 1-6 of a map that now has 8: fragments HRW gives to 7 and 8 are
+    copied byte for byte, the record switches, and only then are the old copies deleted."""
+    manager, links, fragments = setup
+    cmap = manager.state.map
+    desired = desired_placement(OID, POOL, candidates(cmap))
+    moves = plan_moves([1, 2, 3, 4, 5, 6], desired, osd_hosts(cmap), manager.up_osds())
+    assert moves and {7, 8} <= {dst for _, dst in moves.values()}, (desired, moves)
+    job = StripeJob("photos", "obj", OID, 0, rebalance=True)
+    assert await rebalance_stripe(manager, job) is Outcome.DONE
+    placement = await _placement(manager)
+    for i, (src, dst) in moves.items():
+        assert placement[i] == dst and links.disks[dst][(OID, 0, i)] == fragments[i]
+        assert (OID, 0, i) in links.disks[src], "the old copy stays until the delete delay has passed"
+    assert manager.counters.rebalance_fragments_moved == len(moves)
+    manager.config = meta_config(Path("."), rebalance_delete_delay_ms=1)
+    manager._deletions = [(0.0, osd, addrs) for _, osd, addrs in manager._deletions]
+    await manager._delete_due()
+    for i, (src, _) in moves.items():
+        assert (OID, 0, i) not in links.disks[src]
+    for _ in range(POOL.fragments):  # converges: each move puts one fragment where it belongs
+        if await rebalance_stripe(manager, job) is Outcome.HEALTHY:
+            break
+    placement = await _placement(manager)
+    assert placement == desired or not plan_moves(placement, desired, osd_hosts(cmap), manager.up_osds())
+    for i, osd_id in enumerate(placement):
+        assert links.disks[osd_id][(OID, 0, i)] == fragments[i]
+
+
+def test_plan_moves_never_doubles_up_or_loses_host_spread() -> None:
+    hosts = {1: "a", 2: "b", 3: "c", 4: "a", 5: "d"}
+    # 4 is on host a like 1: moving fragment 1 (on b) to 4 would leave three hosts for three fragments
+    assert plan_moves([1, 2, 3], [1, 4, 3], hosts, {1, 2, 3, 4, 5}) == {}
+    assert plan_moves([1, 2, 3], [1, 5, 3], hosts, {1, 2, 3, 4, 5}) == {1: (2, 5)}
+    assert plan_moves([1, 2, 3], [1, 3, 5], hosts, {1, 2, 3, 4, 5}) == {2: (3, 5)}  # 3 already holds one
+    assert plan_moves([1, 2, 3], [1, 5, 3], hosts, {1, 3}) == {}  # the source is down: repair's job
+    assert plan_moves([1, 0, 3], [1, 5, 3], hosts, {1, 2, 3, 5}) == {}  # a missing fragment: repair first

@@ -90,3 +90,16 @@ def test_targets_wait_for_a_down_osd_rather_than_doubling_up() -> None:
         choose_targets(b"\x03" * 16, 0, [1, 2, 3, 4, 5, 8], [5], usable, avoid={8}, returning={6})
     targets = choose_targets(b"\x03" * 16, 0, [1, 2, 3, 4, 5, 8], [5], usable, avoid={8}, returning=set())
     assert targets[5] in {1, 2, 3, 4, 5}  # nothing else will come: doubling up restores redundancy
+
+
+def test_rebuilt_fragments_fill_the_least_loaded_hosts_first() -> None:
+    """12 fragments on 5 hosts of 4 OSDs holding 1, 1, 2, 3 and 3 of them, 2 missing: the rebuilt
+    fragments go one each to the two hosts holding 1 — never to a host already at ceil(12/5) = 3
+    that still has a free OSD."""
+    usable = [Candidate(osd_id, f"h{(osd_id - 1) // 4}", 1.0) for osd_id in range(5, 25)]
+    host_of = {c.osd_id: c.host for c in usable}
+    osd_ids = [5, 9, 13, 14, 17, 18, 19, 21, 22, 23, 0, 0]
+    for seed in range(200):
+        object_id = random.Random(seed).randbytes(16)
+        targets = choose_targets(object_id, 0, osd_ids, [10, 11], usable, avoid=set())
+        assert sorted(host_of[t] for t in targets.values()) == ["h1", "h2"], (seed, targets)

@@ -192,6 +192,24 @@ async def test_buckets(meta: Running) -> None:
     assert gone.value.what == "bucket"
 
 
+async def test_bucket_settings(meta: Running) -> None:
+    client = meta.client
+    created = await client.create_bucket("tagged", "alice", settings={"ownership": b"BucketOwnerEnforced"})
+    assert dict(created.settings) == {"ownership": b"BucketOwnerEnforced"}
+    updated = await client.put_bucket_setting("tagged", "policy", b'{"Statement": []}')
+    assert dict(updated.settings) == {"ownership": b"BucketOwnerEnforced", "policy": b'{"Statement": []}'}
+    assert dict((await client.get_bucket("tagged")).settings) == dict(updated.settings)
+    assert "policy" not in (await client.put_bucket_setting("tagged", "policy", None)).settings
+    assert not (await client.list_buckets("alice")).buckets[0].settings  # listings leave them out
+    with pytest.raises(MetaNotFound):
+        await client.put_bucket_setting("nosuchbucket", "policy", b"{}")
+    for name, value in (("Bad-Name", b"x"), ("", b"x"), ("policy", b"x" * ((256 << 10) + 1))):
+        with pytest.raises(MetaInvalidArgument):
+            await client.put_bucket_setting("tagged", name, value)
+    with pytest.raises(MetaInvalidArgument):
+        await client.create_bucket("badsettings", "alice", settings={"UPPER": b""})
+
+
 async def test_objects(meta: Running) -> None:
     client = meta.client
     await client.create_bucket("photos", "alice")
@@ -235,6 +253,30 @@ async def test_objects(meta: Running) -> None:
     assert list(unreferenced.object_ids) == [b"\x08" * 16]
 
 
+async def test_set_object_acl_compares_and_sets(meta: Running) -> None:
+    client = meta.client
+    await client.create_bucket("acls", "alice")
+    stored = record("acls", "k")
+    stored.owner, stored.mtime_ns = "bob", 42
+    await client.put_object(stored)
+    request = pb.SetObjectAclRequest(bucket="acls", key="k", mtime_ns=42, acl=b'{"grants":[]}')
+    updated = await client.set_object_acl(request)
+    assert (updated.acl, updated.owner, updated.inline_data) == (b'{"grants":[]}', "bob", b"abc")
+    got = await client.get_object("acls", "k")
+    assert got.acl == b'{"grants":[]}' and got.owner == "bob"
+    with pytest.raises(MetaPreconditionFailed):  # another version now: its ACL is not ours to change
+        await client.set_object_acl(pb.SetObjectAclRequest(bucket="acls", key="k", mtime_ns=41, acl=b"x"))
+    with pytest.raises(MetaPreconditionFailed):
+        await client.set_object_acl(pb.SetObjectAclRequest(bucket="acls", key="k", object_id=b"\x01" * 16, mtime_ns=42))
+    with pytest.raises(MetaNotFound) as missing:
+        await client.set_object_acl(pb.SetObjectAclRequest(bucket="acls", key="absent"))
+    assert missing.value.what == "object"
+    with pytest.raises(MetaInvalidArgument):
+        too_big = b"x" * (meta.config.bucket_setting_bytes_max + 1)
+        await client.set_object_acl(pb.SetObjectAclRequest(bucket="acls", key="k", mtime_ns=42, acl=too_big))
+    assert (await client.get_object("acls", "k")).acl == b'{"grants":[]}'
+
+
 async def test_users_and_keys(meta: Running) -> None:
     client = meta.client
     user = await client.create_user("dave")
@@ -265,6 +307,8 @@ async def test_users_and_keys(meta: Running) -> None:
 
 
 async def test_concurrent_puts_share_commits(meta: Running) -> None:
+    """SQLite batches concurrent writes into shared commits; etcd commits each transaction on
+    its own (its raft log batches below us): there the test checks every write is counted."""
     client = meta.client
     await client.create_bucket("load", "admin")
     stats = meta.server.store.writer_stats
@@ -284,7 +328,10 @@ async def test_concurrent_puts_share_commits(meta: Running) -> None:
     elapsed = time.monotonic() - started
     commits = stats.commits - commits_before
     print(f"{count} PutObject at c={concurrency}: {count / elapsed:.0f}/s, {count / commits:.1f} writes per commit")
-    assert commits < count / 2, f"{count} puts took {commits} commits: group commit is not batching"
+    if meta.config.backend == "sqlite":
+        assert commits < count / 2, f"{count} puts took {commits} commits: group commit is not batching"
+    else:
+        assert commits >= count, f"{count} puts, {commits} etcd transactions counted"
     assert (await client.get_status()).object_count == count
 
 

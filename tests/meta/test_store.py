@@ -66,21 +66,37 @@ async def test_buckets(store: SqliteMetaStore) -> None:
         await store.delete_bucket("logs")
 
 
+async def test_bucket_settings_live_and_die_with_their_bucket(store: SqliteMetaStore) -> None:
+    created = await store.create_bucket(pb.Bucket(name="conf", owner="bob", settings={"cors": b"<CORS/>"}))
+    assert dict(created.settings) == {"cors": b"<CORS/>"}
+    await store.put_bucket_setting("conf", "versioning", b"Enabled")
+    await store.put_bucket_setting("conf", "cors", b"<CORS2/>")
+    assert dict((await store.get_bucket("conf")).settings) == {"cors": b"<CORS2/>", "versioning": b"Enabled"}
+    await store.put_bucket_setting("conf", "cors", None)
+    await store.put_bucket_setting("conf", "cors", None)  # deleting an absent setting is fine
+    assert dict((await store.get_bucket("conf")).settings) == {"versioning": b"Enabled"}
+    with pytest.raises(NotFound):
+        await store.put_bucket_setting("missing", "cors", b"x")
+    await store.delete_bucket("conf")
+    recreated = await store.create_bucket(pb.Bucket(name="conf", owner="bob"))
+    assert not recreated.settings and not (await store.get_bucket("conf")).settings
+
+
 async def test_objects_put_get_replace_delete(store: SqliteMetaStore) -> None:
     first = record("photos", "a/b.jpg", data=b"one")
-    assert await store.put_object(first, False) is None
+    assert not (await store.put_object(first, False)).has_replaced
     got = await store.get_object("photos", "a/b.jpg")
     assert got.inline_data == b"one" and got.pool == "rs-4-2"  # pool filled from the bucket
     second = record("photos", "a/b.jpg", data=b"two")
     replaced = await store.put_object(second, False)
-    assert replaced is not None and replaced.inline_data == b"one"
+    assert replaced.has_replaced and replaced.replaced.inline_data == b"one" and replaced.version_id == ""
     with pytest.raises(PreconditionFailed):
         await store.put_object(record("photos", "a/b.jpg", data=b"three"), True)
     assert (await store.get_object("photos", "a/b.jpg")).inline_data == b"two"
-    assert await store.put_object(record("photos", "new"), True) is None
+    assert not (await store.put_object(record("photos", "new"), True)).has_replaced
     deleted = await store.delete_object("photos", "a/b.jpg")
-    assert deleted is not None and deleted.inline_data == b"two"
-    assert await store.delete_object("photos", "a/b.jpg") is None
+    assert deleted.existed and deleted.deleted.inline_data == b"two" and not deleted.delete_marker
+    assert not (await store.delete_object("photos", "a/b.jpg")).existed
     with pytest.raises(NotFound) as exc:
         await store.get_object("photos", "a/b.jpg")
     assert exc.value.what == "object"
@@ -210,7 +226,7 @@ async def test_everything_survives_reopen(tmp_path: Path) -> None:
         await s.close()
 
 
-async def test_a_second_store_on_the_same_directory_is_refused(store: SqliteMetaStore, tmp_path: Path) -> None:
+async def test_a_second_store_on_the_same_directory_is_refused(sqlite_store: SqliteMetaStore, tmp_path: Path) -> None:
     with pytest.raises(StoreClosed):
         await SqliteMetaStore(tmp_path / "meta").open()
 
@@ -225,9 +241,9 @@ async def test_closed_store_refuses_calls(tmp_path: Path) -> None:
         await s.create_user(pb.User(name="x"))
 
 
-async def test_a_corrupt_row_is_reported_not_returned(store: SqliteMetaStore, tmp_path: Path) -> None:
-    await store.put_object(record("photos", "good"), False)
-    await store.put_object(record("photos", "bad"), False)
+async def test_a_corrupt_row_is_reported_not_returned(sqlite_store: SqliteMetaStore, tmp_path: Path) -> None:
+    await sqlite_store.put_object(record("photos", "good"), False)
+    await sqlite_store.put_object(record("photos", "bad"), False)
     conn = sqlite3.connect(tmp_path / "meta" / "meta.db")
     with conn:
         other = record("photos", "good").SerializeToString()
@@ -235,30 +251,30 @@ async def test_a_corrupt_row_is_reported_not_returned(store: SqliteMetaStore, tm
         conn.execute("UPDATE objects SET record = ? WHERE key = ?", (b"\xff\xff\xff", b"good"))
     conn.close()
     with pytest.raises(CorruptRecord, match="holds"):
-        await store.get_object("photos", "bad")
+        await sqlite_store.get_object("photos", "bad")
     with pytest.raises(CorruptRecord, match="undecodable"):
-        await store.get_object("photos", "good")
+        await sqlite_store.get_object("photos", "good")
 
 
-async def test_group_commit_shares_transactions(store: SqliteMetaStore) -> None:
-    before = store.writer_stats.commits
-    committed = store.writer_stats.writes_committed
-    await asyncio.gather(*(store.put_object(record("photos", f"g{i:04d}"), False) for i in range(400)))
-    commits = store.writer_stats.commits - before
-    assert store.writer_stats.writes_committed - committed == 400
+async def test_group_commit_shares_transactions(sqlite_store: SqliteMetaStore) -> None:
+    before = sqlite_store.writer_stats.commits
+    committed = sqlite_store.writer_stats.writes_committed
+    await asyncio.gather(*(sqlite_store.put_object(record("photos", f"g{i:04d}"), False) for i in range(400)))
+    commits = sqlite_store.writer_stats.commits - before
+    assert sqlite_store.writer_stats.writes_committed - committed == 400
     assert commits < 100, f"400 concurrent writes took {commits} commits"
-    assert store.writer_stats.batch_records_max_seen > 4
+    assert sqlite_store.writer_stats.batch_records_max_seen > 4
 
 
-async def test_one_failing_write_does_not_fail_its_batch(store: SqliteMetaStore) -> None:
-    await store.put_object(record("photos", "taken"), False)
+async def test_one_failing_write_does_not_fail_its_batch(sqlite_store: SqliteMetaStore) -> None:
+    await sqlite_store.put_object(record("photos", "taken"), False)
     results = await asyncio.gather(
-        *(store.put_object(record("photos", "taken" if i == 5 else f"f{i}"), True) for i in range(20)),
+        *(sqlite_store.put_object(record("photos", "taken" if i == 5 else f"f{i}"), True) for i in range(20)),
         return_exceptions=True,
     )
     assert [i for i, r in enumerate(results) if isinstance(r, Exception)] == [5]
     assert isinstance(results[5], PreconditionFailed)
-    assert (await store.counts()).object_count == 20
+    assert (await sqlite_store.counts()).object_count == 20
 
 
 async def test_full_write_queue_is_overloaded(tmp_path: Path) -> None:
@@ -284,3 +300,16 @@ async def test_foreign_or_newer_databases_are_refused(tmp_path: Path) -> None:
         conn.close()
         with pytest.raises(SchemaError):
             await SqliteMetaStore(tmp_path / name).open()
+
+
+async def test_an_osd_past_the_full_ratio_is_flagged_full_with_a_new_epoch(store: SqliteMetaStore) -> None:
+    req = pb.RegisterOsdRequest(address="h1:9200", disk_uuid="u1", capacity_bytes=100, used_bytes=95)
+    osd, cmap = await store.register_osd(req, now_ms=10, full_ratio=0.9)
+    assert osd.full and cmap.osds[0].full
+    beat = OsdHeartbeat(osd.id, capacity_bytes=100, used_bytes=89, now_ms=20, full_ratio=0.9)
+    osd, changed = await store.heartbeat(beat)
+    assert osd.full and changed is None  # within the hysteresis: no flapping
+    osd, changed = await store.heartbeat(OsdHeartbeat(osd.id, 100, 80, 30, full_ratio=0.9))
+    assert not osd.full and changed is not None and changed.epoch == cmap.epoch + 1 and not changed.osds[0].full
+    osd, changed = await store.heartbeat(OsdHeartbeat(osd.id, 100, 91, 40, full_ratio=0.9))
+    assert osd.full and changed is not None and changed.osds[0].full

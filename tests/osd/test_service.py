@@ -9,8 +9,8 @@ import pytest
 from grpc import aio
 
 from objectio.common.grpcutil import ClusterAuthInterceptor, call_metadata
-from objectio.common.shardkey import new_object_id
-from objectio.osd.service import OsdServicer
+from objectio.common.shardkey import DESCRIPTOR_STRIPE, new_object_id, shard_key
+from objectio.osd.service import SCAN_PAGE_SHARDS, OsdServicer
 from objectio.osd.store import MemoryStore
 from objectio.protos import osd_pb2, osd_pb2_grpc
 
@@ -139,3 +139,30 @@ async def test_calls_without_the_cluster_token_are_refused(
         await call.done_writing()
         await call
     assert excinfo.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_scan_shard_meta_streams_every_record_with_its_meta(
+    osd: tuple[osd_pb2_grpc.OsdServiceStub, MemoryStore],
+) -> None:
+    stub, store = osd
+    object_id = new_object_id()
+    fragment_meta = osd_pb2.ShardMeta(bucket="b", key="k", pool="rs-4-2")
+    descriptor_meta = osd_pb2.ShardMeta(bucket="b", key="k", kind=osd_pb2.SHARD_DESCRIPTOR, mtime_ns=7)
+    shards = [
+        osd_pb2.ShardWrite(
+            address=osd_pb2.ShardAddress(object_id=object_id, stripe_index=s, fragment_index=1),
+            data=b"x",
+            meta=fragment_meta,
+        )
+        for s in range(SCAN_PAGE_SHARDS + 1)  # more than one engine page
+    ]
+    descriptor = osd_pb2.ShardAddress(object_id=object_id, stripe_index=DESCRIPTOR_STRIPE, fragment_index=2)
+    shards.append(osd_pb2.ShardWrite(address=descriptor, data=b"d", meta=descriptor_meta))
+    await stub.WriteShards(osd_pb2.WriteShardsRequest(shards=shards[:1000]), metadata=MD)
+    await stub.WriteShards(osd_pb2.WriteShardsRequest(shards=shards[1000:]), metadata=MD)
+    await store.put(b"\xffquarantine/" + b"q" * 9, b"", b"")  # not a shard: never listed
+    scanned = [stat async for stat in stub.ScanShardMeta(osd_pb2.ScanShardMetaRequest(), metadata=MD)]
+    assert [s.address.stripe_index for s in scanned] == [*range(SCAN_PAGE_SHARDS + 1), DESCRIPTOR_STRIPE]
+    assert scanned[-1].meta == descriptor_meta and scanned[0].meta.key == "k"
+    resumed = stub.ScanShardMeta(osd_pb2.ScanShardMetaRequest(start_after=shard_key(object_id, 5, 1)), metadata=MD)
+    assert len([stat async for stat in resumed]) == SCAN_PAGE_SHARDS + 2 - 6
