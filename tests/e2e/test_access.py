@@ -250,9 +250,11 @@ def test_awscli_policy_acl_and_public_access_block(cluster: AllInOne, tmp_path: 
     assert json.loads(aws(cluster, "s3api", "get-bucket-policy", "--bucket", name).stdout)["Policy"] == text
     status = json.loads(aws(cluster, "s3api", "get-bucket-policy-status", "--bucket", name).stdout)
     assert status["PolicyStatus"]["IsPublic"] is True
-    assert eventually(lambda: requests.get(f"{cluster.endpoint}/{name}/index.html", timeout=10).content) == (
-        b"<h1>hi</h1>"
-    )
+
+    def anonymous_read() -> None:
+        assert requests.get(f"{cluster.endpoint}/{name}/index.html", timeout=10).content == b"<h1>hi</h1>"
+
+    eventually(anonymous_read)  # the policy reaches every gateway worker's bucket cache
     block = "BlockPublicAcls=true,IgnorePublicAcls=false,BlockPublicPolicy=true,RestrictPublicBuckets=false"
     aws(cluster, "s3api", "put-public-access-block", "--bucket", name, "--public-access-block-configuration", block)
     refused = aws(cluster, "s3api", "put-bucket-policy", "--bucket", name, "--policy", text, check=False)
