@@ -9,7 +9,7 @@ import random
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from grpc import aio
 
@@ -50,7 +50,17 @@ def body_of(key: str, size: int) -> bytes:
     return random.Random(seed).randbytes(size)
 
 
-def run(cluster: AllInOne, fn: Callable[[MetaClient], Any]) -> Any:
+class ReachesMeta(Protocol):
+    """A running cluster of any shape: the all-in-one, or the multi-host one of tests/netns."""
+
+    @property
+    def meta_address(self) -> str: ...
+
+    @property
+    def credentials(self) -> Any: ...
+
+
+def run(cluster: ReachesMeta, fn: Callable[[MetaClient], Any]) -> Any:
     async def go() -> Any:
         meta = await MetaClient.connect(cluster.meta_address, cluster.credentials.cluster_token)
         try:
@@ -61,7 +71,7 @@ def run(cluster: AllInOne, fn: Callable[[MetaClient], Any]) -> Any:
     return asyncio.run(go())
 
 
-def records(cluster: AllInOne, bucket: str, keys: list[str]) -> dict[str, meta_pb2.ObjectRecord]:
+def records(cluster: ReachesMeta, bucket: str, keys: list[str]) -> dict[str, meta_pb2.ObjectRecord]:
     async def get(meta: MetaClient) -> dict[str, meta_pb2.ObjectRecord]:
         return {key: await meta.get_object(bucket, key) for key in keys}
 

@@ -3,18 +3,18 @@ object records and the cluster map (through meta, as the CLI would), and placeme
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
-from objectio.meta.client import MetaClient
 from objectio.protos import meta_pb2
+from tests.e2e.repair_cluster import records, run
 from tests.netns.harness import MultiHostCluster
+
+__all__ = ["osd_ids_of_host", "osd_map", "placement_problems", "records", "s3_client"]
 
 
 def s3_client(cluster: MultiHostCluster, pool: str = "") -> Any:
@@ -36,27 +36,8 @@ def s3_client(cluster: MultiHostCluster, pool: str = "") -> Any:
     return client
 
 
-def with_meta(cluster: MultiHostCluster, fn: Callable[[MetaClient], Any]) -> Any:
-    async def go() -> Any:
-        meta = await MetaClient.connect(cluster.meta_address, cluster.credentials.cluster_token)
-        try:
-            return await fn(meta)
-        finally:
-            await meta.close()
-
-    return asyncio.run(go())
-
-
-def records(cluster: MultiHostCluster, bucket: str, keys: list[str]) -> dict[str, meta_pb2.ObjectRecord]:
-    async def get(meta: MetaClient) -> dict[str, meta_pb2.ObjectRecord]:
-        return {key: await meta.get_object(bucket, key) for key in keys}
-
-    result: dict[str, meta_pb2.ObjectRecord] = with_meta(cluster, get)
-    return result
-
-
 def osd_map(cluster: MultiHostCluster) -> dict[int, meta_pb2.Osd]:
-    cmap: meta_pb2.ClusterMap = with_meta(cluster, lambda meta: meta.get_cluster_map())
+    cmap: meta_pb2.ClusterMap = run(cluster, lambda meta: meta.get_cluster_map())
     return {osd.id: osd for osd in cmap.osds}
 
 
