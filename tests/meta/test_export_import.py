@@ -1,4 +1,4 @@
-"""Export/import of the SQLite store: a snapshot round-trips into an empty store; merges follow
+"""Export/import of the metadata store (both backends): a snapshot round-trips into an empty store; merges follow
 the documented rules (newest object wins, the cluster id only into a store without buckets)."""
 
 from __future__ import annotations
@@ -9,15 +9,16 @@ import pytest
 
 from objectio.meta.errors import NotFound, PreconditionFailed
 from objectio.meta.sqlite_store import SqliteMetaStore
+from objectio.meta.store import MetaStore
 from objectio.protos import meta_pb2 as pb
 from tests.meta.conftest import record
 
 
-async def _export(store: SqliteMetaStore) -> list[pb.MetaItem]:
+async def _export(store: MetaStore) -> list[pb.MetaItem]:
     return [item async for item in store.export_items()]
 
 
-async def _fill(store: SqliteMetaStore) -> None:
+async def _fill(store: MetaStore) -> None:
     await store.create_access_key(pb.AccessKey(access_key="AK1", secret_key="s1", user="alice", created_ms=2))
     await store.put_object(record("photos", "a.txt"), if_none_match=False)
     await store.put_object(record("photos", "b/ü", data=b"xyz"), if_none_match=False)
@@ -26,7 +27,7 @@ async def _fill(store: SqliteMetaStore) -> None:
     await store.put_part(name, pb.PartLayout(part_number=1, etag="e1", size=0))
 
 
-async def test_export_then_import_reproduces_the_store(store: SqliteMetaStore, tmp_path: Path) -> None:
+async def test_export_then_import_reproduces_the_store(store: MetaStore, tmp_path: Path) -> None:
     await _fill(store)
     items = await _export(store)
     kinds = [item.WhichOneof("item") for item in items]
@@ -45,7 +46,7 @@ async def test_export_then_import_reproduces_the_store(store: SqliteMetaStore, t
         await fresh.close()
 
 
-async def test_newest_object_version_wins(store: SqliteMetaStore) -> None:
+async def test_newest_object_version_wins(store: MetaStore) -> None:
     newer = record("photos", "k", data=b"new")
     newer.mtime_ns = 10
     await store.put_object(newer, if_none_match=False)
@@ -59,14 +60,14 @@ async def test_newest_object_version_wins(store: SqliteMetaStore) -> None:
     assert (await store.get_object("photos", "k")).inline_data == b"newest"
 
 
-async def test_cluster_identity_only_into_a_store_without_buckets(store: SqliteMetaStore) -> None:
+async def test_cluster_identity_only_into_a_store_without_buckets(store: MetaStore) -> None:
     item = pb.MetaItem(cluster=pb.ClusterInfo(cluster_id="ab" * 16, epoch=1, default_pool="rs-4-2"))
     with pytest.raises(PreconditionFailed):
         await store.import_items([item])
     assert (await store.cluster_map()).cluster_id != "ab" * 16
 
 
-async def test_an_imported_osd_is_down_and_a_newer_registration_wins(store: SqliteMetaStore) -> None:
+async def test_an_imported_osd_is_down_and_a_newer_registration_wins(store: MetaStore) -> None:
     osd = pb.Osd(id=4, address="10.0.0.1:1", up=pb.OSD_UP, disk_uuid="u4")
     assert await store.import_items([pb.MetaItem(osd=osd)]) == (1, 0)
     cmap = await store.cluster_map()
@@ -97,7 +98,7 @@ async def test_an_unknown_osd_is_adopted_only_by_a_recovering_store(tmp_path: Pa
             await store.close()
 
 
-async def test_versions_and_bucket_settings_round_trip(store: SqliteMetaStore, tmp_path: Path) -> None:
+async def test_versions_and_bucket_settings_round_trip(store: MetaStore, tmp_path: Path) -> None:
     await store.create_bucket(pb.Bucket(name="vers", owner="alice", created_ms=1))
     await store.put_bucket_setting("vers", "versioning", b"Enabled")
     await store.put_bucket_setting("vers", "cors", b'{"version": 1, "rules": []}')

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from objectio.meta.errors import NotFound
 from objectio.meta.listing import Fetch, list_page, prefix_successor
 from objectio.meta.sqlite_store import SqliteMetaStore
+from objectio.meta.store import MetaStore
 from tests.meta.conftest import record
 
 SEED = 20261122
@@ -46,7 +47,7 @@ def flatten(objects: list[str], prefixes: list[str]) -> list[str]:
 
 
 @pytest.fixture
-async def listed(store: SqliteMetaStore) -> list[str]:
+async def listed(store: MetaStore) -> list[str]:
     count = 2600 if isinstance(store, SqliteMetaStore) else 800  # etcd: one network commit per put
     keys = make_keys(random.Random(SEED), count)
     for start in range(0, len(keys), 500):
@@ -54,7 +55,7 @@ async def listed(store: SqliteMetaStore) -> list[str]:
     return keys
 
 
-async def test_random_pages_match_the_model(store: SqliteMetaStore, listed: list[str]) -> None:
+async def test_random_pages_match_the_model(store: MetaStore, listed: list[str]) -> None:
     rng = random.Random(SEED + 1)
     for trial in range(150):
         base = rng.choice(listed)
@@ -77,7 +78,7 @@ async def test_random_pages_match_the_model(store: SqliteMetaStore, listed: list
     ("prefix", "delimiter", "max_keys"), [("", "", 333), ("", "/", 5), ("a", "/", 17), ("", "b", 1)]
 )
 async def test_pagination_with_next_marker_walks_everything(
-    store: SqliteMetaStore, listed: list[str], prefix: str, delimiter: str, max_keys: int
+    store: MetaStore, listed: list[str], prefix: str, delimiter: str, max_keys: int
 ) -> None:
     marker, walked, pages = "", [], 0
     while True:
@@ -108,7 +109,7 @@ async def test_common_prefixes_are_skipped_by_seeking() -> None:
     assert rows_read < 300
 
 
-async def test_listing_a_missing_bucket(store: SqliteMetaStore) -> None:
+async def test_listing_a_missing_bucket(store: MetaStore) -> None:
     with pytest.raises(NotFound):
         await store.list_objects("nope", "", "", "", 10)
 

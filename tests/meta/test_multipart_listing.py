@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from objectio.meta.sqlite_store import SqliteMetaStore
+from objectio.meta.store import MetaStore
 from objectio.protos import meta_pb2 as pb
 
 SEED = 20261122
@@ -39,7 +39,7 @@ def flatten(reply: pb.ListMultipartUploadsReply) -> list[Entry]:
     return sorted(entries, key=lambda e: e[0].encode())
 
 
-async def test_listing_matches_the_model(store: SqliteMetaStore) -> None:
+async def test_listing_matches_the_model(store: MetaStore) -> None:
     rng = random.Random(SEED)
     uploads: list[Entry] = []
     for _ in range(250):

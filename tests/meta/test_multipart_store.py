@@ -12,6 +12,7 @@ from objectio.meta import sqlite_schema as schema
 from objectio.meta.errors import NotFound, PreconditionFailed
 from objectio.meta.expiry import expire_once
 from objectio.meta.sqlite_store import SqliteMetaStore
+from objectio.meta.store import MetaStore
 from objectio.protos import meta_pb2 as pb
 
 
@@ -25,7 +26,7 @@ def part(number: int, object_id: bytes, size: int = 10) -> pb.PartLayout:
     return layout
 
 
-async def new_upload(store: SqliteMetaStore, key: str, initiated_ns: int = 1) -> pb.UploadName:
+async def new_upload(store: MetaStore, key: str, initiated_ns: int = 1) -> pb.UploadName:
     upload = await store.create_upload(
         pb.MultipartUpload(bucket="photos", key=key, owner="alice", initiated_ns=initiated_ns, content_type="t/x")
     )
@@ -42,7 +43,7 @@ def final_record(name: pb.UploadName, parts: list[pb.PartLayout], object_id: byt
     return record
 
 
-async def test_parts_replace_complete_and_references(store: SqliteMetaStore) -> None:
+async def test_parts_replace_complete_and_references(store: MetaStore) -> None:
     name = await new_upload(store, "big")
     assert await store.put_part(name, part(1, oid(1))) is None
     replaced = await store.put_part(name, part(1, oid(2)))
@@ -74,7 +75,7 @@ async def test_parts_replace_complete_and_references(store: SqliteMetaStore) -> 
     assert await store.find_unreferenced([oid(2), oid(3)]) == [oid(2), oid(3)]
 
 
-async def test_delete_of_multipart_object_releases_parts(store: SqliteMetaStore) -> None:
+async def test_delete_of_multipart_object_releases_parts(store: MetaStore) -> None:
     name = await new_upload(store, "d")
     degraded = part(1, oid(7))
     degraded.stripes[0].osd_ids[2] = 0  # a fragment that was not written: counted for repair
@@ -86,7 +87,7 @@ async def test_delete_of_multipart_object_releases_parts(store: SqliteMetaStore)
     assert await store.find_unreferenced([oid(7)]) == [oid(7)]
 
 
-async def test_abort_and_unknown_uploads(store: SqliteMetaStore) -> None:
+async def test_abort_and_unknown_uploads(store: MetaStore) -> None:
     name = await new_upload(store, "a")
     await store.put_part(name, part(1, oid(1)))
     parts = await store.abort_upload(name)
@@ -104,7 +105,7 @@ async def test_abort_and_unknown_uploads(store: SqliteMetaStore) -> None:
     assert exc.value.what == "bucket"
 
 
-async def test_list_uploads_markers_prefix_delimiter(store: SqliteMetaStore) -> None:
+async def test_list_uploads_markers_prefix_delimiter(store: MetaStore) -> None:
     names = [await new_upload(store, key) for key in ("a/1", "a/2", "b", "b", "c/x/1", "d")]
 
     async def page(
@@ -140,7 +141,7 @@ async def test_list_uploads_markers_prefix_delimiter(store: SqliteMetaStore) -> 
     assert [u.key for u in (await page(prefix="b")).uploads] == ["b", "b"]
 
 
-async def test_expiry_forgets_old_uploads_only(store: SqliteMetaStore) -> None:
+async def test_expiry_forgets_old_uploads_only(store: MetaStore) -> None:
     old = await new_upload(store, "old", initiated_ns=1_000_000_000)
     young = await new_upload(store, "young", initiated_ns=100 * 1_000_000_000)
     await store.put_part(old, part(1, oid(1)))
@@ -152,7 +153,7 @@ async def test_expiry_forgets_old_uploads_only(store: SqliteMetaStore) -> None:
     assert await store.find_unreferenced([oid(1), oid(2)]) == [oid(1)]
 
 
-async def test_bucket_delete_drops_its_uploads(store: SqliteMetaStore) -> None:
+async def test_bucket_delete_drops_its_uploads(store: MetaStore) -> None:
     await store.create_bucket(pb.Bucket(name="tmp", owner="alice", created_ms=1))
     upload = await store.create_upload(pb.MultipartUpload(bucket="tmp", key="k", owner="alice", initiated_ns=1))
     name = pb.UploadName(bucket="tmp", key="k", upload_id=upload.upload_id)

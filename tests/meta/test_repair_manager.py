@@ -19,7 +19,7 @@ from objectio.meta.rebalance import osd_hosts, plan_moves, rebalance_stripe
 from objectio.meta.repair import RepairManager
 from objectio.meta.repair_planner import candidates, desired_placement
 from objectio.meta.repair_stripe import Outcome, RepairError, StripeJob, repair_stripe
-from objectio.meta.sqlite_store import SqliteMetaStore
+from objectio.meta.store import MetaStore
 from objectio.protos import meta_pb2 as pb
 from objectio.protos import osd_pb2
 from tests.meta.conftest import meta_config, record
@@ -84,7 +84,7 @@ def cluster_map(store_map: pb.ClusterMap, up: range) -> pb.ClusterMap:
 
 
 @pytest.fixture()
-async def setup(store: SqliteMetaStore, tmp_path: Path) -> Any:
+async def setup(store: MetaStore, tmp_path: Path) -> Any:
     state = ClusterState(cluster_map(await store.cluster_map(), range(1, 9)))
     links = FakeLinks()
     manager = RepairManager(meta_config(tmp_path), store, state, links)  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ placed records and upload parts."""
 
 from __future__ import annotations
 
-from objectio.meta.sqlite_store import SqliteMetaStore
+from objectio.meta.store import MetaStore
 from objectio.meta.versions import version_order
 from objectio.protos import meta_pb2 as pb
 from tests.meta.conftest import record
@@ -22,7 +22,7 @@ def placed(key: str, object_id: bytes, *stripes: list[int]) -> pb.ObjectRecord:
     return r
 
 
-async def test_replace_fragments_is_a_compare_and_set(store: SqliteMetaStore) -> None:
+async def test_replace_fragments_is_a_compare_and_set(store: MetaStore) -> None:
     await store.put_object(placed("k", OID_A, [1, 2, 0, 4, 5, 6]), False)
     assert (await store.counts()).degraded_stripes == 1
     assert not await store.replace_fragments(OID_B, 0, {2: (0, 7)})  # no record references it
@@ -35,7 +35,7 @@ async def test_replace_fragments_is_a_compare_and_set(store: SqliteMetaStore) ->
     assert not await store.replace_fragments(OID_A, 0, {2: (7, 9)})  # deleted
 
 
-async def test_corrupt_fragments_are_marked_missing_only_where_still_placed(store: SqliteMetaStore) -> None:
+async def test_corrupt_fragments_are_marked_missing_only_where_still_placed(store: MetaStore) -> None:
     await store.put_object(placed("k", OID_A, [1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6]), False)
     shard = pb.ShardRef(object_id=OID_A, stripe_index=1, fragment_index=3)
     assert await store.mark_missing(4, [shard]) == 1
@@ -44,7 +44,7 @@ async def test_corrupt_fragments_are_marked_missing_only_where_still_placed(stor
     assert await store.mark_missing(9, [pb.ShardRef(object_id=OID_B, stripe_index=0, fragment_index=0)]) == 0
 
 
-async def test_stale_placements_name_copies_placed_elsewhere(store: SqliteMetaStore) -> None:
+async def test_stale_placements_name_copies_placed_elsewhere(store: MetaStore) -> None:
     await store.put_object(placed("k", OID_A, [1, 2, 3, 4, 5, 6]), False)
     refs = [
         pb.ShardRef(object_id=OID_A, stripe_index=0, fragment_index=0),  # placed on 1: current
@@ -56,7 +56,7 @@ async def test_stale_placements_name_copies_placed_elsewhere(store: SqliteMetaSt
     assert [(s.stripe_index, s.fragment_index) for s in stale] == [(0, 1), (3, 0)]
 
 
-async def test_scan_pages_through_placed_records_only(store: SqliteMetaStore) -> None:
+async def test_scan_pages_through_placed_records_only(store: MetaStore) -> None:
     for i in range(7):
         await store.put_object(placed(f"k{i}", bytes([i + 1]) * 16, [1, 2, 3, 4, 5, 6]), False)
     await store.put_object(record("photos", "inline"), False)
@@ -72,7 +72,7 @@ async def test_scan_pages_through_placed_records_only(store: SqliteMetaStore) ->
 
 
 async def test_parts_of_uploads_and_of_completed_objects_are_repaired_by_part_object_id(
-    store: SqliteMetaStore,
+    store: MetaStore,
 ) -> None:
     """Repair finds a part's stripes by the part's own object id, in an upload in progress and in
     a completed multipart record, and changes them with the same compare-and-set."""

@@ -16,23 +16,24 @@ from objectio.meta.errors import (
     PreconditionFailed,
     StoreClosed,
 )
+from objectio.meta.etcd_store import EtcdMetaStore
 from objectio.meta.sqlite_schema import SchemaError
 from objectio.meta.sqlite_store import SqliteMetaStore
-from objectio.meta.store import OsdHeartbeat
+from objectio.meta.store import MetaStore, OsdHeartbeat
 from objectio.protos import meta_pb2 as pb
 from tests.meta.conftest import record
 
 
-async def test_fresh_store_has_cluster_pools_and_default(store: SqliteMetaStore) -> None:
+async def test_fresh_store_has_cluster_pools_and_default(store: MetaStore) -> None:
     cmap = await store.cluster_map()
     assert len(cmap.cluster_id) == 32
     assert [p.name for p in cmap.pools] == ["lrc-8-2-2", "rs-4-2", "rs-8-4"]
     assert cmap.default_pool == "rs-4-2"
     assert cmap.epoch == 5  # 1 + three pools + default pool
-    assert store.created
+    assert isinstance(store, SqliteMetaStore | EtcdMetaStore) and store.created
 
 
-async def test_pool_names_are_unique_and_default_must_exist(store: SqliteMetaStore) -> None:
+async def test_pool_names_are_unique_and_default_must_exist(store: MetaStore) -> None:
     pool = (await store.cluster_map()).pools[0]
     with pytest.raises(AlreadyExists):
         await store.create_pool(pool)
@@ -43,7 +44,7 @@ async def test_pool_names_are_unique_and_default_must_exist(store: SqliteMetaSto
     assert (await store.set_default_pool("rs-8-4")).epoch == epoch + 1
 
 
-async def test_buckets(store: SqliteMetaStore) -> None:
+async def test_buckets(store: MetaStore) -> None:
     with pytest.raises(AlreadyExists) as exc:
         await store.create_bucket(pb.Bucket(name="photos", owner="bob"))
     assert exc.value.owner == "alice"
@@ -66,7 +67,7 @@ async def test_buckets(store: SqliteMetaStore) -> None:
         await store.delete_bucket("logs")
 
 
-async def test_bucket_settings_live_and_die_with_their_bucket(store: SqliteMetaStore) -> None:
+async def test_bucket_settings_live_and_die_with_their_bucket(store: MetaStore) -> None:
     created = await store.create_bucket(pb.Bucket(name="conf", owner="bob", settings={"cors": b"<CORS/>"}))
     assert dict(created.settings) == {"cors": b"<CORS/>"}
     await store.put_bucket_setting("conf", "versioning", b"Enabled")
@@ -82,7 +83,7 @@ async def test_bucket_settings_live_and_die_with_their_bucket(store: SqliteMetaS
     assert not recreated.settings and not (await store.get_bucket("conf")).settings
 
 
-async def test_objects_put_get_replace_delete(store: SqliteMetaStore) -> None:
+async def test_objects_put_get_replace_delete(store: MetaStore) -> None:
     first = record("photos", "a/b.jpg", data=b"one")
     assert not (await store.put_object(first, False)).has_replaced
     got = await store.get_object("photos", "a/b.jpg")
@@ -110,7 +111,7 @@ async def test_objects_put_get_replace_delete(store: SqliteMetaStore) -> None:
         assert exc.value.what == "bucket"
 
 
-async def test_find_unreferenced_and_counts(store: SqliteMetaStore) -> None:
+async def test_find_unreferenced_and_counts(store: MetaStore) -> None:
     ids = [bytes([i]) * 16 for i in range(1, 6)]
     for i, oid in enumerate(ids[:3]):
         rec = record("photos", f"k{i}", object_id=oid)
@@ -124,7 +125,7 @@ async def test_find_unreferenced_and_counts(store: SqliteMetaStore) -> None:
     assert not await store.osd_is_referenced(9)
 
 
-async def test_osd_registration_heartbeat_down_and_states(store: SqliteMetaStore) -> None:
+async def test_osd_registration_heartbeat_down_and_states(store: MetaStore) -> None:
     start = (await store.cluster_map()).epoch
     req = pb.RegisterOsdRequest(address="h1:9200", host="h1", disk="/dev/sdb", disk_uuid="u1", capacity_bytes=1 << 40)
     osd, cmap = await store.register_osd(req, now_ms=10)
@@ -171,7 +172,7 @@ async def test_osd_registration_heartbeat_down_and_states(store: SqliteMetaStore
         await store.set_osd_state(2, set_in=True, set_out=False, remove=False)
 
 
-async def test_users_and_access_keys(store: SqliteMetaStore) -> None:
+async def test_users_and_access_keys(store: MetaStore) -> None:
     await store.create_user(pb.User(name="root", is_admin=True, created_ms=2))
     with pytest.raises(AlreadyExists):
         await store.create_user(pb.User(name="root"))
@@ -302,7 +303,7 @@ async def test_foreign_or_newer_databases_are_refused(tmp_path: Path) -> None:
             await SqliteMetaStore(tmp_path / name).open()
 
 
-async def test_an_osd_past_the_full_ratio_is_flagged_full_with_a_new_epoch(store: SqliteMetaStore) -> None:
+async def test_an_osd_past_the_full_ratio_is_flagged_full_with_a_new_epoch(store: MetaStore) -> None:
     req = pb.RegisterOsdRequest(address="h1:9200", disk_uuid="u1", capacity_bytes=100, used_bytes=95)
     osd, cmap = await store.register_osd(req, now_ms=10, full_ratio=0.9)
     assert osd.full and cmap.osds[0].full

@@ -1,4 +1,4 @@
-"""Object versions in the SQLite store: put/get/delete in never-versioned, Enabled and Suspended
+"""Object versions in the metadata store (both backends): put/get/delete in never-versioned, Enabled and Suspended
 buckets, delete markers, null-version semantics, ListObjectVersions against a brute-force model,
 references for GC and the repair scan over every version, tags, and migration from schema 3."""
 
@@ -14,6 +14,7 @@ from objectio.meta import sqlite_schema as schema
 from objectio.meta import versions
 from objectio.meta.errors import NotFound, PreconditionFailed
 from objectio.meta.sqlite_store import SqliteMetaStore
+from objectio.meta.store import MetaStore
 from objectio.protos import meta_pb2 as pb
 from tests.meta.conftest import record
 
@@ -30,18 +31,18 @@ def placed(bucket: str, key: str, n: int, mtime_ns: int = 1) -> pb.ObjectRecord:
     return rec
 
 
-async def versioned(store: SqliteMetaStore, name: str, state: bytes = versions.ENABLED) -> str:
+async def versioned(store: MetaStore, name: str, state: bytes = versions.ENABLED) -> str:
     await store.create_bucket(pb.Bucket(name=name, owner="alice", created_ms=1))
     await store.put_bucket_setting(name, versions.VERSIONING_SETTING, state)
     return name
 
 
-async def all_versions(store: SqliteMetaStore, bucket: str, key_marker: str = "") -> list[tuple[str, str, bool, bool]]:
+async def all_versions(store: MetaStore, bucket: str, key_marker: str = "") -> list[tuple[str, str, bool, bool]]:
     reply = await store.list_object_versions(pb.ListObjectVersionsRequest(bucket=bucket, key_marker=key_marker), 1000)
     return [(v.record.key, v.record.version_id, v.record.delete_marker, v.is_latest) for v in reply.versions]
 
 
-async def test_never_versioned_bucket_keeps_one_record_per_key(store: SqliteMetaStore) -> None:
+async def test_never_versioned_bucket_keeps_one_record_per_key(store: MetaStore) -> None:
     first = await store.put_object(placed("photos", "k", 1), False)
     assert not first.has_replaced and first.version_id == ""
     second = await store.put_object(placed("photos", "k", 2), False)
@@ -56,7 +57,7 @@ async def test_never_versioned_bucket_keeps_one_record_per_key(store: SqliteMeta
     assert excinfo.value.what == "object"
 
 
-async def test_enabled_keeps_versions_and_delete_markers(store: SqliteMetaStore) -> None:
+async def test_enabled_keeps_versions_and_delete_markers(store: MetaStore) -> None:
     bucket = await versioned(store, "ver")
     v1 = await store.put_object(placed(bucket, "k", 1, mtime_ns=10), False)
     v2 = await store.put_object(placed(bucket, "k", 2, mtime_ns=10), False)  # same clock: still ordered
@@ -96,7 +97,7 @@ async def test_enabled_keeps_versions_and_delete_markers(store: SqliteMetaStore)
     assert excinfo.value.what == "version"
 
 
-async def test_if_none_match_ignores_a_latest_delete_marker(store: SqliteMetaStore) -> None:
+async def test_if_none_match_ignores_a_latest_delete_marker(store: MetaStore) -> None:
     bucket = await versioned(store, "inm")
     await store.put_object(record(bucket, "k"), False)
     with pytest.raises(PreconditionFailed):
@@ -105,7 +106,7 @@ async def test_if_none_match_ignores_a_latest_delete_marker(store: SqliteMetaSto
     assert (await store.put_object(record(bucket, "k"), True)).version_id
 
 
-async def test_suspended_replaces_only_the_null_version(store: SqliteMetaStore) -> None:
+async def test_suspended_replaces_only_the_null_version(store: MetaStore) -> None:
     await store.put_object(placed("photos", "k", 1, mtime_ns=5), False)  # null version, before versioning
     await store.put_bucket_setting("photos", versions.VERSIONING_SETTING, versions.ENABLED)
     v = await store.put_object(placed("photos", "k", 2, mtime_ns=6), False)
@@ -126,7 +127,7 @@ async def test_suspended_replaces_only_the_null_version(store: SqliteMetaStore) 
     assert (await store.get_object("photos", "k")).version_id == v.version_id
 
 
-async def test_multipart_versions_stay_referenced(store: SqliteMetaStore) -> None:
+async def test_multipart_versions_stay_referenced(store: MetaStore) -> None:
     bucket = await versioned(store, "mpv")
     ids = []
     for n in (1, 2):
@@ -149,7 +150,7 @@ async def test_multipart_versions_stay_referenced(store: SqliteMetaStore) -> Non
     assert await store.find_unreferenced([oid(11), oid(12)]) == [oid(11)]
 
 
-async def test_repair_scan_and_compare_and_set_cover_old_versions(store: SqliteMetaStore) -> None:
+async def test_repair_scan_and_compare_and_set_cover_old_versions(store: MetaStore) -> None:
     bucket = await versioned(store, "rep")
     for n in range(1, 4):
         await store.put_object(placed(bucket, "a", n, mtime_ns=n), False)
@@ -172,7 +173,7 @@ async def test_repair_scan_and_compare_and_set_cover_old_versions(store: SqliteM
     assert (await store.counts()).degraded_stripes == 1
 
 
-async def test_tags_per_version(store: SqliteMetaStore) -> None:
+async def test_tags_per_version(store: MetaStore) -> None:
     bucket = await versioned(store, "tags")
     v1 = (await store.put_object(record(bucket, "k"), False)).version_id
     v2 = (await store.put_object(record(bucket, "k"), False)).version_id
@@ -188,7 +189,7 @@ async def test_tags_per_version(store: SqliteMetaStore) -> None:
         await store.put_object_tags(pb.ObjectName(bucket=bucket, key="nope"), {})
 
 
-async def test_list_versions_against_a_model(store: SqliteMetaStore) -> None:
+async def test_list_versions_against_a_model(store: MetaStore) -> None:
     bucket = await versioned(store, "model")
     rng = random.Random(7)
     keys = [f"{a}{sep}{b}" for a in "abé" for sep in "/-" for b in "xy"] + ["a", "b/"]
