@@ -250,7 +250,9 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
             raise InvalidArgument(f"object ACL larger than {self._config.bucket_setting_bytes_max} bytes")
         return await self._store.set_object_acl(request)
 
-    def _check_record(self, record: pb.ObjectRecord, *, multipart: bool = False) -> None:
+    def _check_record(self, record: pb.ObjectRecord, *, multipart: bool = False, imported: bool = False) -> None:
+        """A record as a client may store it; ``imported``: a version from a backup, which keeps
+        its version id and may be a delete marker."""
         config = self._config
         if bool(record.parts) != multipart:
             raise InvalidArgument("parts are committed by CompleteMultipartUpload, and only there")
@@ -258,12 +260,17 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
             self._check_parts(record.pool, record.parts)
         if not record.bucket or not record.key:
             raise InvalidArgument("an object record names its bucket and key")
-        if record.version_id:
+        own_id = imported and versions.is_version_id(record.version_id) and record.version_id != versions.NULL_VERSION
+        if record.version_id and not own_id:
             raise InvalidArgument("version ids are assigned by the metadata service")
         if len(record.key.encode()) > config.key_bytes_max:
             raise InvalidArgument(f"object key longer than {config.key_bytes_max} bytes")
         if record.format_version not in (0, RECORD_FORMAT_VERSION):
             raise InvalidArgument(f"record format version {record.format_version} is unknown")
+        if record.delete_marker:
+            if not imported or record.object_id or record.inline_data or record.stripes or record.parts:
+                raise InvalidArgument("a delete marker is created by DeleteObject and holds no data")
+            return
         if len(record.inline_data) > config.inline_data_bytes_max:
             raise InvalidArgument(f"inline data larger than {config.inline_data_bytes_max} bytes")
         if record.ByteSize() > config.record_bytes_max:
@@ -583,7 +590,7 @@ class MetaService(meta_pb2_grpc.MetaServiceServicer):
         if kind is None:
             raise InvalidArgument("an import item holds nothing")
         if kind == "object":
-            self._check_record(item.object, multipart=bool(item.object.parts))
+            self._check_record(item.object, multipart=bool(item.object.parts), imported=True)
             if item.object.format_version != RECORD_FORMAT_VERSION:
                 raise InvalidArgument(f"object {item.object.bucket}/{item.object.key}: no format version")
         elif kind == "pool":

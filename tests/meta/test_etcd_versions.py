@@ -1,8 +1,9 @@
 """Versions and backups on the etcd store where its behaviour is its own: backups move between
 backends (SQLite → etcd → SQLite, and etcd → SQLite → etcd) with every version and bucket
-setting; a big import is split into transactions etcd accepts and keeps every id referenced;
-two meta instances writing one key concurrently keep one latest and strictly increasing mtimes;
-keys with NUL bytes keep their versions apart and in order."""
+setting, at the store and through the servers' Export and Import RPCs; a big import is split
+into transactions etcd accepts and keeps every id referenced; two meta instances writing one key
+concurrently keep one latest and strictly increasing mtimes; keys with NUL bytes keep their
+versions apart and in order."""
 
 from __future__ import annotations
 
@@ -10,14 +11,19 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from grpc import aio
 
+from objectio.common.grpcutil import call_metadata
 from objectio.common.pools import DEFAULT_POOLS
 from objectio.meta import versions
+from objectio.meta.client import MetaClient
 from objectio.meta.etcd_store import EtcdMetaStore
+from objectio.meta.server import start_server
 from objectio.meta.store import MetaStore
 from objectio.protos import meta_pb2 as pb
+from objectio.protos import meta_pb2_grpc
 from tests.etcd_cluster import EtcdCluster
-from tests.meta.conftest import etcd_prefix, new_store, record
+from tests.meta.conftest import TOKEN, backend_options, etcd_prefix, meta_config, new_store, record
 
 Listed = list[tuple[str, str, bool, bool, int]]
 
@@ -165,3 +171,40 @@ async def test_keys_with_nul_bytes_keep_their_versions_apart(store: MetaStore) -
         pb.ListObjectVersionsRequest(bucket="photos", key_marker="a\0", version_id_marker=listed[2][1]), 1000
     )
     assert [v.record.version_id for v in page.versions] == [v[1] for v in listed[3:]]
+
+
+@pytest.mark.parametrize("source", ["sqlite", "etcd"])
+async def test_export_rpc_into_import_rpc_of_the_other_backend(
+    source: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Backup and restore through the real servers (the CLI's Export and Import streams)."""
+    target = "etcd" if source == "sqlite" else "sqlite"
+    servers = []
+    try:
+        for backend in (source, target):
+            config = meta_config(tmp_path / backend, **backend_options(backend, request))
+            servers.append(await start_server(config, now_ms=1))
+        clients = [await MetaClient.connect(f"127.0.0.1:{s.port}", TOKEN) for s in servers]
+        try:
+            await clients[0].create_bucket("vers", "admin")
+            await clients[0].put_bucket_setting("vers", versions.VERSIONING_SETTING, versions.ENABLED)
+            for i in range(3):
+                await clients[0].put_object(placed("vers", "k", i + 1, i))
+            await clients[0].delete_object("vers", "k")
+            channels = [aio.insecure_channel(f"127.0.0.1:{s.port}") for s in servers]
+            stubs = [meta_pb2_grpc.MetaServiceStub(c) for c in channels]
+            items = [item async for item in stubs[0].Export(pb.ExportRequest(), metadata=call_metadata(TOKEN))]
+            reply = await stubs[1].Import(iter(items), metadata=call_metadata(TOKEN))
+            assert reply.imported > 0
+            for channel in channels:
+                await channel.close()
+            listed = [await c.list_object_versions(pb.ListObjectVersionsRequest(bucket="vers")) for c in clients]
+            assert len(listed[0].versions) == 4 and listed[1].versions == listed[0].versions
+            assert (await clients[1].get_bucket("vers")).settings["versioning"] == versions.ENABLED
+            assert (await clients[1].get_cluster_map()).cluster_id == (await clients[0].get_cluster_map()).cluster_id
+        finally:
+            for client in clients:
+                await client.close()
+    finally:
+        for server in servers:
+            await server.stop(grace_s=0.5)
