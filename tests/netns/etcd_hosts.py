@@ -124,7 +124,8 @@ class EtcdHostsCluster(MultiHostCluster):
         for host in META_HOSTS:
             address, state = self.host(host).address, self.host_dir(host) / "meta"
             args = [*meta_args(address, META_PORT, state, self.credentials.access_key), *backend]
-            self.add_daemon(host, meta_instance(host), "objectio.meta.main", [*args, f"--instance-name={meta_instance(host)}"])
+            args.append(f"--instance-name={meta_instance(host)}")
+            self.add_daemon(host, meta_instance(host), "objectio.meta.main", args)
         for host, count in zip(self.osd_hosts, self.osds_per_host, strict=True):
             for index in range(count):
                 self._define_osd(host, index)

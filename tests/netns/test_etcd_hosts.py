@@ -20,6 +20,7 @@ directory in ``<host>/logs/``.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import shutil
 import threading
@@ -42,9 +43,7 @@ from tests.netns.etcd_hosts import CONTROL_HOSTS, META_HOSTS, EtcdHostsCluster, 
 pytestmark = [pytest.mark.e2e, pytest.mark.root]
 
 OSDS_PER_HOST = [2, 2, 2]  # RS 4+2 over 3 OSD hosts: two fragments per host
-LOAD_THREADS = 4
 LOAD_BEFORE_KILL_S = 2.0
-LOAD_AFTER_RECOVERY_S = 3.0
 TAKEOVER_S_MAX = 25.0  # meta lease TTL (5 s) + a raft election (1 s) + a loaded 2-core machine
 RECOVERY_S_MAX = 30.0  # from the kill until a PUT through each gateway succeeds again
 IN_FLIGHT_SLACK_S = 1.0  # a PUT that started just before recovery may still fail
@@ -130,6 +129,21 @@ def test_concurrent_puts_of_one_key_through_both_gateways(cluster: EtcdHostsClus
         assert len(seen) == 1, f"round {r}: the gateways disagree on the winner"
 
 
+@dataclass(frozen=True)
+class Profile:
+    """How hard the kill test loads the cluster: every acknowledged object is read back twice,
+    so the load rate sets most of the test's runtime."""
+
+    name: str
+    threads: int
+    pause_s: float  # between one thread's PUTs
+    after_recovery_s: float  # load kept going once both gateways answer again
+
+
+FAST = Profile("fast", threads=2, pause_s=0.1, after_recovery_s=1.5)
+FULL = Profile("full", threads=4, pause_s=0.0, after_recovery_s=3.0)
+
+
 @dataclass
 class Failure:
     key: str
@@ -143,6 +157,8 @@ class Load:
     """PUTs of fresh keys through both gateways until stopped; what was acknowledged, what failed."""
 
     pair: list[Any]
+    bucket: str
+    profile: Profile
     acked: dict[str, str] = field(default_factory=dict)  # key -> md5 of the acknowledged body
     failures: list[Failure] = field(default_factory=list)
     wrong_etags: list[str] = field(default_factory=list)  # acknowledged with an ETag not of the body
@@ -157,7 +173,7 @@ class Load:
             body = os.urandom(4096 if i % 4 else 200_000)
             started = time.monotonic()
             try:
-                reply = self.pair[(n + i) % 2].put_object(Bucket="load", Key=key, Body=body)
+                reply = self.pair[(n + i) % 2].put_object(Bucket=self.bucket, Key=key, Body=body)
             except (BotoCoreError, ClientError) as exc:
                 with self.lock:
                     self.failures.append(Failure(key, started, time.monotonic(), str(exc)[:200]))
@@ -168,9 +184,11 @@ class Load:
                     if reply["ETag"].strip('"') != md5:
                         self.wrong_etags.append(key)
             i += 1
+            self.stop.wait(self.profile.pause_s)
 
     def __enter__(self) -> Load:
-        self.threads = [threading.Thread(target=self.run, args=(n,), daemon=True) for n in range(LOAD_THREADS)]
+        count = self.profile.threads
+        self.threads = [threading.Thread(target=self.run, args=(n,), daemon=True) for n in range(count)]
         for t in self.threads:
             t.start()
         return self
@@ -181,20 +199,27 @@ class Load:
             t.join(timeout=60)
 
 
-def put_works(pair: list[Any]) -> list[str]:
+def put_works(pair: list[Any], bucket: str) -> list[str]:
     """The gateways through which a PUT fails now (empty: both answer)."""
     broken = []
     for n, c in enumerate(pair):
         try:
-            c.put_object(Bucket="load", Key=f"probe{n}", Body=b"probe")
+            c.put_object(Bucket=bucket, Key=f"probe{n}", Body=b"probe")
         except (BotoCoreError, ClientError) as exc:
             broken.append(f"gateway {n}: {str(exc)[:120]}")
     return broken
 
 
-def test_kill_the_host_of_the_etcd_leader_and_the_leading_meta_under_load(cluster: EtcdHostsCluster) -> None:
+@pytest.mark.parametrize("profile", [FAST, pytest.param(FULL, marks=pytest.mark.slow)], ids=lambda p: p.name)
+def test_kill_the_host_of_the_etcd_leader_and_the_leading_meta_under_load(
+    cluster: EtcdHostsCluster, profile: Profile
+) -> None:
+    """The full profile (--run-slow) runs after the fast one on the same cluster: it kills the
+    host that took over, so both meta hosts have been the victim once."""
+    bucket = f"load-{profile.name}"
     pair = clients(cluster)
-    pair[0].create_bucket(Bucket="load")
+    pair[0].create_bucket(Bucket=bucket)
+    phases: dict[str, float] = {"start": time.monotonic()}
     first = cluster.meta_leader()
     assert first in {meta_instance(h) for h in META_HOSTS}, f"no meta instance leads: {first!r}"
     victim = first.removeprefix("meta-")
@@ -204,7 +229,7 @@ def test_kill_the_host_of_the_etcd_leader_and_the_leading_meta_under_load(cluste
     both = cluster.meta_address  # the killed instance first or second, whichever META_HOSTS says
     cli_env = {"OBJECTIO_CLUSTER_TOKEN": cluster.credentials.cluster_token}
 
-    with Load(pair) as load:
+    with Load(pair, bucket, profile) as load:
         time.sleep(LOAD_BEFORE_KILL_S)
         acked_before = len(load.acked)
         killed_at = time.monotonic()
@@ -215,12 +240,13 @@ def test_kill_the_host_of_the_etcd_leader_and_the_leading_meta_under_load(cluste
             TAKEOVER_S_MAX,
         )
         takeover_s = time.monotonic() - killed_at
-        wait_until("a PUT through each gateway succeeds", lambda: put_works(pair), RECOVERY_S_MAX)
+        wait_until("a PUT through each gateway succeeds", lambda: put_works(pair, bucket), RECOVERY_S_MAX)
         recovered_at = time.monotonic()
         # The CLI with both meta addresses answers while one of them is dead.
         status = run_cli(None, "--meta", both, "--timeout", "5", "status", "--json", env=cli_env).data
         assert status["meta_address"] == cluster.meta_address_of(survivor)
-        time.sleep(LOAD_AFTER_RECOVERY_S)
+        time.sleep(profile.after_recovery_s)
+    phases["load"] = time.monotonic()
     second = cluster.meta_leader()
     acked_during = len(load.acked) - acked_before
     failures = load.failures
@@ -240,7 +266,8 @@ def test_kill_the_host_of_the_etcd_leader_and_the_leading_meta_under_load(cluste
 
     for key, md5 in load.acked.items():
         for n, c in enumerate(pair):
-            read_exact(c, "load", key, md5, f"gateway {n} after the kill")
+            read_exact(c, bucket, key, md5, f"gateway {n} after the kill")
+    phases["read back"] = time.monotonic()
 
     # The killed host comes back: its etcd member on the same data directory, then its meta instance.
     cluster.start_host(victim)
@@ -254,6 +281,7 @@ def test_kill_the_host_of_the_etcd_leader_and_the_leading_meta_under_load(cluste
         return [] if len(set(revisions.values())) == 1 and len(leaders) == 1 else [f"revisions {revisions}"]
 
     wait_until(f"etcd on {victim} rejoined at the others' revision", not_caught_up, REJOIN_S_MAX)
+    phases["rejoin"] = time.monotonic()
     health = cluster.etcdctl("endpoint", "health")
     assert health.returncode == 0 and health.stderr.count("is healthy") == len(CONTROL_HOSTS), health.stderr
     members = cluster.etcdctl("member", "list")
@@ -262,11 +290,14 @@ def test_kill_the_host_of_the_etcd_leader_and_the_leading_meta_under_load(cluste
     # The restarted meta instance serves on its own (alone on the CLI's list), with the cluster's data.
     alone = run_cli(None, "--meta", cluster.meta_address_of(victim), "status", "--json", env=cli_env).data
     assert alone["meta_address"] == cluster.meta_address_of(victim) and alone["osds_up"] == sum(OSDS_PER_HOST)
-    pair[1].put_object(Bucket="load", Key="after", Body=b"after")
-    read_exact(pair[0], "load", "after", hashlib.md5(b"after").hexdigest(), "after the restart")
+    pair[1].put_object(Bucket=bucket, Key="after", Body=b"after")
+    read_exact(pair[0], bucket, "after", hashlib.md5(b"after").hexdigest(), "after the restart")
     some = sorted(load.acked)[:: max(1, len(load.acked) // 20)]
     for key in some:
-        read_exact(pair[1], "load", key, load.acked[key], "after the restart")
+        read_exact(pair[1], bucket, key, load.acked[key], "after the restart")
+    phases["end"] = time.monotonic()
+    names = list(phases)
+    print("phases: " + ", ".join(f"{b} {phases[b] - phases[a]:.1f} s" for a, b in itertools.pairwise(names)))
 
 
 def test_cli_names_every_meta_address_when_all_are_down(cluster: EtcdHostsCluster) -> None:
@@ -295,4 +326,6 @@ def test_cli_names_every_meta_address_when_all_are_down(cluster: EtcdHostsCluste
     wait_until("objectio-cli answers after the cut healed", cli_fails, 60)
     osds = answered[-1]
     assert len(osds) == sum(OSDS_PER_HOST)
-    wait_until("a PUT through each gateway succeeds after the cut healed", lambda: put_works(clients(cluster)), 60)
+    pair = clients(cluster)
+    pair[0].create_bucket(Bucket="healed")
+    wait_until("a PUT through each gateway succeeds after the cut healed", lambda: put_works(pair, "healed"), 60)
