@@ -30,6 +30,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from objectio.cli.launch import (
     Daemon,
@@ -79,7 +80,7 @@ class MultiHostCluster:
 
     # ---- set-up ----------------------------------------------------------------------------------
 
-    def __enter__(self) -> MultiHostCluster:
+    def __enter__(self) -> Self:
         try:
             self.start()
         except BaseException:
