@@ -12,7 +12,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -21,22 +20,13 @@ from pathlib import Path
 
 import pytest
 
+from objectio.cli.launch import free_ports
+
 ETCD_BINARY = "etcd"
 START_TIMEOUT_S = 20.0
 MAX_REQUEST_BYTES = 8 << 20  # record_bytes_max (2 MiB) plus room: etcd's default is 1.5 MiB
 MAX_TXN_OPS = 1024  # etcd's default is 128; docs/operations.md says what meta needs
 TMPFS = Path("/dev/shm")  # members' data here when it exists: fsync is free, tests stay fast
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 def member_args(
