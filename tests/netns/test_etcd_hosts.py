@@ -162,6 +162,7 @@ class Load:
     acked: dict[str, str] = field(default_factory=dict)  # key -> md5 of the acknowledged body
     failures: list[Failure] = field(default_factory=list)
     wrong_etags: list[str] = field(default_factory=list)  # acknowledged with an ETag not of the body
+    acked_at: list[float] = field(default_factory=list)  # monotonic time of each acknowledgement
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     threads: list[threading.Thread] = field(default_factory=list)
@@ -181,6 +182,7 @@ class Load:
                 md5 = hashlib.md5(body).hexdigest()
                 with self.lock:
                     self.acked[key] = md5
+                    self.acked_at.append(time.monotonic())
                     if reply["ETag"].strip('"') != md5:
                         self.wrong_etags.append(key)
             i += 1
@@ -250,10 +252,13 @@ def test_kill_the_host_of_the_etcd_leader_and_the_leading_meta_under_load(
     second = cluster.meta_leader()
     acked_during = len(load.acked) - acked_before
     failures = load.failures
+    times = sorted(t for t in load.acked_at if t >= killed_at)
+    stall_s = max((b - a for a, b in itertools.pairwise([killed_at, *times])), default=0.0)
     print(
         f"acknowledged {len(load.acked)} PUTs ({acked_during} after the kill), {len(failures)} failed; "
-        f"meta leader {first} -> {second} in {takeover_s:.1f} s, PUTs through both gateways again "
-        f"{recovered_at - killed_at:.1f} s after the kill"
+        f"meta leader {first} -> {second} in {takeover_s:.1f} s, probe PUTs through both gateways (tried "
+        f"after the takeover) at {recovered_at - killed_at:.1f} s; longest time without an acknowledgement "
+        f"after the kill {stall_s:.1f} s"
     )
     assert second == meta_instance(survivor)
     assert not load.wrong_etags, f"PUTs acknowledged with a wrong ETag: {load.wrong_etags[:5]}"
