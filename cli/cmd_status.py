@@ -21,13 +21,14 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 def status(ctx: Context, args: argparse.Namespace) -> Result:
     meta = ctx.meta()
     reply = meta.status()
+    unreachable = [*meta.instances.left, *((a, why) for a, why in meta.instances.probe_rest() if why)]
     osds = [osd_view(osd) for osd in reply.map.osds]
     data: dict[str, Any] = {
         "cluster_id": reply.map.cluster_id,
         "epoch": reply.map.epoch,
         "meta_address": meta.instances.address,  # the instance that answered
         "meta_addresses": list(ctx.target().meta_addresses),
-        "meta_unreachable": [f"{address}: {why}" for address, why in meta.instances.left],
+        "meta_unreachable": [f"{address}: {why}" for address, why in unreachable],
         "osds_total": len(osds),
         "osds_up": sum(1 for o in osds if o["up"]),
         "osds_in": sum(1 for o in osds if o["in"]),

@@ -100,6 +100,18 @@ class Instances:
             self._channel.close()
             self._channel = None
 
+    def probe_rest(self) -> list[tuple[str, str]]:
+        """Connect-probe every instance after the current one (each channel closed at once):
+        (address, "" when it connected, else why not). Nothing is sent; for ``status``."""
+        probed = []
+        for address in self.addresses[self._index + 1 :]:
+            channel = sync_channel(address, self.tls_ca_file)
+            try:
+                probed.append((address, wait_connected(channel, self.connect_timeout_s)))
+            finally:
+                channel.close()
+        return probed
+
     def unreachable(self) -> CliError:
         if len(self.addresses) == 1 and self.left:
             address, why = self.left[0]

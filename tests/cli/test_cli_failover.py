@@ -75,10 +75,14 @@ def test_a_dead_first_address_fails_over_to_the_live_one(meta_only: AllInOne) ->
     # A write that never reached the dead instance is safe to send to the next one.
     made = run_cli(meta_only.data_dir, "--meta", f"{dead},{live}", "user", "create", "failover-user", "--json").data
     assert made["name"] == "failover-user"
-    # The order given is the order tried: a live first address is used, the dead one never tried.
+    # The order given is the order tried: a live first address is used; status still probes
+    # (connects to, sends nothing) the ones after it and lists the dead one.
     env = {"OBJECTIO_META": f"{live},{dead}"}
     first = run_cli(meta_only.data_dir, "status", "--json", env=env).data
-    assert first["meta_address"] == live and first["meta_unreachable"] == []
+    assert first["meta_address"] == live and [u.split(": ")[0] for u in first["meta_unreachable"]] == [dead]
+    both_live = run_cli(meta_only.data_dir, "--meta", f"{live},{live.replace('127.0.0.1', 'localhost')}",
+                        "status", "--json").data  # fmt: skip
+    assert both_live["meta_unreachable"] == [] and both_live["meta_address"] == live
 
 
 def test_a_hung_address_costs_one_connect_timeout(meta_only: AllInOne, silent: str) -> None:

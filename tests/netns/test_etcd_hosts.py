@@ -247,6 +247,7 @@ def test_kill_the_host_of_the_etcd_leader_and_the_leading_meta_under_load(
         # The CLI with both meta addresses answers while one of them is dead.
         status = run_cli(None, "--meta", both, "--timeout", "5", "status", "--json", env=cli_env).data
         assert status["meta_address"] == cluster.meta_address_of(survivor)
+        assert [u.split(": ")[0] for u in status["meta_unreachable"]] == [cluster.meta_address_of(victim)]
         time.sleep(profile.after_recovery_s)
     phases["load"] = time.monotonic()
     second = cluster.meta_leader()
