@@ -197,7 +197,7 @@ async def test_export_rpc_into_import_rpc_of_the_other_backend(
             reply = await stubs[1].Import(iter(items), metadata=call_metadata(TOKEN))
             assert reply.imported > 0
             for channel in channels:
-                await channel.close()
+                await channel.close(None)
             listed = [await c.list_object_versions(pb.ListObjectVersionsRequest(bucket="vers")) for c in clients]
             assert len(listed[0].versions) == 4 and listed[1].versions == listed[0].versions
             assert (await clients[1].get_bucket("vers")).settings["versioning"] == versions.ENABLED
