@@ -2,8 +2,10 @@
 
 Every call is one optimistic transaction (:mod:`objectio.meta.etcd_txn`) over the key layout of
 :mod:`objectio.meta.etcd_keys`; the rules of each operation live in ``etcd_cluster_ops``,
-``etcd_object_ops``, ``etcd_multipart_ops``, ``etcd_user_ops`` (one module per concern, the
-same rules as the SQLite store). Durability is etcd's: a transaction is acknowledged once a
+``etcd_object_ops`` (buckets, never-versioned objects), ``etcd_version_ops`` (object versions),
+``etcd_version_scan`` (ListObjectVersions, the repair scan), ``etcd_multipart_ops``,
+``etcd_repair_ops``, ``etcd_user_ops`` and ``etcd_export`` (backup and restore) — one module
+per concern, the same rules as the SQLite store. Durability is etcd's: a transaction is acknowledged once a
 majority of members has it in its fsynced raft log. Reads are linearizable (served through the
 raft leader), so a read on any meta instance sees every write acknowledged by any other.
 
