@@ -1,6 +1,7 @@
 """Two gateways and two meta instances over a real 3-member etcd cluster, with six OSDs.
 
-Read-after-write across gateways, concurrent PUTs of one key through both gateways, and the
+Read-after-write across gateways, concurrent PUTs of one key through both gateways (also as
+versions of a versioned bucket), and the
 probe test: kill -9 an etcd member and the leading meta instance under load — no acknowledged
 object is lost, the service keeps answering (errors only around the leader change, counted),
 the other meta instance takes over background work, and the etcd member rejoins on restart.
@@ -116,6 +117,47 @@ def test_read_after_write_across_gateways(ha: AllInOne) -> None:
     b.create_bucket(Bucket="second")
     a.put_object(Bucket="second", Key="x", Body=b"x")
     assert b.get_object(Bucket="second", Key="x")["Body"].read() == b"x"
+
+
+def test_versions_through_both_gateways(ha: AllInOne) -> None:
+    """Versions written concurrently through two gateways (two meta instances) all survive, in one
+    order every gateway agrees on; delete markers and removing one by id work across gateways."""
+    a, b = (client(ha, e) for e in ha.endpoints)
+    a.create_bucket(Bucket="vers")
+    a.put_bucket_versioning(Bucket="vers", VersioningConfiguration={"Status": "Enabled"})
+    bodies = [os.urandom(size) for size in (1000, 200_000, 3000, 600_000, 10, 40_000)]
+    version_of: dict[str, bytes] = {}
+    errors: list[BaseException] = []
+
+    def put(i: int, body: bytes) -> None:
+        try:
+            reply = (a, b)[i % 2].put_object(Bucket="vers", Key="doc", Body=body)
+            version_of[reply["VersionId"]] = body
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=put, args=(i, body)) for i, body in enumerate(bodies)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(version_of) == len(bodies)
+    listings = [c.list_object_versions(Bucket="vers")["Versions"] for c in (a, b)]
+    assert listings[0] == listings[1]
+    assert sorted(v["VersionId"] for v in listings[0]) == sorted(version_of)
+    assert [v["IsLatest"] for v in listings[0]] == [True] + [False] * (len(bodies) - 1)
+    for v in listings[0]:
+        got = (a, b)[len(v["VersionId"]) % 2].get_object(Bucket="vers", Key="doc", VersionId=v["VersionId"])
+        assert got["Body"].read() == version_of[v["VersionId"]]
+    marker = b.delete_object(Bucket="vers", Key="doc")
+    assert marker["DeleteMarker"]
+    with pytest.raises(ClientError):
+        a.get_object(Bucket="vers", Key="doc")
+    assert "Contents" not in a.list_objects_v2(Bucket="vers")
+    a.delete_object(Bucket="vers", Key="doc", VersionId=marker["VersionId"])  # the marker goes: doc is back
+    newest = listings[0][0]["VersionId"]
+    assert b.get_object(Bucket="vers", Key="doc")["Body"].read() == version_of[newest]
+    assert [o["Key"] for o in b.list_objects_v2(Bucket="vers")["Contents"]] == ["doc"]
 
 
 def test_concurrent_puts_of_one_key_end_with_one_winner(ha: AllInOne) -> None:
