@@ -3,8 +3,8 @@
 
 Export reads every range at the revision of its first read: one consistent snapshot, as long as
 etcd does not compact that revision away meanwhile (auto-compaction keeps
-``--auto-compaction-retention`` revisions; an export outrun by it fails with EtcdCompacted and is
-retried by the caller). Items come in import order: cluster, OSDs, pools, users, access keys,
+``--auto-compaction-retention`` revisions; an export outrun by it fails UNAVAILABLE (EtcdCompacted):
+take the backup again). Items come in import order: cluster, OSDs, pools, users, access keys,
 buckets with their settings, object versions (``o/`` then ``v/``), uploads, upload parts.
 
 Import is not one etcd transaction (etcd caps a transaction at ``--max-txn-ops`` operations):
