@@ -187,18 +187,21 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
             for object_id in request.object_ids:
                 if len(object_id) != OBJECT_ID_BYTES:
                     raise ValueError(f"object_id must be {OBJECT_ID_BYTES} bytes")
-                keys.extend(await self._all_keys(object_id))
+            for found in await asyncio.gather(*(self._all_keys(o) for o in request.object_ids)):
+                keys.extend(found)
         except (EngineError, ValueError) as exc:
             await _abort_for(context, exc, "DeleteShards")
+        # All at once: concurrent engine deletes share the engine's group commit (one flush).
+        outcomes = await asyncio.gather(*(self.store.delete(key) for key in keys), return_exceptions=True)
         deleted = 0
-        for key in keys:
-            try:
-                await self.store.delete(key)
-                deleted += 1
-            except NotFoundError:
+        for outcome in outcomes:
+            if isinstance(outcome, NotFoundError):
                 continue
-            except EngineError as exc:
-                await _abort_for(context, exc, "DeleteShards")
+            if isinstance(outcome, EngineError):
+                await _abort_for(context, outcome, "DeleteShards")
+            elif isinstance(outcome, BaseException):
+                raise outcome
+            deleted += 1
         return osd_pb2.DeleteShardsReply(deleted=deleted)
 
     async def _all_keys(self, prefix: bytes) -> list[bytes]:
