@@ -166,15 +166,22 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
         if len(request.reads) > BATCH_SHARDS_MAX:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"more than {BATCH_SHARDS_MAX} reads in a batch")
 
-        async def one(read: osd_pb2.ShardRead) -> osd_pb2.ShardReadResult:
+        async def one(read: osd_pb2.ShardRead) -> bytes | osd_pb2.ShardStatus:
             try:
-                data = await self.store.get(_address(read.address), read.offset, read.length or None)
+                return await self.store.get(_address(read.address), read.offset, read.length or None)
             except (EngineError, ValueError) as exc:
-                return osd_pb2.ShardReadResult(status=_status_of(exc))
-            return osd_pb2.ShardReadResult(status=osd_pb2.SHARD_OK, data=data)
+                return _status_of(exc)
 
-        results = await asyncio.gather(*(one(r) for r in request.reads))
-        return osd_pb2.ReadShardsReply(results=results)
+        reads = request.reads
+        outcomes = [await one(reads[0])] if len(reads) == 1 else await asyncio.gather(*(one(r) for r in reads))
+        reply = osd_pb2.ReadShardsReply()
+        for outcome in outcomes:
+            # add() copies the data once; a ShardReadResult built first would be copied again
+            if isinstance(outcome, bytes):
+                reply.results.add(status=osd_pb2.SHARD_OK, data=outcome)
+            else:
+                reply.results.add(status=outcome)
+        return reply
 
     # ---- housekeeping ----------------------------------------------------------------------------
 

@@ -45,6 +45,7 @@ class DeleteFailed(Exception):
 
 
 Send = Callable[[int, list[Item]], Awaitable[list[Result]]]
+ShardParts = tuple[osd_pb2.ShardAddress, bytes, osd_pb2.ShardMeta]  # one shard write: where, data, meta
 
 
 @dataclass
@@ -74,7 +75,7 @@ class OsdBatcher:
         self._token = token
         self._timeout = timeout_seconds
         self._rpcs_max = rpcs_in_flight_max
-        self._writes: dict[int, _Lane[osd_pb2.ShardWrite, None]] = {}
+        self._writes: dict[int, _Lane[ShardParts, None]] = {}
         self._reads: dict[int, _Lane[osd_pb2.ShardRead, bytes | None]] = {}
         self._deletes: dict[int, _Lane[bytes, None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -83,12 +84,13 @@ class OsdBatcher:
 
     # ---- the public operations -------------------------------------------------------------------
 
-    async def write(self, osd_id: int, shard: osd_pb2.ShardWrite) -> None:
-        """Once the OSD confirmed ``shard`` durable; FragmentWriteFailed otherwise."""
+    async def write(self, osd_id: int, address: osd_pb2.ShardAddress, data: bytes, meta: osd_pb2.ShardMeta) -> None:
+        """Once the OSD confirmed the shard durable; FragmentWriteFailed otherwise. The parts go
+        straight into the batch's request (a ShardWrite built first would copy ``data`` twice)."""
         lane = self._writes.get(osd_id)
         if lane is None:
-            lane = self._writes[osd_id] = _Lane(osd_id, self._send_writes, lambda s: len(s.data), BATCH_SHARDS_MAX)
-        await self._enqueue(lane, shard)
+            lane = self._writes[osd_id] = _Lane(osd_id, self._send_writes, lambda w: len(w[1]), BATCH_SHARDS_MAX)
+        await self._enqueue(lane, (address, data, meta))
 
     async def read(self, osd_id: int, read: osd_pb2.ShardRead) -> bytes | None:
         """The fragment's bytes, or None when it is missing, corrupt or the OSD unreachable."""
@@ -144,16 +146,17 @@ class OsdBatcher:
 
     # ---- the calls -------------------------------------------------------------------------------
 
-    async def _send_writes(self, osd_id: int, shards: list[osd_pb2.ShardWrite]) -> list[None]:
+    async def _send_writes(self, osd_id: int, shards: list[ShardParts]) -> list[None]:
         stub = self._stubs(osd_id)
         if stub is None:
             raise FragmentWriteFailed(f"osd {osd_id}: osd unknown")
         self.rpcs += 1
         self.fragments += len(shards)
+        request = osd_pb2.WriteShardsRequest()
+        for address, data, meta in shards:
+            request.shards.add(address=address, data=data, meta=meta)
         try:
-            await stub.WriteShards(
-                osd_pb2.WriteShardsRequest(shards=shards), metadata=call_metadata(self._token), timeout=self._timeout
-            )
+            await stub.WriteShards(request, metadata=call_metadata(self._token), timeout=self._timeout)
         except aio.AioRpcError as exc:
             raise FragmentWriteFailed(f"osd {osd_id}: {exc.code().name}: {exc.details()}") from exc
         return [None] * len(shards)

@@ -11,7 +11,7 @@ from grpc import aio
 
 from objectio.common.grpcutil import ClusterAuthInterceptor
 from objectio.common.shardkey import new_object_id, shard_key
-from objectio.gateway.storage.batcher import DeleteFailed, FragmentWriteFailed, OsdBatcher
+from objectio.gateway.storage.batcher import DeleteFailed, FragmentWriteFailed, OsdBatcher, ShardParts
 from objectio.native.engine import ShardInfo
 from objectio.osd.service import OsdServicer
 from objectio.osd.store import MemoryStore
@@ -53,9 +53,9 @@ async def osd() -> AsyncIterator[tuple[osd_pb2_grpc.OsdServiceStub, CountingStor
     await server.stop(None)
 
 
-def _write(object_id: bytes, fragment: int, data: bytes) -> osd_pb2.ShardWrite:
+def _write(object_id: bytes, fragment: int, data: bytes) -> ShardParts:
     address = osd_pb2.ShardAddress(object_id=object_id, stripe_index=0, fragment_index=fragment)
-    return osd_pb2.ShardWrite(address=address, data=data, meta=osd_pb2.ShardMeta(bucket="b", key="k"))
+    return address, data, osd_pb2.ShardMeta(bucket="b", key="k")
 
 
 def _read(object_id: bytes, fragment: int) -> osd_pb2.ShardRead:
@@ -72,7 +72,7 @@ async def test_queued_writes_share_calls_within_the_in_flight_limit(
 
     async def put(i: int) -> None:
         await asyncio.sleep(0.001 * (i % 10))  # spread over several loop turns
-        await batcher.write(3, _write(object_ids[i], i % 6, bytes([i]) * (100 + i)))
+        await batcher.write(3, *_write(object_ids[i], i % 6, bytes([i]) * (100 + i)))
 
     await asyncio.gather(*(put(i) for i in range(40)))
     assert sum(store.batches) == 40
@@ -86,7 +86,7 @@ async def test_reads_return_each_fragment_or_none(osd: tuple[osd_pb2_grpc.OsdSer
     stub, _ = osd
     batcher = OsdBatcher(lambda osd_id: stub, TOKEN, 10.0, 1)
     object_id = new_object_id()
-    await asyncio.gather(*(batcher.write(3, _write(object_id, f, bytes([f]) * 50)) for f in range(4)))
+    await asyncio.gather(*(batcher.write(3, *_write(object_id, f, bytes([f]) * 50)) for f in range(4)))
     got = await asyncio.gather(*(batcher.read(3, _read(object_id, f)) for f in range(6)))
     assert got == [bytes([f]) * 50 for f in range(4)] + [None, None]
     assert batcher.rpcs == 2  # one write call, one read call
@@ -100,7 +100,7 @@ async def test_deletes_remove_every_record_of_the_objects(
     gone, kept = new_object_id(), new_object_id()
     others = [new_object_id() for _ in range(5)]
     writes = [_write(o, f, b"x" * 10) for o in (gone, kept, *others) for f in range(3)]
-    await asyncio.gather(*(batcher.write(3, w) for w in writes))
+    await asyncio.gather(*(batcher.write(3, *w) for w in writes))
     await asyncio.gather(*(batcher.delete_object(3, o) for o in (gone, *others)))
     assert sorted(store.records) == sorted(shard_key(kept, 0, f) for f in range(3))
 
@@ -111,7 +111,7 @@ async def test_an_unknown_osd_fails_writes_and_deletes_and_reads_nothing(
     batcher = OsdBatcher(lambda osd_id: None, TOKEN, 10.0)
     object_id = new_object_id()
     with pytest.raises(FragmentWriteFailed, match="osd 9"):
-        await batcher.write(9, _write(object_id, 0, b"x"))
+        await batcher.write(9, *_write(object_id, 0, b"x"))
     with pytest.raises(DeleteFailed, match="osd 9"):
         await batcher.delete_object(9, object_id)
     assert await batcher.read(9, _read(object_id, 0)) is None
