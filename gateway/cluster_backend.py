@@ -140,7 +140,11 @@ class ClusterBackend:
         self._deletes = asyncio.Semaphore(config.background_deletes_max)
         self._background: set[asyncio.Task[None]] = set()
         self.batcher = OsdBatcher(
-            view.stub, config.cluster_token, config.osd_call_timeout_seconds, config.osd_batch_rpcs_in_flight_max
+            view.stub,
+            config.cluster_token,
+            config.osd_call_timeout_seconds,
+            writes_in_flight_max=config.osd_batch_writes_in_flight_max,
+            reads_in_flight_max=config.osd_batch_reads_in_flight_max,
         )
         self.multipart = ClusterMultipart(self)
         # MultipartBackend: the multipart operations live in cluster_multipart.

@@ -2,13 +2,14 @@
 
 Concurrent requests that each need one small fragment written to (or read from, or an object's
 records deleted on) the same OSD share one ``WriteShards`` (``ReadShards``, ``DeleteShards``)
-call. Each OSD has one lane per kind; a lane keeps at most ``rpcs_in_flight_max`` calls in
-flight. A request queued while the lane has room is sent at the end of the current event-loop
-turn (``call_soon``) with every request queued in that turn; a request queued while the lane is
-full waits for the next call to finish and then goes with everything that queued meanwhile. So
-an idle cluster pays no added latency, and under load the batches grow with the queue instead
-of the RPC count (the same idea as the OSD's group commit). The OSD makes a ``WriteShards``
-batch durable with one group flush, so a write is still acknowledged only once durable.
+call. Each OSD has one lane per kind; a lane keeps a bounded number of calls in flight
+(``writes_in_flight_max`` for writes and deletes, ``reads_in_flight_max`` for reads). A request
+queued while its lane has room is sent at the end of the current event-loop turn
+(``call_soon``) with every request queued in that turn; a request queued while the lane is full
+waits for the next call to finish and then goes with everything that queued meanwhile. So an
+idle cluster pays no added latency, and under load the batches grow with the queue instead of
+the RPC count (the same idea as the OSD's group commit). The OSD makes a ``WriteShards`` batch
+durable with one group flush, so a write is still acknowledged only once durable.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class _Lane(Generic[Item, Result]):
     send: Send[Item, Result]
     size_of: Callable[[Item], int]
     shards_max: int
+    in_flight_max: int
     queued: list[tuple[Item, asyncio.Future[Result]]] = field(default_factory=list)
     flush_scheduled: bool = False
     in_flight: int = 0
@@ -67,14 +69,20 @@ class OsdBatcher:
         stubs: Callable[[int], osd_grpc.OsdServiceStub | None],
         token: str,
         timeout_seconds: float,
-        rpcs_in_flight_max: int = 2,
+        *,
+        writes_in_flight_max: int = 1,
+        reads_in_flight_max: int = 2,
     ) -> None:
-        if rpcs_in_flight_max < 1:
-            raise ValueError(f"rpcs_in_flight_max={rpcs_in_flight_max}: at least one call per lane")
+        if writes_in_flight_max < 1 or reads_in_flight_max < 1:
+            raise ValueError(
+                f"writes_in_flight_max={writes_in_flight_max}, reads_in_flight_max={reads_in_flight_max}: "
+                "a lane needs room for at least one call"
+            )
         self._stubs = stubs
         self._token = token
         self._timeout = timeout_seconds
-        self._rpcs_max = rpcs_in_flight_max
+        self._writes_max = writes_in_flight_max
+        self._reads_max = reads_in_flight_max
         self._writes: dict[int, _Lane[ShardParts, None]] = {}
         self._reads: dict[int, _Lane[osd_pb2.ShardRead, bytes | None]] = {}
         self._deletes: dict[int, _Lane[bytes, None]] = {}
@@ -89,21 +97,27 @@ class OsdBatcher:
         straight into the batch's request (a ShardWrite built first would copy ``data`` twice)."""
         lane = self._writes.get(osd_id)
         if lane is None:
-            lane = self._writes[osd_id] = _Lane(osd_id, self._send_writes, lambda w: len(w[1]), BATCH_SHARDS_MAX)
+            lane = self._writes[osd_id] = _Lane(
+                osd_id, self._send_writes, lambda w: len(w[1]), BATCH_SHARDS_MAX, self._writes_max
+            )
         await self._enqueue(lane, (address, data, meta))
 
     async def read(self, osd_id: int, read: osd_pb2.ShardRead) -> bytes | None:
         """The fragment's bytes, or None when it is missing, corrupt or the OSD unreachable."""
         lane = self._reads.get(osd_id)
         if lane is None:
-            lane = self._reads[osd_id] = _Lane(osd_id, self._send_reads, lambda r: r.length or 0, BATCH_SHARDS_MAX)
+            lane = self._reads[osd_id] = _Lane(
+                osd_id, self._send_reads, lambda r: r.length or 0, BATCH_SHARDS_MAX, self._reads_max
+            )
         return await self._enqueue(lane, read)
 
     async def delete_object(self, osd_id: int, object_id: bytes) -> None:
         """Once the OSD deleted every record of ``object_id`` it holds; DeleteFailed otherwise."""
         lane = self._deletes.get(osd_id)
         if lane is None:
-            lane = self._deletes[osd_id] = _Lane(osd_id, self._send_deletes, lambda _: 0, BATCH_DELETES_MAX)
+            lane = self._deletes[osd_id] = _Lane(
+                osd_id, self._send_deletes, lambda _: 0, BATCH_DELETES_MAX, self._writes_max
+            )
         await self._enqueue(lane, object_id)
 
     # ---- lanes -----------------------------------------------------------------------------------
@@ -112,14 +126,14 @@ class OsdBatcher:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Result] = loop.create_future()
         lane.queued.append((item, future))
-        if not lane.flush_scheduled and lane.in_flight < self._rpcs_max:
+        if not lane.flush_scheduled and lane.in_flight < lane.in_flight_max:
             lane.flush_scheduled = True
             loop.call_soon(self._flush, lane)
         return future
 
     def _flush(self, lane: _Lane[Item, Result]) -> None:
         lane.flush_scheduled = False
-        while lane.queued and lane.in_flight < self._rpcs_max:
+        while lane.queued and lane.in_flight < lane.in_flight_max:
             batch = _take(lane.queued, lane.size_of, lane.shards_max)
             lane.in_flight += 1
             task = asyncio.ensure_future(self._call(lane, batch))

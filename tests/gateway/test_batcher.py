@@ -67,7 +67,7 @@ async def test_queued_writes_share_calls_within_the_in_flight_limit(
     osd: tuple[osd_pb2_grpc.OsdServiceStub, CountingStore], in_flight_max: int
 ) -> None:
     stub, store = osd
-    batcher = OsdBatcher(lambda osd_id: stub if osd_id == 3 else None, TOKEN, 10.0, in_flight_max)
+    batcher = OsdBatcher(lambda osd_id: stub if osd_id == 3 else None, TOKEN, 10.0, writes_in_flight_max=in_flight_max)
     object_ids = [new_object_id() for _ in range(40)]
 
     async def put(i: int) -> None:
@@ -84,7 +84,7 @@ async def test_queued_writes_share_calls_within_the_in_flight_limit(
 
 async def test_reads_return_each_fragment_or_none(osd: tuple[osd_pb2_grpc.OsdServiceStub, CountingStore]) -> None:
     stub, _ = osd
-    batcher = OsdBatcher(lambda osd_id: stub, TOKEN, 10.0, 1)
+    batcher = OsdBatcher(lambda osd_id: stub, TOKEN, 10.0, writes_in_flight_max=1, reads_in_flight_max=1)
     object_id = new_object_id()
     await asyncio.gather(*(batcher.write(3, *_write(object_id, f, bytes([f]) * 50)) for f in range(4)))
     got = await asyncio.gather(*(batcher.read(3, _read(object_id, f)) for f in range(6)))
@@ -96,7 +96,7 @@ async def test_deletes_remove_every_record_of_the_objects(
     osd: tuple[osd_pb2_grpc.OsdServiceStub, CountingStore],
 ) -> None:
     stub, store = osd
-    batcher = OsdBatcher(lambda osd_id: stub, TOKEN, 10.0, 1)
+    batcher = OsdBatcher(lambda osd_id: stub, TOKEN, 10.0, writes_in_flight_max=1, reads_in_flight_max=1)
     gone, kept = new_object_id(), new_object_id()
     others = [new_object_id() for _ in range(5)]
     writes = [_write(o, f, b"x" * 10) for o in (gone, kept, *others) for f in range(3)]
@@ -118,5 +118,7 @@ async def test_an_unknown_osd_fails_writes_and_deletes_and_reads_nothing(
 
 
 def test_a_lane_needs_room_for_one_call() -> None:
-    with pytest.raises(ValueError, match="rpcs_in_flight_max"):
-        OsdBatcher(lambda osd_id: None, TOKEN, 10.0, 0)
+    with pytest.raises(ValueError, match="writes_in_flight_max=0"):
+        OsdBatcher(lambda osd_id: None, TOKEN, 10.0, writes_in_flight_max=0)
+    with pytest.raises(ValueError, match="reads_in_flight_max=0"):
+        OsdBatcher(lambda osd_id: None, TOKEN, 10.0, reads_in_flight_max=0)
