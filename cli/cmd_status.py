@@ -19,12 +19,16 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def status(ctx: Context, args: argparse.Namespace) -> Result:
-    reply = ctx.meta().status()
+    meta = ctx.meta()
+    reply = meta.status()
+    unreachable = [*meta.instances.left, *((a, why) for a, why in meta.instances.probe_rest() if why)]
     osds = [osd_view(osd) for osd in reply.map.osds]
     data: dict[str, Any] = {
         "cluster_id": reply.map.cluster_id,
         "epoch": reply.map.epoch,
-        "meta_address": ctx.target().meta_address,
+        "meta_address": meta.instances.address,  # the instance that answered
+        "meta_addresses": list(ctx.target().meta_addresses),
+        "meta_unreachable": [f"{address}: {why}" for address, why in unreachable],
         "osds_total": len(osds),
         "osds_up": sum(1 for o in osds if o["up"]),
         "osds_in": sum(1 for o in osds if o["in"]),
@@ -44,12 +48,15 @@ def status(ctx: Context, args: argparse.Namespace) -> Result:
 def _render(console: Console, d: dict[str, Any]) -> None:
     used_pct = 100 * d["used_bytes"] / d["capacity_bytes"] if d["capacity_bytes"] else 0.0
     health = "[green]HEALTHY[/]"
-    if d["osds_down"] or d["degraded_stripes"]:
+    if d["osds_down"] or d["degraded_stripes"] or d["meta_unreachable"]:
         health = "[yellow]DEGRADED[/]"
     down = ", ".join(str(i) for i in d["osds_down"]) or "none"
+    meta = d["meta_address"]
+    if d["meta_unreachable"]:
+        meta += f"; unreachable: {', '.join(d['meta_unreachable'])}"
     rows = [
         ("health", health),
-        ("cluster", f"{d['cluster_id']} (map epoch {d['epoch']}, meta {d['meta_address']})"),
+        ("cluster", f"{d['cluster_id']} (map epoch {d['epoch']}, meta {meta})"),
         ("osds", f"{d['osds_total']} total, {d['osds_up']} up, {d['osds_in']} in (down: {down})"),
         (
             "capacity",

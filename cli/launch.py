@@ -26,6 +26,11 @@ from pathlib import Path
 from objectio.common.process import DIE_WITH_PARENT_ENV
 
 READY_TIMEOUT_SECONDS = 60.0
+# Ports daemons listen on when none is given: below Linux's default ephemeral range
+# (net.ipv4.ip_local_port_range 32768-60999) and above the registered services most hosts run.
+LISTEN_PORTS = range(20000, 32768)
+PORT_ATTEMPTS_MAX = 1000
+_handed_out: set[int] = set()  # ports this process chose already: never hand one out twice
 
 
 @dataclass(frozen=True)
@@ -62,11 +67,36 @@ def _token(length: int, upper: bool = False) -> str:
     return secrets.token_urlsafe(length)[:length]
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on, from below the kernel's ephemeral range (see ``free_ports``)."""
+    return free_ports(1, host)[0]
+
+
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """``count`` distinct ports that can be bound on ``host`` now, chosen at random from
+    ``LISTEN_PORTS``. Not from the ephemeral range: a port the kernel handed out for ``bind(0)``
+    is also one it hands to outgoing connections, so a daemon started (or restarted) on it later
+    can find it taken by some client socket."""
+    if len(_handed_out) > len(LISTEN_PORTS) // 2:
+        _handed_out.clear()
+    chosen: list[int] = []
+    for _ in range(PORT_ATTEMPTS_MAX):
+        port = secrets.choice(LISTEN_PORTS)
+        if port not in _handed_out and _bindable(host, port):
+            _handed_out.add(port)
+            chosen.append(port)
+            if len(chosen) == count:
+                return chosen
+    raise RuntimeError(f"no {count} free ports on {host} in {LISTEN_PORTS} after {PORT_ATTEMPTS_MAX} tries")
+
+
+def _bindable(host: str, port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """``objectio-cli``: administer an ObjectIO cluster through its metadata service.
 
-Which cluster: ``--meta HOST:PORT`` or ``OBJECTIO_META``, else the all-in-one data directory
+Which cluster: ``--meta HOST:PORT[,HOST:PORT...]`` or ``OBJECTIO_META`` (several metadata
+instances are tried in order, failing over when one cannot be reached), else the all-in-one data directory
 (``--data-dir``, default ``./data``). Output is for people by default and JSON with ``--json``.
 Failures print one line ``objectio-cli: <message>`` on stderr and exit non-zero (codes in
 :mod:`objectio.cli.errors`). Set ``OBJECTIO_DEBUG=1`` to see tracebacks of unexpected errors.
@@ -40,7 +41,11 @@ def _global_flags(parser: argparse.ArgumentParser, suppress: bool) -> None:
     def default(value: object) -> object:
         return argparse.SUPPRESS if suppress else value
 
-    parser.add_argument("--meta", default=default(None), help="metadata service HOST:PORT (or OBJECTIO_META)")
+    parser.add_argument(
+        "--meta",
+        default=default(None),
+        help="metadata service HOST:PORT[,HOST:PORT...], tried in order (or OBJECTIO_META)",
+    )
     parser.add_argument("--data-dir", default=default(None), help="all-in-one data directory (default ./data)")
     parser.add_argument("--json", action="store_true", default=default(False), help="print JSON for scripts")
     parser.add_argument(

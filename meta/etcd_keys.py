@@ -14,11 +14,23 @@ key                                             value
 ``P c/pool/<name>``                             ``Pool``
 ``P leader``                                    the meta instance leading background work (lease)
 ``P b/<bucket>``                                ``Bucket``
-``P o/<bucket>\\0<key>``                         ``ObjectRecord``: a bucket's objects are one key range,
-                                                in S3 listing order
-``P d/<bucket>\\0<key>``                         degraded stripe count of that record (decimal), only
-                                                while it is > 0 (GetStatus sums this small range)
-``P i/<object id, 16 bytes>``                   who references that id (JSON: bucket, key, and for
+``P o/<bucket>\\0<key>``                         ``ObjectRecord`` of the key's latest version when it
+                                                is an object (never a delete marker): a bucket's
+                                                listable objects are one key range, in S3 listing
+                                                order, and a GET of the latest is one read
+``P v/<bucket>\\0<K>\\0\\1<vorder>``              ``ObjectRecord`` of every other version of a
+                                                versioned bucket's key (older versions, and every
+                                                delete marker, the latest one included); ``K`` is
+                                                the key with each NUL byte escaped as NUL 0xFF, so
+                                                the versions of a key are one range ordered by
+                                                ``version_order`` (newest first) and the keys sort
+                                                in (key, version order) order
+``P d/<bucket>\\0<key>``                         degraded stripe count of the ``o/`` record (decimal),
+                                                only while it is > 0 (GetStatus sums this small
+                                                range and the next)
+``P dv/<bucket>\\0<K>\\0\\1<vorder>``             the same for a ``v/`` record
+``P i/<object id, 16 bytes>``                   who references that id (JSON: bucket, key, the
+                                                version order of the version naming it, and for
                                                 parts upload_id and part number) — an index for
                                                 FindUnreferenced and the repair look-ups
 ``P u/<bucket>\\0<key>\\0<upload id>``            ``MultipartUpload``
@@ -35,9 +47,12 @@ key than the one it was read from is :class:`CorruptRecord`.
 
 The ``i/`` index is validated when read, not kept exact: an entry names where the id *was*
 referenced, and the id counts as referenced only if that record (or upload part) still names it.
-Entries of replaced records are deleted with them (plain objects) or right after (multipart
-parts, in bounded batches); one a crash left behind is harmless and removed when GC asks about
-its id.
+A version keeps its ``version_order`` (from its ``mtime_ns``) when it moves from ``o/`` to
+``v/``, so an entry stays true without a rewrite: it is checked against the latest record, then
+the ``v/`` key of its order (or, for a part, which carries no order, every version of the key).
+Entries of versions removed for good are deleted with them (plain objects) or right after
+(multipart parts, in bounded batches); one a crash left behind is harmless and removed when GC
+asks about its id. Entries are written before (or with) what they index, never after.
 """
 
 from __future__ import annotations
@@ -53,6 +68,13 @@ from objectio.meta.errors import CorruptRecord
 VALUE_FORMAT_VERSION = 1
 M = TypeVar("M", bound=Message)
 SEP = b"\0"
+KEY_END = b"\0\1"  # ends an escaped key: sorts below any continuation of the key (escape_key)
+
+
+def escape_key(raw: bytes) -> bytes:
+    """Order-preserving escape of an object key (NUL becomes NUL 0xFF): ``escape_key(a) +
+    KEY_END < escape_key(b)`` whenever ``a < b``, so (key, suffix) sorts in key order first."""
+    return raw.replace(b"\0", b"\0\xff")
 
 
 def encode(message: Message) -> bytes:
@@ -93,16 +115,20 @@ class IdRef:
     bucket: str
     key: str
     upload_id: str = ""  # set for a part: referenced while that upload holds it...
-    part_number: int = 0  # ...or while the record at (bucket, key) lists it as a part
+    part_number: int = 0  # ...or while a version of (bucket, key) lists it as a part
+    vorder: str = ""  # version_order of the version naming it ("": look at every version)
 
     def encode(self) -> bytes:
-        return encode_json({"b": self.bucket, "k": self.key, "u": self.upload_id, "n": self.part_number})
+        obj: dict[str, object] = {"b": self.bucket, "k": self.key, "u": self.upload_id, "n": self.part_number}
+        if self.vorder:
+            obj["o"] = self.vorder
+        return encode_json(obj)
 
     @staticmethod
     def decode(value: bytes, key: bytes) -> IdRef:
         obj = decode_json(value, key)
         try:
-            return IdRef(str(obj["b"]), str(obj["k"]), str(obj["u"]), int(obj["n"]))  # type: ignore[call-overload]
+            return IdRef(str(obj["b"]), str(obj["k"]), str(obj["u"]), int(obj["n"]), str(obj.get("o", "")))  # type: ignore[call-overload]
         except (KeyError, TypeError, ValueError) as exc:
             raise CorruptRecord(f"etcd key {key!r}: bad object-id index entry: {exc}") from None
 
@@ -123,6 +149,8 @@ class Layout:
         self.buckets = p + b"b/"
         self.objects = p + b"o/"
         self.degraded = p + b"d/"
+        self.versions = p + b"v/"
+        self.degraded_versions = p + b"dv/"
         self.ids = p + b"i/"
         self.uploads = p + b"u/"
         self.parts = p + b"p/"
@@ -152,6 +180,20 @@ class Layout:
 
     def degraded_of(self, bucket: str, key: str) -> bytes:
         return self.degraded + bucket.encode() + SEP + key.encode()
+
+    def bucket_versions(self, bucket: str) -> bytes:
+        """Prefix of every ``v/`` key of ``bucket``; append :func:`escape_key` of a key bound."""
+        return self.versions + bucket.encode() + SEP
+
+    def key_versions(self, bucket: str, key: str) -> bytes:
+        """Prefix of the versions of one key; append a version order for one version."""
+        return self.bucket_versions(bucket) + escape_key(key.encode()) + KEY_END
+
+    def version(self, bucket: str, key: str, vorder: str) -> bytes:
+        return self.key_versions(bucket, key) + vorder.encode()
+
+    def degraded_version(self, bucket: str, key: str, vorder: str) -> bytes:
+        return self.degraded_versions + bucket.encode() + SEP + escape_key(key.encode()) + KEY_END + vorder.encode()
 
     def object_id(self, object_id: bytes) -> bytes:
         return self.ids + object_id

@@ -3,7 +3,8 @@
 
 A part's object id gets an index entry naming its upload and part number when the part is
 stored. Completion deletes the upload and its parts (one range delete) and writes the record
-in one transaction; the used parts' entries stay valid because the record now lists them. The
+in one transaction; the used parts' entries stay valid because a version of the key now lists
+them (an entry naming an upload that is gone is checked against every version of its key). The
 entries of parts that are discarded (aborted, expired, not listed, replaced) are returned so
 the store drops them after the commit.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import uuid
 
 from objectio.meta import etcd_object_ops as objects
+from objectio.meta import etcd_version_ops as versions
 from objectio.meta.errors import CorruptRecord, NotFound, PreconditionFailed
 from objectio.meta.etcd_client import prefix_end
 from objectio.meta.etcd_keys import SEP, IdRef, Layout, decode, encode
@@ -108,7 +110,9 @@ async def list_parts(view: View, keys: Layout, request: pb.ListPartsRequest, lim
 
 async def complete(
     view: View, keys: Layout, name: pb.UploadName, record: pb.ObjectRecord
-) -> tuple[pb.ObjectRecord | None, list[pb.PartLayout]]:
+) -> tuple[pb.ObjectRecord | None, str, list[pb.PartLayout]]:
+    """Commit ``record`` in place of the upload as a new version of its key (``put_object``'s
+    rules); returns the record removed for good, the version id assigned and the unused parts."""
     assert record.parts and (record.bucket, record.key) == (name.bucket, name.key), "incomplete record"
     await get_upload(view, keys, name)
     stored = {p.part_number: p for p in await parts(view, keys, name, 0, PARTS_PER_UPLOAD_MAX)}
@@ -121,8 +125,8 @@ async def complete(
         del part.stripes[:]  # the stored placement wins: repair or rebalance may have moved a fragment
         part.stripes.extend(have.stripes)
     _delete_upload(view, keys, name)
-    replaced = await objects.put_object(view, keys, committed, if_none_match=False)
-    return replaced, list(stored.values())
+    reply = await versions.put_object(view, keys, committed, if_none_match=False)
+    return (reply.replaced if reply.has_replaced else None), reply.version_id, list(stored.values())
 
 
 def _start_after(keys: Layout, bucket: str, key: bytes, upload_id: str) -> bytes:

@@ -1,9 +1,11 @@
 """Buckets and object records in etcd (keys ``b/``, ``o/``, ``d/``, ``i/``; see etcd_keys).
 
 Functions of a :class:`~objectio.meta.etcd_txn.View`, with the rules of
-:class:`objectio.meta.sqlite_ops.ObjectOps`. A PUT is one transaction: it compares the bucket
-key and the object key it read, writes the record, the object id's index entry and the
-degraded-stripe counter, and drops the index entry of the object id it replaced.
+:class:`objectio.meta.sqlite_ops.ObjectOps`: buckets, and the one record per key of a
+never-versioned bucket (versioned buckets: :mod:`objectio.meta.etcd_version_ops`). A PUT is one
+transaction: it compares the bucket key and the object key it read, writes the record, the
+object id's index entry and the degraded-stripe counter, and drops the index entry of the object
+id it replaced.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from objectio.meta.etcd_client import prefix_end
 from objectio.meta.etcd_keys import IdRef, Layout, decode, encode
 from objectio.meta.etcd_txn import View
 from objectio.meta.sqlite_schema import RECORD_FORMAT_VERSION
-from objectio.protos import etcd_pb2 as epb
+from objectio.meta.versions import version_order
 from objectio.protos import meta_pb2 as pb
 
 # ---- buckets ------------------------------------------------------------------------------------
@@ -49,9 +51,9 @@ async def delete_bucket(view: View, keys: Layout, name: str) -> None:
     """A bucket with objects stays; its uploads in progress go with it (their parts' index
     entries then name nothing and read as unreferenced)."""
     await get_bucket(view, keys, name)
-    start = keys.bucket_objects(name)
-    if await view.range(start, prefix_end(start), limit=1, keys_only=True):
-        raise PreconditionFailed(f"bucket {name!r} is not empty")
+    for start in (keys.bucket_objects(name), keys.bucket_versions(name)):  # delete markers count (S3)
+        if await view.range(start, prefix_end(start), limit=1, keys_only=True):
+            raise PreconditionFailed(f"bucket {name!r} is not empty")
     for start in (keys.bucket_uploads(name), keys.bucket_parts(name)):
         view.delete_range(start, prefix_end(start))
     view.delete(keys.bucket(name))
@@ -113,14 +115,17 @@ def store_record(view: View, keys: Layout, record: pb.ObjectRecord, replaced: pb
     elif replaced is not None and degraded_stripes(replaced):
         view.delete(keys.degraded_of(record.bucket, record.key))
     if record.object_id and not record.parts:
-        view.put(keys.object_id(record.object_id), IdRef(record.bucket, record.key).encode())
+        ref = IdRef(record.bucket, record.key, vorder=version_order(record.mtime_ns))
+        view.put(keys.object_id(record.object_id), ref.encode())
     if replaced is not None and replaced.object_id and replaced.object_id != record.object_id and not replaced.parts:
         view.delete(keys.object_id(replaced.object_id))
 
 
-async def put_object(view: View, keys: Layout, record: pb.ObjectRecord, if_none_match: bool) -> pb.ObjectRecord | None:
+async def put_object(
+    view: View, keys: Layout, record: pb.ObjectRecord, if_none_match: bool, bucket: pb.Bucket
+) -> pb.ObjectRecord | None:
+    """Store ``record`` as the key's only version (a never-versioned ``bucket``, read by the caller)."""
     assert record.format_version == RECORD_FORMAT_VERSION and record.bucket and record.key, "incomplete record"
-    bucket = await get_bucket(view, keys, record.bucket)
     if not record.pool:
         stored = pb.ObjectRecord()
         stored.CopyFrom(record)
@@ -131,14 +136,6 @@ async def put_object(view: View, keys: Layout, record: pb.ObjectRecord, if_none_
         raise PreconditionFailed(f"object {record.bucket}/{record.key} exists (if_none_match)")
     store_record(view, keys, record, replaced)
     return replaced
-
-
-async def get_object(view: View, keys: Layout, bucket: str, key: str) -> pb.ObjectRecord:
-    record = await current(view, keys, bucket, key)
-    if record is None:
-        await get_bucket(view, keys, bucket)
-        raise NotFound("object", f"{bucket}/{key}")
-    return record
 
 
 async def delete_object(view: View, keys: Layout, bucket: str, key: str) -> pb.ObjectRecord | None:
@@ -166,68 +163,19 @@ async def set_object_acl(view: View, keys: Layout, request: pb.SetObjectAclReque
     return record
 
 
+ListingRow = tuple[int, str, int, bool]  # size, etag, mtime_ns, is_inline (ListObjectsReply columns)
+
+
 async def fetch_listing(
     view: View, keys: Layout, bucket: str, lo: bytes, inclusive: bool, hi: bytes | None, limit: int
-) -> list[tuple[bytes, pb.ObjectRecord]]:
-    """Records of ``bucket`` with lo <(=) key < hi in key order (one range read)."""
+) -> list[tuple[bytes, ListingRow]]:
+    """Latest objects of ``bucket`` with lo <(=) key < hi in key order (one range read of ``o/``:
+    delete markers and older versions live elsewhere)."""
     base = keys.bucket_objects(bucket)
     start = base + lo + (b"" if inclusive else b"\0")  # the first key after lo is lo + NUL
     end = base + hi if hi is not None else prefix_end(base)
     rows = []
     for kv in await view.range(start, end, limit=limit, track=False):
         full = decode_record(keys, kv.key, kv.value)
-        record = pb.ObjectRecord(  # the listing fields only, as the SQLite store's listing columns
-            format_version=full.format_version,
-            bucket=full.bucket,
-            key=full.key,
-            size=full.size,
-            etag=full.etag,
-            content_type=full.content_type,
-            mtime_ns=full.mtime_ns,
-            version_id=full.version_id,
-            object_id=full.object_id,
-            pool=full.pool,
-            is_inline=full.is_inline,
-        )
-        rows.append((kv.key[len(base) :], record))
+        rows.append((kv.key[len(base) :], (full.size, full.etag, full.mtime_ns, full.is_inline)))
     return rows
-
-
-# ---- object-id index ----------------------------------------------------------------------------
-
-
-def references(ref: IdRef, object_id: bytes, record: pb.ObjectRecord | None, part: pb.PartLayout | None) -> bool:
-    """Whether the index entry ``ref`` of ``object_id`` is still true (see etcd_keys)."""
-    if record is not None and (record.object_id == object_id or object_id in part_ids(record)):
-        return True
-    return part is not None and part.object_id == object_id
-
-
-async def resolve(view: View, keys: Layout, kvs: list[epb.KeyValue]) -> dict[bytes, IdRef]:
-    """The index entries (``i/`` key-values) that still hold, by object id."""
-    records: dict[tuple[str, str], pb.ObjectRecord | None] = {}
-    live: dict[bytes, IdRef] = {}
-    for kv in kvs:
-        object_id = kv.key[len(keys.ids) :]
-        ref = IdRef.decode(kv.value, kv.key)
-        if (ref.bucket, ref.key) not in records:
-            records[(ref.bucket, ref.key)] = await current(view, keys, ref.bucket, ref.key)
-        part = None
-        if ref.upload_id:
-            value = await view.get(keys.part(ref.bucket, ref.key, ref.upload_id, ref.part_number))
-            part = None if value is None else decode(pb.PartLayout(), value, kv.key)
-        if references(ref, object_id, records[(ref.bucket, ref.key)], part):
-            live[object_id] = ref
-    return live
-
-
-async def placed_record(view: View, keys: Layout, object_id: bytes) -> pb.ObjectRecord | None:
-    """The (non-inline, non-multipart) record whose fragments ``object_id`` names, if any."""
-    value = await view.get(keys.object_id(object_id))
-    if value is None:
-        return None
-    ref = IdRef.decode(value, keys.object_id(object_id))
-    record = await current(view, keys, ref.bucket, ref.key)
-    if record is None or record.object_id != object_id or record.is_inline:
-        return None
-    return record

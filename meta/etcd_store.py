@@ -14,18 +14,21 @@ runs background work (:mod:`objectio.meta.etcd_sync`).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TypeVar
 
+from objectio.common.shardkey import DESCRIPTOR_STRIPE
 from objectio.meta import etcd_cluster_ops as cluster
+from objectio.meta import etcd_export, etcd_txn
 from objectio.meta import etcd_multipart_ops as multipart
 from objectio.meta import etcd_object_ops as objects
 from objectio.meta import etcd_repair_ops as repair_ops
-from objectio.meta import etcd_txn
 from objectio.meta import etcd_user_ops as users
+from objectio.meta import etcd_version_ops as versions
+from objectio.meta import etcd_version_scan as version_scan
 from objectio.meta.errors import StoreClosed, Unavailable
 from objectio.meta.etcd_client import EtcdClient, prefix_end
-from objectio.meta.etcd_keys import Layout
+from objectio.meta.etcd_keys import IdRef, Layout
 from objectio.meta.etcd_txn import View
 from objectio.meta.listing import list_page_async
 from objectio.meta.store import MetaStore, OsdHeartbeat, StoreCounts, WriterStats
@@ -33,7 +36,7 @@ from objectio.protos import meta_pb2 as pb
 
 T = TypeVar("T")
 SCAN_PAGE_RECORDS = 256  # records per range read of a full scan (repair, osd_is_referenced)
-FORGET_IDS_PER_TXN = 100  # index entries one clean-up transaction deletes
+FORGET_IDS_PER_TXN = 100  # index entries one clean-up transaction deletes (or import writes)
 
 
 class EtcdMetaStore(MetaStore):
@@ -127,10 +130,11 @@ class EtcdMetaStore(MetaStore):
 
     async def osd_is_referenced(self, osd_id: int) -> bool:
         """Full scan of the records and of the uploads' parts (admin operation)."""
-        async for record in self._scan(self.keys.objects):
-            stripes = [*record.stripes, *(s for p in record.parts for s in p.stripes)]
-            if any(osd_id in stripe.osd_ids for stripe in stripes):
-                return True
+        for start in (self.keys.objects, self.keys.versions):  # every version
+            async for record in self._scan(start):
+                stripes = [*record.stripes, *(s for p in record.parts for s in p.stripes)]
+                if any(osd_id in stripe.osd_ids for stripe in stripes):
+                    return True
         kvs = await self.client.range(self.keys.parts, prefix_end(self.keys.parts))
         for kv in kvs.kvs:
             part = pb.PartLayout()
@@ -164,18 +168,26 @@ class EtcdMetaStore(MetaStore):
 
     # ---- objects --------------------------------------------------------------------------------
 
-    async def put_object(self, record: pb.ObjectRecord, if_none_match: bool) -> pb.ObjectRecord | None:
-        replaced = await self._run(lambda v: objects.put_object(v, self.keys, record, if_none_match))
-        await self._forget_ids(objects.part_ids(replaced))
-        return replaced
+    async def put_object(self, record: pb.ObjectRecord, if_none_match: bool) -> pb.PutObjectReply:
+        reply = await self._run(lambda v: versions.put_object(v, self.keys, record, if_none_match))
+        await self._forget_ids(objects.part_ids(reply.replaced if reply.has_replaced else None))
+        return reply
 
-    async def get_object(self, bucket: str, key: str) -> pb.ObjectRecord:
-        return await self._run(lambda v: objects.get_object(v, self.keys, bucket, key))
+    async def get_object(self, bucket: str, key: str, version_id: str = "") -> pb.ObjectRecord:
+        return await self._run(lambda v: versions.get_object(v, self.keys, bucket, key, version_id))
 
-    async def delete_object(self, bucket: str, key: str) -> pb.ObjectRecord | None:
-        deleted = await self._run(lambda v: objects.delete_object(v, self.keys, bucket, key))
-        await self._forget_ids(objects.part_ids(deleted))
-        return deleted
+    async def delete_object(self, bucket: str, key: str, version_id: str = "") -> pb.DeleteObjectReply:
+        reply = await self._run(lambda v: versions.delete_object(v, self.keys, bucket, key, version_id))
+        await self._forget_ids(objects.part_ids(reply.deleted if reply.existed else None))
+        return reply
+
+    async def list_object_versions(
+        self, request: pb.ListObjectVersionsRequest, limit: int
+    ) -> pb.ListObjectVersionsReply:
+        return await self._run(lambda v: version_scan.list_object_versions(v, self.keys, request, limit))
+
+    async def put_object_tags(self, name: pb.ObjectName, tags: dict[str, str]) -> str:
+        return await self._run(lambda v: versions.put_tags(v, self.keys, name, tags))
 
     async def set_object_acl(self, request: pb.SetObjectAclRequest) -> pb.ObjectRecord:
         return await self._run(lambda v: objects.set_object_acl(v, self.keys, request))
@@ -194,8 +206,13 @@ class EtcdMetaStore(MetaStore):
                 start_after,
                 max_keys,
             )
+            sizes, etags, mtimes_ns, is_inline = zip(*page.objects, strict=True) if page.objects else ((), (), (), ())
             return pb.ListObjectsReply(
-                objects=page.objects,
+                keys=page.keys,
+                sizes=sizes,
+                etags=etags,
+                mtimes_ns=mtimes_ns,
+                is_inline=is_inline,
                 common_prefixes=page.common_prefixes,
                 is_truncated=page.is_truncated,
                 next_marker=page.next_marker,
@@ -206,7 +223,7 @@ class EtcdMetaStore(MetaStore):
     async def find_unreferenced(self, object_ids: list[bytes]) -> list[bytes]:
         async def run(view: View) -> list[bytes]:
             found = await view.get_many([self.keys.object_id(oid) for oid in object_ids])
-            live = await objects.resolve(view, self.keys, list(found.values()))
+            live = await repair_ops.resolve(view, self.keys, list(found.values()))
             return [oid for oid in object_ids if oid not in live]
 
         unreferenced = await self._run(run)
@@ -228,10 +245,10 @@ class EtcdMetaStore(MetaStore):
 
     async def complete_upload(
         self, name: pb.UploadName, record: pb.ObjectRecord
-    ) -> tuple[pb.ObjectRecord | None, list[pb.PartLayout]]:
-        replaced, unused = await self._run(lambda v: multipart.complete(v, self.keys, name, record))
+    ) -> tuple[pb.ObjectRecord | None, str, list[pb.PartLayout]]:
+        replaced, version_id, unused = await self._run(lambda v: multipart.complete(v, self.keys, name, record))
         await self._forget_ids([p.object_id for p in unused if p.object_id] + objects.part_ids(replaced))
-        return replaced, unused
+        return replaced, version_id, unused
 
     async def abort_upload(self, name: pb.UploadName) -> list[pb.PartLayout]:
         parts = await self._run(lambda v: multipart.abort_upload(v, self.keys, name))
@@ -276,37 +293,29 @@ class EtcdMetaStore(MetaStore):
         buckets = await client.range(keys.buckets, prefix_end(keys.buckets), count_only=True)
         revision = buckets.header.revision
         objects_ = await client.range(keys.objects, prefix_end(keys.objects), count_only=True, revision=revision)
-        degraded = await client.range(keys.degraded, prefix_end(keys.degraded), revision=revision)
-        return StoreCounts(
-            bucket_count=buckets.count,
-            object_count=objects_.count,
-            degraded_stripes=sum(int(kv.value) for kv in degraded.kvs),
-        )
+        degraded = 0
+        for start in (keys.degraded, keys.degraded_versions):  # the o/ records' and the v/ records'
+            reply = await client.range(start, prefix_end(start), revision=revision)
+            degraded += sum(int(kv.value) for kv in reply.kvs)
+        return StoreCounts(bucket_count=buckets.count, object_count=objects_.count, degraded_stripes=degraded)
 
     # ---- repair ---------------------------------------------------------------------------------
 
-    async def _scan(self, start: bytes, *, exclusive: bool = False):  # type: ignore[no-untyped-def]
-        """Every object record from ``start`` on, in key order, page by page (not a snapshot)."""
-        end = prefix_end(self.keys.objects)
-        key = start + b"\0" if exclusive else start
+    async def _scan(self, start: bytes) -> AsyncIterator[pb.ObjectRecord]:
+        """Every record under the prefix ``start`` (``o/`` or ``v/``), page by page (not a snapshot)."""
+        decode = objects.decode_record if start == self.keys.objects else versions.decode_version
+        end = prefix_end(start)
+        key = start
         while True:
             reply = await self.client.range(key, end, limit=SCAN_PAGE_RECORDS)
             for kv in reply.kvs:
-                yield objects.decode_record(self.keys, kv.key, kv.value)
+                yield decode(self.keys, kv.key, kv.value)
             if not reply.more or not reply.kvs:
                 return
             key = reply.kvs[-1].key + b"\0"
 
-    async def scan_placed_objects(self, after: tuple[str, bytes] | None, limit: int) -> list[pb.ObjectRecord]:
-        assert limit > 0, "scan limit must be positive"
-        start = self.keys.objects if after is None else self.keys.bucket_objects(after[0]) + after[1]
-        found: list[pb.ObjectRecord] = []
-        async for record in self._scan(start, exclusive=after is not None):
-            if not record.is_inline:
-                found.append(record)
-                if len(found) == limit:
-                    break
-        return found
+    async def scan_placed_objects(self, after: tuple[str, bytes, str] | None, limit: int) -> list[pb.ObjectRecord]:
+        return await self._run(lambda v: version_scan.scan_placed_objects(v, self.keys, after, limit))
 
     async def scan_upload_parts(self, after: bytes | None, limit: int) -> tuple[list[pb.ObjectRecord], bytes | None]:
         return await self._run(lambda v: repair_ops.scan_upload_parts(v, self.keys, after, limit))
@@ -333,6 +342,8 @@ class EtcdMetaStore(MetaStore):
             views: dict[bytes, pb.ObjectRecord | None] = {}
             stale = []
             for shard in shards:
+                if shard.stripe_index == DESCRIPTOR_STRIPE:  # descriptor copies are not placed
+                    continue
                 if shard.object_id not in views:
                     views[shard.object_id] = await repair_ops.placed_view(view, self.keys, shard.object_id)
                 record = views[shard.object_id]
@@ -341,6 +352,37 @@ class EtcdMetaStore(MetaStore):
             return stale
 
         return await self._run(run)
+
+    # ---- backup and restore ---------------------------------------------------------------------
+
+    async def export_items(self) -> AsyncIterator[pb.MetaItem]:
+        """Every range read at one etcd revision (see :mod:`objectio.meta.etcd_export`)."""
+        async for item in etcd_export.export_items(self.client, self.keys):
+            yield item
+
+    async def import_items(self, items: list[pb.MetaItem]) -> tuple[int, int]:
+        """Index entries of the versions first, then the items, a transaction per chunk that etcd
+        accepts (``etcd_export.IMPORT_TXN_OPS_SOFT`` operations); not atomic as a whole: a chunk
+        that fails leaves the chunks before it stored (importing the same items again merges)."""
+        refs = etcd_export.version_refs(items)
+        for start in range(0, len(refs), FORGET_IDS_PER_TXN):
+            chunk = refs[start : start + FORGET_IDS_PER_TXN]
+
+            async def index(view: View, chunk: list[tuple[bytes, IdRef]] = chunk) -> None:
+                for object_id, ref in chunk:
+                    view.put(self.keys.object_id(object_id), ref.encode())
+
+            await self._run(index)
+        done = stored = 0
+        while done < len(items):
+
+            async def chunk_from(view: View, at: int = done) -> tuple[int, int]:
+                return await etcd_export.import_chunk(view, self.keys, items, at)
+
+            taken, chunk_stored = await self._run(chunk_from)
+            done += taken
+            stored += chunk_stored
+        return stored, len(items) - stored
 
 
 def _placed_on(record: pb.ObjectRecord, shard: pb.ShardRef) -> int:

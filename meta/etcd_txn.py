@@ -105,6 +105,16 @@ class View:
                     found[kv.key] = kv
         return found
 
+    def own_writes(self, key: bytes, range_end: bytes) -> dict[bytes, bytes | None]:
+        """This transaction's pending puts (value) and deletes (None) in ``[key, range_end)``."""
+        return {k: v for k, v in self._writes.items() if key <= k < range_end}
+
+    @property
+    def ops(self) -> int:
+        """The larger of this transaction's compare and write counts (etcd limits each to
+        ``--max-txn-ops``)."""
+        return max(len(self._gets) + len(self._ranges), len(self._writes) + len(self._range_deletes))
+
     def put(self, key: bytes, value: bytes) -> None:
         self._writes[key] = value
 

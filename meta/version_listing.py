@@ -16,7 +16,7 @@ read yields a new entry or ends the page, so a page costs at most ``max_keys + 1
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -58,9 +58,50 @@ def _start(prefix: str, delimiter: str, key_marker: str, marker_vorder: str | No
     return key_marker.encode(), marker_vorder
 
 
+VersionRequest = tuple[bytes, str | None, bytes | None, int]  # fetch's arguments
+
+
 def list_versions_page(
     fetch: VersionFetch[T], prefix: str, delimiter: str, key_marker: str, marker_vorder: str | None, max_keys: int
 ) -> VersionPage[T]:
+    """One page, reading through a synchronous ``fetch`` (SQLite)."""
+    steps: Generator[VersionRequest, list[tuple[bytes, str, T]], VersionPage[T]] = version_steps(
+        prefix, delimiter, key_marker, marker_vorder, max_keys
+    )
+    try:
+        request = next(steps)
+        while True:
+            request = steps.send(fetch(*request))
+    except StopIteration as done:
+        page: VersionPage[T] = done.value
+        return page
+
+
+async def list_versions_page_async(
+    fetch: Callable[[bytes, str | None, bytes | None, int], Awaitable[list[tuple[bytes, str, T]]]],
+    prefix: str,
+    delimiter: str,
+    key_marker: str,
+    marker_vorder: str | None,
+    max_keys: int,
+) -> VersionPage[T]:
+    """One page, reading through an asynchronous ``fetch`` (etcd)."""
+    steps: Generator[VersionRequest, list[tuple[bytes, str, T]], VersionPage[T]] = version_steps(
+        prefix, delimiter, key_marker, marker_vorder, max_keys
+    )
+    try:
+        request = next(steps)
+        while True:
+            request = steps.send(await fetch(*request))
+    except StopIteration as done:
+        page: VersionPage[T] = done.value
+        return page
+
+
+def version_steps(
+    prefix: str, delimiter: str, key_marker: str, marker_vorder: str | None, max_keys: int
+) -> Generator[VersionRequest, list[tuple[bytes, str, T]], VersionPage[T]]:
+    """The algorithm without I/O: yields each read it needs, receives its rows, returns the page."""
     assert max_keys >= 1, f"max_keys={max_keys}"
     page: VersionPage[T] = VersionPage()
     start = _start(prefix, delimiter, key_marker, marker_vorder)
@@ -71,7 +112,7 @@ def list_versions_page(
     while True:
         remaining = max_keys - len(page.versions) - len(page.common_prefixes)
         limit = remaining + 1 if not delimiter else min(remaining + 1, DELIMITER_CHUNK_ROWS)
-        rows = fetch(lo, after, hi, limit)
+        rows = yield (lo, after, hi, limit)
         current: str | None = None
         for raw_key, _vorder, payload in rows:
             key = raw_key.decode()

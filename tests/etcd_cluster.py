@@ -12,7 +12,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -21,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from objectio.cli.launch import free_ports
+
 ETCD_BINARY = "etcd"
 START_TIMEOUT_S = 20.0
 MAX_REQUEST_BYTES = 8 << 20  # record_bytes_max (2 MiB) plus room: etcd's default is 1.5 MiB
@@ -28,15 +29,41 @@ MAX_TXN_OPS = 1024  # etcd's default is 128; docs/operations.md says what meta n
 TMPFS = Path("/dev/shm")  # members' data here when it exists: fsync is free, tests stay fast
 
 
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
+def member_args(
+    name: str,
+    data_dir: Path,
+    client_url: str,
+    peer_url: str,
+    initial_cluster: str,
+    *,
+    new: bool,
+    heartbeat_ms: int = 50,
+    election_ms: int = 500,
+) -> list[str]:
+    """The command line of one member (``http://HOST:PORT`` URLs; ``initial_cluster`` is
+    ``name=peer_url,...``). With a data directory that already holds a member, etcd ignores
+    the initial-cluster flags: the same command line restarts it and it rejoins."""
+    return [
+        ETCD_BINARY,
+        f"--name={name}",
+        f"--data-dir={data_dir}",
+        f"--listen-client-urls={client_url}",
+        f"--advertise-client-urls={client_url}",
+        f"--listen-peer-urls={peer_url}",
+        f"--initial-advertise-peer-urls={peer_url}",
+        f"--initial-cluster={initial_cluster}",
+        f"--initial-cluster-state={'new' if new else 'existing'}",
+        "--initial-cluster-token=objectio-test",
+        f"--heartbeat-interval={heartbeat_ms}",
+        f"--election-timeout={election_ms}",
+        f"--max-request-bytes={MAX_REQUEST_BYTES}",
+        f"--max-txn-ops={MAX_TXN_OPS}",
+        "--auto-compaction-mode=revision",
+        "--auto-compaction-retention=100000",
+        "--quota-backend-bytes=1073741824",
+        "--logger=zap",
+        "--log-level=warn",
+    ]
 
 
 @dataclass
@@ -67,27 +94,14 @@ class EtcdCluster:
         return ",".join(f"{m.name}=http://127.0.0.1:{m.peer_port}" for m in self.members)
 
     def start_member(self, member: EtcdMember, *, new: bool) -> None:
-        args = [
-            ETCD_BINARY,
-            f"--name={member.name}",
-            f"--data-dir={member.data_dir}",
-            f"--listen-client-urls=http://127.0.0.1:{member.client_port}",
-            f"--advertise-client-urls=http://127.0.0.1:{member.client_port}",
-            f"--listen-peer-urls=http://127.0.0.1:{member.peer_port}",
-            f"--initial-advertise-peer-urls=http://127.0.0.1:{member.peer_port}",
-            f"--initial-cluster={self._initial_cluster()}",
-            f"--initial-cluster-state={'new' if new else 'existing'}",
-            "--initial-cluster-token=objectio-test",
-            "--heartbeat-interval=50",
-            "--election-timeout=500",
-            f"--max-request-bytes={MAX_REQUEST_BYTES}",
-            f"--max-txn-ops={MAX_TXN_OPS}",
-            "--auto-compaction-mode=revision",
-            "--auto-compaction-retention=100000",
-            "--quota-backend-bytes=1073741824",
-            "--logger=zap",
-            "--log-level=warn",
-        ]
+        args = member_args(
+            member.name,
+            member.data_dir,
+            f"http://127.0.0.1:{member.client_port}",
+            f"http://127.0.0.1:{member.peer_port}",
+            self._initial_cluster(),
+            new=new,
+        )
         log = member.log_path.open("ab")
         member.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()

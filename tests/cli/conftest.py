@@ -58,7 +58,7 @@ def launch_error(exc: Exception) -> str:
     return lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1][:400]}"
 
 
-def _aio(data_dir: Path) -> AllInOne:
+def aio_of(data_dir: Path) -> AllInOne:
     (data_dir / "run").mkdir(parents=True, exist_ok=True)  # the launcher's ready files live here
     # Gateways trust a looked-up access key this long: short, so a revoked key fails quickly.
     # A long repair grace: the fake OSDs of meta_only go silent at once, and a slow, loaded
@@ -69,7 +69,7 @@ def _aio(data_dir: Path) -> AllInOne:
 
 @pytest.fixture(scope="module")
 def meta_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AllInOne]:
-    aio = _aio(tmp_path_factory.mktemp("meta-only"))
+    aio = aio_of(tmp_path_factory.mktemp("meta-only"))
     try:
         aio.daemons["meta"].start()
         aio.daemons["meta"].wait_ready()
@@ -80,7 +80,7 @@ def meta_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AllInOne]:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AllInOne]:
-    aio = _aio(tmp_path_factory.mktemp("aio"))
+    aio = aio_of(tmp_path_factory.mktemp("aio"))
     try:
         try:
             aio.start()

@@ -184,10 +184,3 @@ def read_reply(sock: socket.socket) -> bytes:
             break
         body += piece
     return head + b"\r\n\r\n" + body
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port

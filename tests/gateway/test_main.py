@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from s3_harness import free_port
+
+from objectio.cli.launch import free_port
 
 LAUNCHER = """
 import sys, types

@@ -18,7 +18,8 @@ Faults: :meth:`kill_host` (SIGKILL every process of the host), :meth:`cut_host` 
 :meth:`heal_host` (down/up its link to the bridge), :meth:`restart_host` (start its daemons
 again on their existing disks). More hosts and daemons can join — :meth:`add_host`,
 :meth:`add_daemon` (ObjectIO daemons), :meth:`add_command` (anything else, e.g. etcd) — and
-:meth:`forward` reaches any host's port from the test process.
+:meth:`forward` reaches any host's port from the test process. :mod:`tests.netns.etcd_hosts` is
+such a layout: etcd members, two meta instances and two gateways on hosts of their own.
 
 Reproduce a failure: ``pytest tests/netns -x -q``; logs of every daemon are under the test's
 ``tmp_path`` in ``<host>/logs/``.
@@ -30,6 +31,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from objectio.cli.launch import (
     Daemon,
@@ -79,7 +81,7 @@ class MultiHostCluster:
 
     # ---- set-up ----------------------------------------------------------------------------------
 
-    def __enter__(self) -> MultiHostCluster:
+    def __enter__(self) -> Self:
         try:
             self.start()
         except BaseException:
