@@ -21,7 +21,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from objectio.common.config import load_config
-from objectio.common.grpcutil import call_metadata
 from objectio.common.placement import PlacementError, place
 from objectio.common.pools import PoolSpec
 from objectio.common.shardkey import new_object_id
@@ -140,7 +139,13 @@ class ClusterBackend:
         self._buckets: dict[str, tuple[float, BucketInfo]] = {}
         self._deletes = asyncio.Semaphore(config.background_deletes_max)
         self._background: set[asyncio.Task[None]] = set()
-        self.batcher = OsdBatcher(view.stub, config.cluster_token, config.osd_call_timeout_seconds)
+        self.batcher = OsdBatcher(
+            view.stub,
+            config.cluster_token,
+            config.osd_call_timeout_seconds,
+            writes_in_flight_max=config.osd_batch_writes_in_flight_max,
+            reads_in_flight_max=config.osd_batch_reads_in_flight_max,
+        )
         self.multipart = ClusterMultipart(self)
         # MultipartBackend: the multipart operations live in cluster_multipart.
         self.create_multipart_upload = self.multipart.create_multipart_upload
@@ -713,19 +718,16 @@ class ClusterBackend:
         task.add_done_callback(self._background.discard)
 
     async def _delete_fragments(self, object_id: bytes, osd_ids: set[int]) -> None:
+        """Delete the object's records on every OSD at once (batched with other deletes per OSD)."""
+
+        async def one(osd_id: int) -> None:
+            try:
+                await self.batcher.delete_object(osd_id, object_id)
+            except Exception as exc:  # left for GC to find through FindUnreferenced
+                log.info("deferred fragment delete on osd %d: %s", osd_id, exc)
+
         async with self._deletes:
-            for osd_id in osd_ids:
-                stub = self.view.stub(osd_id)
-                if stub is None:
-                    continue
-                try:
-                    await stub.DeleteShards(
-                        osd_pb2.DeleteShardsRequest(object_ids=[object_id]),
-                        metadata=call_metadata(self.config.cluster_token),
-                        timeout=self.config.osd_call_timeout_seconds,
-                    )
-                except Exception as exc:  # left for GC to find through FindUnreferenced
-                    log.info("deferred fragment delete on osd %d: %s", osd_id, exc)
+            await asyncio.gather(*(one(osd_id) for osd_id in osd_ids if self.view.stub(osd_id) is not None))
 
     async def close(self) -> None:
         if self._background:

@@ -34,6 +34,7 @@ class OsdConfig:
     scrub_interval_ms: int = option(86_400_000, "pause between the end of one scrub pass and the next")
     metrics_port: int = option(0, "Prometheus /metrics port (0: disabled)")
     log_level: str = option("info", "debug, info, warning or error (debug: one line per RPC)")
+    uvloop: bool = option(True, "run on uvloop (less CPU per RPC and per engine-thread hand-off than asyncio's loop)")
     tls_cert_file: str = option("", "PEM certificate chain: serve gRPC over TLS ('' = plaintext)")
     tls_key_file: str = option("", "PEM private key of tls_cert_file")
     tls_ca_file: str = option("", "PEM CA bundle that verifies the metadata service's TLS certificate ('' = plaintext)")

@@ -14,6 +14,7 @@ import logging
 import signal
 import sys
 
+import uvloop
 from grpc import aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
@@ -193,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     tune_malloc()
     setup_logging("osd", config.log_level)
     try:
-        asyncio.run(OsdDaemon(config).run(args.ready_file))
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop if config.uvloop else None) as runner:
+            runner.run(OsdDaemon(config).run(args.ready_file))
     except Exception as exc:
         log.exception("osd failed: %s", exc)
         return 1

@@ -166,15 +166,22 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
         if len(request.reads) > BATCH_SHARDS_MAX:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"more than {BATCH_SHARDS_MAX} reads in a batch")
 
-        async def one(read: osd_pb2.ShardRead) -> osd_pb2.ShardReadResult:
+        async def one(read: osd_pb2.ShardRead) -> bytes | osd_pb2.ShardStatus:
             try:
-                data = await self.store.get(_address(read.address), read.offset, read.length or None)
+                return await self.store.get(_address(read.address), read.offset, read.length or None)
             except (EngineError, ValueError) as exc:
-                return osd_pb2.ShardReadResult(status=_status_of(exc))
-            return osd_pb2.ShardReadResult(status=osd_pb2.SHARD_OK, data=data)
+                return _status_of(exc)
 
-        results = await asyncio.gather(*(one(r) for r in request.reads))
-        return osd_pb2.ReadShardsReply(results=results)
+        reads = request.reads
+        outcomes = [await one(reads[0])] if len(reads) == 1 else await asyncio.gather(*(one(r) for r in reads))
+        reply = osd_pb2.ReadShardsReply()
+        for outcome in outcomes:
+            # add() copies the data once; a ShardReadResult built first would be copied again
+            if isinstance(outcome, bytes):
+                reply.results.add(status=osd_pb2.SHARD_OK, data=outcome)
+            else:
+                reply.results.add(status=outcome)
+        return reply
 
     # ---- housekeeping ----------------------------------------------------------------------------
 
@@ -187,18 +194,21 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
             for object_id in request.object_ids:
                 if len(object_id) != OBJECT_ID_BYTES:
                     raise ValueError(f"object_id must be {OBJECT_ID_BYTES} bytes")
-                keys.extend(await self._all_keys(object_id))
+            for found in await asyncio.gather(*(self._all_keys(o) for o in request.object_ids)):
+                keys.extend(found)
         except (EngineError, ValueError) as exc:
             await _abort_for(context, exc, "DeleteShards")
+        # All at once: concurrent engine deletes share the engine's group commit (one flush).
+        outcomes = await asyncio.gather(*(self.store.delete(key) for key in keys), return_exceptions=True)
         deleted = 0
-        for key in keys:
-            try:
-                await self.store.delete(key)
-                deleted += 1
-            except NotFoundError:
+        for outcome in outcomes:
+            if isinstance(outcome, NotFoundError):
                 continue
-            except EngineError as exc:
-                await _abort_for(context, exc, "DeleteShards")
+            if isinstance(outcome, EngineError):
+                await _abort_for(context, outcome, "DeleteShards")
+            elif isinstance(outcome, BaseException):
+                raise outcome
+            deleted += 1
         return osd_pb2.DeleteShardsReply(deleted=deleted)
 
     async def _all_keys(self, prefix: bytes) -> list[bytes]:

@@ -26,6 +26,14 @@ class DataPathConfig:
     meta_call_timeout_seconds: float = option(10.0, "deadline of one metadata call")
     access_key_cache_seconds: float = option(10.0, "how long a looked-up access key is trusted (revocation delay)")
     bucket_cache_seconds: float = option(5.0, "how long a bucket's pool/owner is cached")
+    osd_batch_writes_in_flight_max: int = option(
+        1,
+        "batched WriteShards calls (and, separately, DeleteShards calls) in flight per OSD and gateway worker; "
+        "fragments queued meanwhile share the next call, like a group commit",
+    )
+    osd_batch_reads_in_flight_max: int = option(
+        2, "batched ReadShards calls in flight per OSD and gateway worker; reads queued meanwhile share the next call"
+    )
     background_deletes_max: int = option(64, "fragment deletions of replaced/deleted objects in flight")
     grpc_tls_ca_file: str = option(
         "", "PEM CA bundle verifying meta's and the OSDs' gRPC TLS certificates ('' = plaintext gRPC)"
@@ -38,5 +46,7 @@ class DataPathConfig:
             raise ConfigError("datapath call timeouts must be positive")
         if not 0 <= self.descriptor_copies <= 16:
             raise ConfigError("datapath.descriptor_copies must be in [0, 16] (0: pool failure tolerance + 1)")
+        if not 1 <= self.osd_batch_writes_in_flight_max <= 1024 or not 1 <= self.osd_batch_reads_in_flight_max <= 1024:
+            raise ConfigError("datapath.osd_batch_writes_in_flight_max and osd_batch_reads_in_flight_max: [1, 1024]")
         if self.background_deletes_max < 1:
             raise ConfigError("datapath.background_deletes_max must be at least 1")

@@ -100,7 +100,7 @@ async def write(
     async def one(copy: int, osd_id: int) -> int:
         address = osd_pb2.ShardAddress(object_id=record.object_id, stripe_index=DESCRIPTOR_STRIPE, fragment_index=copy)
         try:
-            await batcher.write(osd_id, osd_pb2.ShardWrite(address=address, data=data, meta=meta))
+            await batcher.write(osd_id, address, data, meta)
         except FragmentWriteFailed as exc:
             log.warning("descriptor copy %d of %s/%s: %s", copy, record.bucket, record.key, exc)
             return 0

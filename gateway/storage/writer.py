@@ -141,10 +141,11 @@ class StripeWriter:
         fragments = await hash_and_encode(self.pool, data, md5)
         sends = []
         for stream in self._alive():
-            chunk = osd_pb2.WriteShardChunk(
-                stripe_index=stripe_index, data=fragments[stream.index], stripe_length=len(data)
-            )
-            sends.append(self._send(stream, osd_pb2.WriteShardMessage(chunk=chunk)))
+            message = osd_pb2.WriteShardMessage()  # filled in place: a chunk built first is copied again
+            message.chunk.stripe_index = stripe_index
+            message.chunk.data = fragments[stream.index]
+            message.chunk.stripe_length = len(data)
+            sends.append(self._send(stream, message))
         await asyncio.gather(*sends)
 
     async def finish(self) -> list[int]:
@@ -186,7 +187,7 @@ async def write_one_stripe(
     async def one(index: int) -> int:
         address = osd_pb2.ShardAddress(object_id=object_id, stripe_index=0, fragment_index=index)
         try:
-            await batcher.write(osd_ids[index], osd_pb2.ShardWrite(address=address, data=fragments[index], meta=meta))
+            await batcher.write(osd_ids[index], address, fragments[index], meta)
         except FragmentWriteFailed as exc:
             log.warning("fragment %d: %s", index, exc)
             errors.append(str(exc))

@@ -22,6 +22,9 @@ from objectio.common.grpcutil import (
     call_metadata,
 )
 from objectio.common.logs import request_id
+from objectio.osd.service import OsdServicer
+from objectio.osd.store import MemoryStore
+from objectio.protos import osd_pb2, osd_pb2_grpc
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 
@@ -95,3 +98,33 @@ async def test_tls_server_refuses_plaintext_and_trusts_its_ca(tmp_path: Path) ->
 def test_unreadable_tls_files_are_config_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="CA file"):
         aio_channel("127.0.0.1:1", str(tmp_path / "missing.pem"))
+
+
+async def test_wrapped_handlers_are_reused_yet_every_call_is_timed_and_checked() -> None:
+    """The interceptors wrap each method's handler once; every call is still observed, and a wrong
+    token is refused on every call, not only the first."""
+    observed: list[tuple[str, float]] = []
+    server = aio.server(
+        interceptors=[ClusterAuthInterceptor("right"), RpcTimingInterceptor(lambda m, s: observed.append((m, s)))]
+    )
+    health = health_aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    osd_pb2_grpc.add_OsdServiceServicer_to_server(OsdServicer(MemoryStore(), 1, 1, 1), server)
+    port = add_server_port(server, "127.0.0.1:0")
+    await server.start()
+    try:
+        async with aio_channel(f"127.0.0.1:{port}") as channel:
+            stub = osd_pb2_grpc.OsdServiceStub(channel)
+            for _ in range(3):
+                with pytest.raises(aio.AioRpcError) as refused:
+                    await stub.GetStats(osd_pb2.GetStatsRequest(), metadata=call_metadata("wrong"))
+                assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+            for _ in range(3):
+                stats = await stub.GetStats(osd_pb2.GetStatsRequest(), metadata=call_metadata("right"))
+                assert stats.osd_id == 1
+            listed = await stub.ListShards(osd_pb2.ListShardsRequest(), metadata=call_metadata("right"))
+            assert list(listed.shards) == []
+    finally:
+        await server.stop(None)
+    # refused calls never reach the timed handler (the token check comes first)
+    assert [m for m, _ in observed] == ["GetStats"] * 3 + ["ListShards"]
