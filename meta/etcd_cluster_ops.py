@@ -94,9 +94,21 @@ def put_osd(view: View, keys: Layout, osd: pb.Osd) -> None:
     view.put(keys.osd(osd.id), encode(osd))
 
 
-async def _find_registered(view: View, keys: Layout, request: pb.RegisterOsdRequest) -> pb.Osd | None:
+async def _find_registered(
+    view: View, keys: Layout, request: pb.RegisterOsdRequest, current: ClusterInfo, adopt: bool
+) -> pb.Osd | None:
+    """The OSD this registration is about: by id, or by disk uuid for a disk that registered
+    before but never recorded its id; None for a new OSD. With ``adopt`` (the store is being
+    recovered: ``meta.cluster_id`` is set) a disk of this cluster (the caller checked its cluster
+    id) with an id the store does not know is adopted with that id (``current`` then never hands
+    that id out again)."""
     if request.osd_id:
         osd = await get_osd(view, keys, request.osd_id)
+        if osd is None and adopt and request.cluster_id:
+            current.next_osd_id = max(current.next_osd_id, request.osd_id + 1)
+            adopted = pb.Osd(id=request.osd_id, up=pb.OSD_DOWN, disk_uuid=request.disk_uuid)
+            setattr(adopted, "in", pb.OSD_IN)
+            return adopted
         if osd is None:
             raise NotFound("osd", str(request.osd_id))
         if osd.disk_uuid and request.disk_uuid and osd.disk_uuid != request.disk_uuid:
@@ -111,7 +123,12 @@ async def _find_registered(view: View, keys: Layout, request: pb.RegisterOsdRequ
 
 
 async def register_osd(
-    view: View, keys: Layout, request: pb.RegisterOsdRequest, now_ms: int, full_ratio: float = 1.0
+    view: View,
+    keys: Layout,
+    request: pb.RegisterOsdRequest,
+    now_ms: int,
+    full_ratio: float = 1.0,
+    adopt: bool = False,
 ) -> tuple[pb.Osd, pb.ClusterMap]:
     current = await info(view, keys)
     if request.cluster_id and not same_uuid(request.cluster_id, current.cluster_id):
@@ -119,7 +136,7 @@ async def register_osd(
             f"disk {request.disk_uuid or request.disk!r} belongs to cluster {request.cluster_id}, "
             f"not {current.cluster_id}"
         )
-    osd = await _find_registered(view, keys, request)
+    osd = await _find_registered(view, keys, request, current, adopt)
     if osd is None:
         osd = pb.Osd(id=current.next_osd_id, up=pb.OSD_DOWN)
         setattr(osd, "in", pb.OSD_IN)

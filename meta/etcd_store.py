@@ -42,8 +42,17 @@ FORGET_IDS_PER_TXN = 100  # index entries one clean-up transaction deletes (or i
 
 
 class EtcdMetaStore(MetaStore):
-    def __init__(self, endpoints: Sequence[str], *, prefix: str = "/objectio/", call_timeout_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        endpoints: Sequence[str],
+        *,
+        prefix: str = "/objectio/",
+        call_timeout_s: float = 5.0,
+        cluster_id: str = "",
+    ) -> None:
         self.keys = Layout(prefix)
+        self._new_cluster_id = cluster_id
+        self._adopt_osds = bool(cluster_id)  # recovery: OSDs of that cluster rejoin with their ids
         self._endpoints = list(endpoints)
         self._timeout_s = call_timeout_s
         self._client: EtcdClient | None = None
@@ -62,7 +71,7 @@ class EtcdMetaStore(MetaStore):
     async def open(self) -> None:
         assert self._client is None, "store opened twice"
         self._client = EtcdClient(self._endpoints, call_timeout_s=self._timeout_s)
-        cluster_id, now_ms = uuid.uuid4().hex, 0
+        cluster_id, now_ms = self._new_cluster_id.replace("-", "") or uuid.uuid4().hex, 0
 
         async def init(view: View) -> bool:
             if await view.get(self.keys.cluster_meta) is not None:
@@ -119,7 +128,9 @@ class EtcdMetaStore(MetaStore):
     async def register_osd(
         self, request: pb.RegisterOsdRequest, now_ms: int, full_ratio: float = 1.0
     ) -> tuple[pb.Osd, pb.ClusterMap]:
-        return await self._run(lambda v: cluster.register_osd(v, self.keys, request, now_ms, full_ratio))
+        return await self._run(
+            lambda v: cluster.register_osd(v, self.keys, request, now_ms, full_ratio, self._adopt_osds)
+        )
 
     async def heartbeat(self, beat: OsdHeartbeat) -> tuple[pb.Osd, pb.ClusterMap | None]:
         return await self._run(lambda v: cluster.heartbeat(v, self.keys, beat))

@@ -155,7 +155,10 @@ def open_store(config: MetaConfig) -> MetaStore:
     """The configured backend (not yet opened)."""
     if config.backend == "etcd":
         return EtcdMetaStore(
-            config.etcd_endpoint_list, prefix=config.etcd_prefix, call_timeout_s=config.etcd_call_timeout_ms / 1000
+            config.etcd_endpoint_list,
+            prefix=config.etcd_prefix,
+            call_timeout_s=config.etcd_call_timeout_ms / 1000,
+            cluster_id=config.cluster_id,
         )
     return SqliteMetaStore(
         Path(config.data_dir),

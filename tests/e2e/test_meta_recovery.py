@@ -1,10 +1,19 @@
 """Total loss of the metadata store, on real processes: every object comes back byte-exact.
 
 Objects of every kind are written (inline, empty, one stripe, several stripes, multipart, user
-metadata and stored headers, overwritten keys, a deleted key); then meta is stopped and its whole
-data directory deleted, and a fresh meta is started. Recovery is either ``objectio-cli meta
-rebuild`` from the OSDs alone (plus ``meta restore`` of an older backup for users and keys) or
-``meta restore`` of a current backup. Each test prints the cluster's data directory on failure.
+metadata and stored headers, overwritten keys, a deleted key); then the whole metadata is lost
+and a fresh meta is started. Recovery is either ``objectio-cli meta rebuild`` from the OSDs alone
+(plus ``meta restore`` of an older backup for users and keys) or ``meta restore`` of a current
+backup. Each test prints the cluster's data directory on failure.
+
+Every test runs on both metadata backends. On SQLite, losing the metadata is: stop meta and
+delete its whole data directory. On etcd (a real 3-member cluster, two meta instances), it is:
+stop every meta instance, delete their data directories and every etcd key under the cluster's
+prefix, and check that nothing is left under it. Deleting the prefix rather than replacing the
+etcd cluster is the honest loss for this product: the metadata of an ObjectIO cluster *is* its
+key range (an etcd cluster may hold several ObjectIO clusters under different prefixes, and
+nothing of ours lives elsewhere in etcd), and it keeps the etcd members, their ports and their
+own state exactly as an operator who lost the data but not etcd would find them.
 """
 
 from __future__ import annotations
@@ -25,9 +34,12 @@ import pytest
 from objectio.cli.aio import AllInOne
 from objectio.cli.errors import EXIT_UNREACHABLE
 from tests.e2e.conftest import s3_client, start_cluster
+from tests.etcd_cluster import start_etcd_cluster
 
 MIB = 1 << 20
 UNREACHABLE_RETRIES = 3  # every command used here is idempotent
+ETCD_PREFIX = "/objectio/"  # meta.etcd_prefix's default, which the all-in-one uses
+ETCD_METAS = 2  # meta instances over etcd: the CLI and the gateway may reach either
 
 
 def _run(cluster: AllInOne, *args: str) -> Any:
@@ -112,16 +124,36 @@ def _check_objects(s3: Any, expected: dict[str, dict[str, Any]]) -> None:
             assert got["ContentDisposition"] == want["ContentDisposition"], key
 
 
+def _etcdctl(cluster: AllInOne, *args: str) -> str:
+    done = subprocess.run(
+        ["etcdctl", f"--endpoints={','.join(cluster.etcd_endpoints)}", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ETCDCTL_API": "3"},
+        timeout=60,
+    )
+    assert done.returncode == 0, f"etcdctl {args}: {done.stderr}"
+    return done.stdout
+
+
 def _lose_meta(cluster: AllInOne, cluster_id: str = "") -> None:
-    """Stop meta, delete its whole data directory, start a fresh one (with ``cluster_id``)."""
-    meta = cluster.daemons["meta"]
-    meta.stop()
-    shutil.rmtree(cluster.data_dir / "meta")
-    meta.env.pop("OBJECTIO_META_CLUSTER_ID", None)
-    if cluster_id:
-        meta.env["OBJECTIO_META_CLUSTER_ID"] = cluster_id
-    meta.start()
-    meta.wait_ready()
+    """Stop every meta instance, delete the whole metadata (see the module docstring), start
+    fresh instances (with ``cluster_id``)."""
+    metas = [cluster.daemons[name] for name in cluster.meta_names]
+    for meta in metas:
+        meta.stop()
+    for name in cluster.meta_names:
+        shutil.rmtree(cluster.data_dir / name, ignore_errors=True)
+    if cluster.meta_backend == "etcd":
+        assert int(_etcdctl(cluster, "del", "--prefix", ETCD_PREFIX).strip()) > 0
+        assert _etcdctl(cluster, "get", "--prefix", "--keys-only", ETCD_PREFIX).strip() == ""
+    for meta in metas:
+        meta.env.pop("OBJECTIO_META_CLUSTER_ID", None)
+        if cluster_id:
+            meta.env["OBJECTIO_META_CLUSTER_ID"] = cluster_id
+        meta.start()
+    for meta in metas:
+        meta.wait_ready()
 
 
 def _wait_osds_up(cluster: AllInOne, timeout_seconds: float = 60) -> None:
@@ -134,11 +166,22 @@ def _wait_osds_up(cluster: AllInOne, timeout_seconds: float = 60) -> None:
         time.sleep(0.5)
 
 
-@pytest.fixture()
-def dr_cluster(tmp_path: Path) -> Iterator[AllInOne]:
-    running = start_cluster(tmp_path / "aio")
-    yield running
-    running.stop()
+@pytest.fixture(params=["sqlite", "etcd"])
+def dr_cluster(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AllInOne]:
+    if request.param == "sqlite":
+        running = start_cluster(tmp_path / "aio")
+        yield running
+        running.stop()
+        return
+    etcd = start_etcd_cluster(tmp_path / "etcd")
+    try:
+        running = start_cluster(
+            tmp_path / "aio", meta_backend="etcd", etcd_endpoints=etcd.endpoints, metas=ETCD_METAS
+        )
+        yield running
+        running.stop()
+    finally:
+        etcd.stop()
 
 
 def test_rebuild_from_the_osds_alone(dr_cluster: AllInOne) -> None:

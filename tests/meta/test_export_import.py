@@ -3,15 +3,18 @@ the documented rules (newest object wins, the cluster id only into a store witho
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from objectio.meta.errors import NotFound, PreconditionFailed
+from objectio.meta.etcd_store import EtcdMetaStore
 from objectio.meta.sqlite_store import SqliteMetaStore
 from objectio.meta.store import MetaStore
 from objectio.protos import meta_pb2 as pb
-from tests.meta.conftest import record
+from tests.meta.conftest import BACKENDS, etcd_prefix, record
 
 
 async def _export(store: MetaStore) -> list[pb.MetaItem]:
@@ -75,10 +78,27 @@ async def test_an_imported_osd_is_down_and_a_newer_registration_wins(store: Meta
     assert await store.import_items([pb.MetaItem(osd=osd)]) == (0, 1)
 
 
-async def test_an_unknown_osd_is_adopted_only_by_a_recovering_store(tmp_path: Path) -> None:
+@pytest.fixture(params=BACKENDS)
+def recovering_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[str], MetaStore]:
+    """Makes a new (unopened) store of each backend that takes a given ``meta.cluster_id``."""
+    backend = request.param
+    endpoints: list[str] = [] if backend == "sqlite" else request.getfixturevalue("etcd").endpoints
+    made = itertools.count()
+
+    def make(cluster_id: str) -> MetaStore:
+        if backend == "sqlite":
+            return SqliteMetaStore(tmp_path / str(next(made)), read_threads=1, cluster_id=cluster_id)
+        return EtcdMetaStore(endpoints, prefix=etcd_prefix(), cluster_id=cluster_id)
+
+    return make
+
+
+async def test_an_unknown_osd_is_adopted_only_by_a_recovering_store(
+    recovering_store: Callable[[str], MetaStore],
+) -> None:
     cluster_id = "cd" * 16
     for adopt in (False, True):
-        store = SqliteMetaStore(tmp_path / str(adopt), read_threads=1, cluster_id=cluster_id if adopt else "")
+        store = recovering_store(cluster_id if adopt else "")
         await store.open()
         try:
             cid = (await store.cluster_map()).cluster_id
