@@ -175,9 +175,7 @@ def dr_cluster(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AllIn
         return
     etcd = start_etcd_cluster(tmp_path / "etcd")
     try:
-        running = start_cluster(
-            tmp_path / "aio", meta_backend="etcd", etcd_endpoints=etcd.endpoints, metas=ETCD_METAS
-        )
+        running = start_cluster(tmp_path / "aio", meta_backend="etcd", etcd_endpoints=etcd.endpoints, metas=ETCD_METAS)
         yield running
         running.stop()
     finally:
