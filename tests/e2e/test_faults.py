@@ -18,6 +18,7 @@ from tests.e2e.conftest import s3_client
 
 pytestmark = pytest.mark.e2e
 
+MAP_CATCH_UP_S = 15.0  # restarted OSDs register, meta bumps the epoch, the gateway follows
 SIZES = [10, 20_000, 1 << 20, 5 * (1 << 20) + 7]  # inline, one stripe, one stripe, several stripes
 
 
@@ -59,7 +60,20 @@ def test_reads_survive_two_dead_osds_and_fail_cleanly_after_a_third(fresh_cluste
         fresh_cluster.daemons[victim].start()
         fresh_cluster.daemons[victim].wait_ready()
     for key, body in objects.items():
-        assert s3.get_object(Bucket="faults", Key=key)["Body"].read() == body, f"{key} after restarts"
+        assert _get_once_osds_are_back(s3, key) == body, f"{key} after restarts"
+
+
+def _get_once_osds_are_back(s3: Any, key: str) -> bytes:
+    """The object's bytes; 503 only until the gateway's cluster map has the restarted OSDs up."""
+    deadline = time.monotonic() + MAP_CATCH_UP_S
+    while True:
+        try:
+            data: bytes = s3.get_object(Bucket="faults", Key=key)["Body"].read()
+            return data
+        except ClientError as exc:
+            if exc.response["ResponseMetadata"]["HTTPStatusCode"] != 503 or time.monotonic() > deadline:
+                raise
+        time.sleep(0.2)
 
 
 def _gateway_metrics(cluster: AllInOne) -> dict[str, float]:
