@@ -16,8 +16,8 @@ from objectio.meta.etcd_client import prefix_end
 from objectio.meta.etcd_keys import KEY_END, Layout, escape_key
 from objectio.meta.etcd_txn import View
 from objectio.meta.etcd_version_ops import decode_version, find_version
-from objectio.meta.version_listing import list_versions_page_async
-from objectio.meta.versions import NULL_VERSION, is_version_id, order_of_id, public_id, version_order
+from objectio.meta.version_listing import list_versions_page_async, versions_reply
+from objectio.meta.versions import NULL_VERSION, is_version_id, order_of_id, version_order
 from objectio.protos import meta_pb2 as pb
 
 Row = tuple[bytes, str, pb.ObjectVersion]
@@ -86,14 +86,7 @@ async def list_object_versions(
         lambda lo, after, hi, n: fetch_versions(view, keys, request.bucket, lo, after, hi, n),
         request.prefix, request.delimiter, request.key_marker, marker_vorder, limit,
     )  # fmt: skip
-    reply = pb.ListObjectVersionsReply(
-        versions=page.versions, common_prefixes=page.common_prefixes, is_truncated=page.is_truncated
-    )
-    if page.is_truncated:
-        reply.next_key_marker = page.next_key_marker
-        if page.next_version is not None:
-            reply.next_version_id_marker = public_id(page.next_version.record.version_id)
-    return reply
+    return versions_reply(page)
 
 
 async def _collect(

@@ -14,8 +14,8 @@ from typing import Any
 from objectio.meta.sqlite_ops import ObjectOps, _check_row_format
 from objectio.meta.sqlite_schema import RECORD_FORMAT_VERSION
 from objectio.meta.sqlite_versions import decode_version, find_version
-from objectio.meta.version_listing import list_versions_page
-from objectio.meta.versions import NULL_VERSION, is_version_id, order_of_id, public_id, version_order
+from objectio.meta.version_listing import list_versions_page, versions_reply
+from objectio.meta.versions import NULL_VERSION, is_version_id, order_of_id, version_order
 from objectio.protos import meta_pb2 as pb
 
 Row = tuple[bytes, str, pb.ObjectVersion]
@@ -92,14 +92,7 @@ def list_object_versions(
         lambda lo, after, hi, n: fetch_versions(conn, request.bucket, lo, after, hi, n),
         request.prefix, request.delimiter, request.key_marker, marker_vorder, limit,
     )  # fmt: skip
-    reply = pb.ListObjectVersionsReply(
-        versions=page.versions, common_prefixes=page.common_prefixes, is_truncated=page.is_truncated
-    )
-    if page.is_truncated:
-        reply.next_key_marker = page.next_key_marker
-        if page.next_version is not None:
-            reply.next_version_id_marker = public_id(page.next_version.record.version_id)
-    return reply
+    return versions_reply(page)
 
 
 def scan_placed_objects(

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from objectio.meta.listing import DELIMITER_CHUNK_ROWS, prefix_successor
+from objectio.meta.versions import public_id
+from objectio.protos import meta_pb2 as pb
 
 T = TypeVar("T")
 # fetch(lo_key, after_vorder_or_None, hi_exclusive_or_None, limit) -> rows (key, vorder, payload)
@@ -34,6 +36,18 @@ class VersionPage(Generic[T]):
     is_truncated: bool = False
     next_key_marker: str = ""
     next_version: T | None = None  # the last version returned when truncated (None: a common prefix)
+
+
+def versions_reply(page: VersionPage[pb.ObjectVersion]) -> pb.ListObjectVersionsReply:
+    """The ListObjectVersions reply of one page (both stores)."""
+    reply = pb.ListObjectVersionsReply(
+        versions=page.versions, common_prefixes=page.common_prefixes, is_truncated=page.is_truncated
+    )
+    if page.is_truncated:
+        reply.next_key_marker = page.next_key_marker
+        if page.next_version is not None:
+            reply.next_version_id_marker = public_id(page.next_version.record.version_id)
+    return reply
 
 
 def _rolled(key: str, prefix: str, delimiter: str) -> str | None:
