@@ -10,6 +10,7 @@ the other meta instance takes over background work, and the etcd member rejoins 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import subprocess
@@ -26,6 +27,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from objectio.cli.aio import AllInOne, free_port
 from tests.e2e.conftest import DISK_SIZE_BYTES
+from tests.e2e.two_gateways import race_one_key, run_concurrently
 from tests.etcd_cluster import EtcdCluster, start_etcd_cluster
 
 LEADER_TAKEOVER_S_MAX = 20.0  # lease TTL (5 s) + election + a loaded CI machine
@@ -127,20 +129,12 @@ def test_versions_through_both_gateways(ha: AllInOne) -> None:
     a.put_bucket_versioning(Bucket="vers", VersioningConfiguration={"Status": "Enabled"})
     bodies = [os.urandom(size) for size in (1000, 200_000, 3000, 600_000, 10, 40_000)]
     version_of: dict[str, bytes] = {}
-    errors: list[BaseException] = []
 
     def put(i: int, body: bytes) -> None:
-        try:
-            reply = (a, b)[i % 2].put_object(Bucket="vers", Key="doc", Body=body)
-            version_of[reply["VersionId"]] = body
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+        reply = (a, b)[i % 2].put_object(Bucket="vers", Key="doc", Body=body)
+        version_of[reply["VersionId"]] = body
 
-    threads = [threading.Thread(target=put, args=(i, body)) for i, body in enumerate(bodies)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_concurrently([functools.partial(put, i, body) for i, body in enumerate(bodies)])
     assert not errors and len(version_of) == len(bodies)
     listings = [c.list_object_versions(Bucket="vers")["Versions"] for c in (a, b)]
     assert listings[0] == listings[1]
@@ -161,33 +155,7 @@ def test_versions_through_both_gateways(ha: AllInOne) -> None:
 
 
 def test_concurrent_puts_of_one_key_end_with_one_winner(ha: AllInOne) -> None:
-    clients = [client(ha, e) for e in ha.endpoints]
-    clients[0].create_bucket(Bucket="race")
-    rounds = 8
-    for r in range(rounds):
-        bodies = [os.urandom(size) for size in (2000, 300_000, 20_000, 1_200_000)]
-        errors: list[BaseException] = []
-
-        def put(i: int, body: bytes, key: str = f"same{r}", errors: list[BaseException] = errors) -> None:
-            try:
-                clients[i % 2].put_object(Bucket="race", Key=key, Body=body)
-            except BaseException as exc:  # reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=put, args=(i, body)) for i, body in enumerate(bodies)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not errors, f"round {r}: {errors}"
-        seen = set()
-        for c in clients:
-            got = c.get_object(Bucket="race", Key=f"same{r}")
-            data = got["Body"].read()
-            assert data in bodies, f"round {r}: the body is none of the PUTs ({len(data)} bytes)"
-            assert got["ETag"].strip('"') == hashlib.md5(data).hexdigest(), f"round {r}: ETag does not match the body"
-            seen.add(data)
-        assert len(seen) == 1, f"round {r}: the gateways disagree on the winner"
+    race_one_key([client(ha, e) for e in ha.endpoints], "race", rounds=8)
 
 
 class Load:

@@ -37,6 +37,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from objectio.cli.errors import EXIT_UNREACHABLE
 from tests.cli.conftest import run_cli
 from tests.e2e.repair_cluster import wait_until
+from tests.e2e.two_gateways import race_one_key
 from tests.etcd_cluster import ETCD_BINARY
 from tests.netns.etcd_hosts import CONTROL_HOSTS, META_HOSTS, EtcdHostsCluster, meta_instance
 
@@ -101,32 +102,7 @@ def test_read_after_write_across_gateways(cluster: EtcdHostsCluster) -> None:
 
 
 def test_concurrent_puts_of_one_key_through_both_gateways(cluster: EtcdHostsCluster) -> None:
-    pair = clients(cluster)
-    pair[0].create_bucket(Bucket="race")
-    for r in range(4):
-        bodies = [os.urandom(size) for size in (2000, 300_000, 20_000, 1_200_000)]
-        errors: list[BaseException] = []
-
-        def put(i: int, body: bytes, key: str = f"same{r}", errors: list[BaseException] = errors) -> None:
-            try:
-                pair[i % 2].put_object(Bucket="race", Key=key, Body=body)
-            except (BotoCoreError, ClientError) as exc:  # reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=put, args=(i, body)) for i, body in enumerate(bodies)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not errors, f"round {r}: {errors}"
-        seen = set()
-        for c in pair:
-            got = c.get_object(Bucket="race", Key=f"same{r}")
-            data = got["Body"].read()
-            assert data in bodies, f"round {r}: the body is none of the PUTs ({len(data)} bytes)"
-            assert got["ETag"].strip('"') == hashlib.md5(data).hexdigest(), f"round {r}: ETag does not match"
-            seen.add(data)
-        assert len(seen) == 1, f"round {r}: the gateways disagree on the winner"
+    race_one_key(clients(cluster), "race", rounds=4)
 
 
 @dataclass(frozen=True)
