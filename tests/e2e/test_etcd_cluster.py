@@ -20,14 +20,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from objectio.cli.aio import AllInOne, free_port
 from tests.e2e.conftest import DISK_SIZE_BYTES
-from tests.e2e.two_gateways import race_one_key, run_concurrently
+from tests.e2e.two_gateways import gateway_client, race_one_key, run_concurrently
 from tests.etcd_cluster import EtcdCluster, start_etcd_cluster
 
 LEADER_TAKEOVER_S_MAX = 20.0  # lease TTL (5 s) + election + a loaded CI machine
@@ -63,19 +61,7 @@ def ha(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AllInOne]:
 
 
 def client(cluster: AllInOne, endpoint: str) -> Any:
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=cluster.credentials.access_key,
-        aws_secret_access_key=cluster.credentials.secret_key,
-        region_name="us-east-1",
-        config=Config(
-            retries={"max_attempts": 1, "mode": "standard"},
-            s3={"addressing_style": "path"},
-            connect_timeout=5,
-            read_timeout=30,
-        ),
-    )
+    return gateway_client(cluster.credentials, endpoint)
 
 
 def leader(etcd: EtcdCluster) -> str:

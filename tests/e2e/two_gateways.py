@@ -10,7 +10,29 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import boto3
+from botocore.config import Config
+
+from objectio.cli.aio import Credentials
+
 RACE_BODY_SIZES = (2000, 300_000, 20_000, 1_200_000)  # inline, one stripe, inline-ish, several stripes
+
+
+def gateway_client(credentials: Credentials, endpoint: str) -> Any:
+    """A boto3 client of one gateway that does not retry (the tests count every error)."""
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=credentials.access_key,
+        aws_secret_access_key=credentials.secret_key,
+        region_name="us-east-1",
+        config=Config(
+            retries={"max_attempts": 1, "mode": "standard"},
+            s3={"addressing_style": "path"},
+            connect_timeout=5,
+            read_timeout=30,
+        ),
+    )
 
 
 def run_concurrently(calls: Sequence[Callable[[], object]]) -> list[BaseException]:

@@ -29,15 +29,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from objectio.cli.errors import EXIT_UNREACHABLE
 from tests.cli.conftest import run_cli
 from tests.e2e.repair_cluster import wait_until
-from tests.e2e.two_gateways import race_one_key
+from tests.e2e.two_gateways import gateway_client, race_one_key
 from tests.etcd_cluster import ETCD_BINARY
 from tests.netns.etcd_hosts import CONTROL_HOSTS, META_HOSTS, EtcdHostsCluster, meta_instance
 
@@ -60,19 +58,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EtcdHostsClust
 
 
 def s3(cluster: EtcdHostsCluster, endpoint: str) -> Any:
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=cluster.credentials.access_key,
-        aws_secret_access_key=cluster.credentials.secret_key,
-        region_name="us-east-1",
-        config=Config(
-            retries={"max_attempts": 1, "mode": "standard"},
-            s3={"addressing_style": "path"},
-            connect_timeout=5,
-            read_timeout=30,
-        ),
-    )
+    return gateway_client(cluster.credentials, endpoint)
 
 
 def clients(cluster: EtcdHostsCluster) -> list[Any]:
