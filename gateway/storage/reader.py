@@ -61,18 +61,17 @@ class StripeReader:
         return first_byte // self.stripe_bytes, last_byte // self.stripe_bytes
 
     async def read_stripe(self, stripe_index: int) -> bytes:
-        """One stripe through batched unary reads (degraded-capable)."""
+        """One stripe through batched unary reads (degraded-capable).
+
+        Reads k fragments (data first) and fetches more only for those that fail. Any k
+        fragments decode an RS stripe; an LRC stripe is not MDS — some k-fragment sets miss an
+        equation (20 of the 220 triple losses of LRC 8+2+2) — so when such a decode fails the
+        remaining fragments are fetched and the decode runs again on all of them."""
         placement = self.record.stripes[stripe_index]
         order = [i for i in range(self.pool.fragments) if placement.osd_ids[i]]
         got: dict[int, bytes] = {}
         failed: list[int] = []
-        cursor = 0
-        while len(got) < self.pool.k and cursor < len(order):
-            batch = order[cursor : cursor + self.pool.k - len(got)]
-            cursor += len(batch)
-            results = await asyncio.gather(*(self._fetch(stripe_index, i, placement.osd_ids[i]) for i in batch))
-            got.update({i: data for i, data in zip(batch, results, strict=True) if data is not None})
-            failed.extend(i for i, data in zip(batch, results, strict=True) if data is None)
+        cursor = await self._gather(stripe_index, order, 0, self.pool.k, got, failed)
         if self.on_degraded is not None and (failed or len(order) < self.pool.fragments):
             self.on_degraded(stripe_index, failed)  # meta checks these fragments and queues a repair
         if len(got) < self.pool.k:
@@ -88,7 +87,28 @@ class StripeReader:
         try:
             return await asyncio.to_thread(_timed_decode, self.pool, got, placement.length)
         except DecodeError as exc:
+            if cursor >= len(order):
+                raise StripeUnreadable(str(exc)) from exc
+            log.warning("decode of stripe %d from %s failed; reading every fragment", stripe_index, sorted(got))
+        await self._gather(stripe_index, order, cursor, len(order), got, failed)
+        try:
+            return await asyncio.to_thread(_timed_decode, self.pool, got, placement.length)
+        except DecodeError as exc:
             raise StripeUnreadable(str(exc)) from exc
+
+    async def _gather(
+        self, stripe_index: int, order: list[int], cursor: int, want: int, got: dict[int, bytes], failed: list[int]
+    ) -> int:
+        """Fetch fragments of ``order`` from ``cursor`` on until ``want`` are in ``got`` (or none
+        are left); the indices that could not be read go to ``failed``. Returns the new cursor."""
+        placement = self.record.stripes[stripe_index]
+        while len(got) < want and cursor < len(order):
+            batch = order[cursor : cursor + want - len(got)]
+            cursor += len(batch)
+            results = await asyncio.gather(*(self._fetch(stripe_index, i, placement.osd_ids[i]) for i in batch))
+            got.update({i: data for i, data in zip(batch, results, strict=True) if data is not None})
+            failed.extend(i for i, data in zip(batch, results, strict=True) if data is None)
+        return cursor
 
     async def _fetch(self, stripe_index: int, fragment_index: int, osd_id: int) -> bytes | None:
         address = osd_pb2.ShardAddress(
