@@ -38,7 +38,7 @@ from google.protobuf.message import Message
 from grpc import aio
 
 from objectio.common.config import option
-from objectio.common.grpcutil import aio_channel, call_metadata
+from objectio.common.grpcutil import aio_channel, call_metadata, close_channel
 from objectio.meta.errors import NOT_FOUND_METADATA_KEY, OWNED_BY_YOU_METADATA_KEY
 from objectio.protos import meta_pb2 as pb
 from objectio.protos import meta_pb2_grpc
@@ -191,7 +191,7 @@ class MetaClient:
 
     async def close(self) -> None:
         for channel in self._channels:
-            await channel.close(None)
+            await close_channel(channel)
 
     async def _call(self, method: str, request: Message, reply_type: type[R], *, admin: bool = False) -> R:
         timeout = self._admin_timeout_s if admin else self._timeout_s

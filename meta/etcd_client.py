@@ -27,6 +27,7 @@ from typing import Any
 import grpc
 from grpc import aio
 
+from objectio.common.grpcutil import close_channel
 from objectio.meta.errors import Unavailable
 from objectio.protos import etcd_pb2 as epb
 from objectio.protos import etcd_pb2_grpc as egrpc
@@ -119,7 +120,7 @@ class EtcdClient:
 
     async def close(self) -> None:
         for member in self._members:
-            await member.channel.close(None)
+            await close_channel(member.channel)
 
     async def _unary(self, service: str, method: str, request: Any, *, write: bool) -> Any:
         deadline = time.monotonic() + self._timeout_s

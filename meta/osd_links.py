@@ -12,7 +12,7 @@ import contextlib
 
 from grpc import aio
 
-from objectio.common.grpcutil import aio_channel, call_metadata
+from objectio.common.grpcutil import aio_channel, call_metadata, close_channel
 from objectio.meta.cluster import ClusterState
 from objectio.protos import meta_pb2 as pb
 from objectio.protos import osd_pb2, osd_pb2_grpc
@@ -37,7 +37,7 @@ class OsdLinks:
         entry = self._channels.get(osd_id)
         if entry is None or entry[:2] != (osd.address, osd.registered_ms):
             if entry is not None:
-                closing = asyncio.ensure_future(entry[2].close(None))
+                closing = asyncio.ensure_future(close_channel(entry[2]))
                 self._closing.add(closing)
                 closing.add_done_callback(self._closing.discard)
             entry = (osd.address, osd.registered_ms, aio_channel(osd.address, self._tls_ca_file))
@@ -102,5 +102,5 @@ class OsdLinks:
     async def close(self) -> None:
         for _, _, channel in self._channels.values():
             with contextlib.suppress(Exception):
-                await channel.close(None)
+                await close_channel(channel)
         self._channels.clear()

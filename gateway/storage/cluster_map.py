@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from grpc import aio
 
-from objectio.common.grpcutil import aio_channel
+from objectio.common.grpcutil import aio_channel, close_channel
 from objectio.common.placement import Candidate
 from objectio.common.pools import PoolError, PoolSpec
 from objectio.meta.client import MetaError
@@ -56,7 +56,7 @@ class ClusterView:
         for address in revived:  # a restarted OSD: connect afresh instead of waiting out a backoff
             channel = self._channels.pop(address, None)
             if channel is not None:
-                closing = asyncio.ensure_future(channel.close(None))
+                closing = asyncio.ensure_future(close_channel(channel))
                 self._retired.add(closing)
                 closing.add_done_callback(self._retired.discard)
 
@@ -135,4 +135,4 @@ class ClusterView:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         for channel in self._channels.values():
-            await channel.close(None)
+            await close_channel(channel)

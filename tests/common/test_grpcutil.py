@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from objectio.common.grpcutil import (
     add_server_port,
     aio_channel,
     call_metadata,
+    close_channel,
 )
 from objectio.common.logs import request_id
 from objectio.osd.service import OsdServicer
@@ -128,3 +130,29 @@ async def test_wrapped_handlers_are_reused_yet_every_call_is_timed_and_checked()
         await server.stop(None)
     # refused calls never reach the timed handler (the token check comes first)
     assert [m for m, _ in observed] == ["GetStats"] * 3 + ["ListShards"]
+
+
+def _client_call_tasks() -> list[str]:
+    """grpc.aio's own tasks of client calls still pending on the loop."""
+    pending = [t.get_coro() for t in asyncio.all_tasks() if not t.done()]
+    return [name for coro in pending if (name := getattr(coro, "__qualname__", "")).startswith("_AioCall.")]
+
+
+async def test_close_channel_ends_open_streams_before_destroying_the_channel(
+    plain: tuple[int, list[tuple[str, float]]],
+) -> None:
+    """Server streams still open (as etcd watches are at shutdown) are cancelled and have ended,
+    with no grpc task of theirs left on the loop, when close_channel returns. (A plain
+    ``channel.close()`` leaves each call's status task pending against the destroyed channel.)"""
+    port, _ = plain
+    channel = aio_channel(f"127.0.0.1:{port}")
+    stub = health_pb2_grpc.HealthStub(channel)
+    watches = [stub.Watch(health_pb2.HealthCheckRequest()) for _ in range(3)]
+    for watch in watches:
+        assert (await watch.read()).status == SERVING
+    assert len(_client_call_tasks()) >= len(watches)
+    await close_channel(channel)
+    for watch in watches:
+        assert watch.done() and watch.cancelled()
+        assert await watch.code() == grpc.StatusCode.CANCELLED
+    assert _client_call_tasks() == []

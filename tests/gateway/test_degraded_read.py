@@ -56,7 +56,7 @@ async def test_every_triple_loss_of_an_lrc_stripe_reads_back_exact() -> None:
     fragments = encode_stripe(pool, data)
     retried = 0
     for lost in itertools.combinations(range(pool.fragments), pool.failure_tolerance):
-        table, reports = FragmentTable(fragments, set(lost)), []
+        table, reports = FragmentTable(fragments, set(lost)), list[Any]()
         got = await _reader(pool, table, len(data), reports).read_stripe(0)
         assert got == data, f"lost fragments {lost}"
         if any(i in table.fetched for i in lost):  # a loss the read ran into is reported for repair
@@ -71,7 +71,7 @@ async def test_rs_degraded_read_fetches_k_good_fragments(pool_name: str) -> None
     data = os.urandom(pool.stripe_data_bytes // 3)
     fragments = encode_stripe(pool, data)
     for lost in itertools.combinations(range(pool.fragments), pool.m):
-        table, reports = FragmentTable(fragments, set(lost)), []
+        table, reports = FragmentTable(fragments, set(lost)), list[Any]()
         assert await _reader(pool, table, len(data), reports).read_stripe(0) == data, f"lost {lost}"
         good = [i for i in table.fetched if i not in lost]
         assert len(good) == pool.k, f"lost {lost}: fetched {table.fetched}"
@@ -80,7 +80,7 @@ async def test_rs_degraded_read_fetches_k_good_fragments(pool_name: str) -> None
 async def test_a_healthy_read_fetches_only_the_data_fragments_and_reports_nothing() -> None:
     pool = POOLS["lrc-8-2-2"]
     data = os.urandom(5000)
-    table, reports = FragmentTable(encode_stripe(pool, data), set()), []
+    table, reports = FragmentTable(encode_stripe(pool, data), set()), list[Any]()
     assert await _reader(pool, table, len(data), reports).read_stripe(0) == data
     assert sorted(table.fetched) == list(range(pool.k))
     assert reports == []
