@@ -9,7 +9,6 @@ against it (:func:`aio_channel`, :func:`sync_channel`). Without them both sides 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import logging
 import time
@@ -80,24 +79,43 @@ def _channel_credentials(ca_file: str) -> grpc.ChannelCredentials:
 async def close_channel(channel: aio.Channel, settle_s: float = CHANNEL_CLOSE_SETTLE_S) -> None:
     """Close an asyncio channel after the calls still open on it have ended.
 
-    grpc.aio's ``close`` cancels the channel's calls and destroys the channel at once, before
-    the cancelled calls' own tasks have run; those tasks then run against a destroyed channel —
-    at shutdown that was a hang or a segfault (etcd watch and lease streams in the test suite).
-    So the calls are cancelled first and given up to ``settle_s`` to end. The open calls are read
-    from the channel's own registry (grpcio is pinned exactly in pyproject.toml)."""
+    grpc.aio's ``close`` cancels the channel's calls and destroys the channel at once. A
+    cancelled call reports CANCELLED at once, but grpc's own task that waits for the call's
+    status from the core (``_AioCall._handle_status_once_received``) ends only when the core
+    has processed the cancellation, a few loop turns later. Closing first left those tasks to
+    run against a destroyed channel, or to be cancelled when the event loop closed — at
+    shutdown that was a hang or a segfault (etcd watch and lease streams in the test suite).
+    So: cancel the open calls, wait (at most ``settle_s``) until as many of grpc's call tasks
+    have ended, then close. The calls and tasks are found through grpc's own registry and task
+    names (grpcio is pinned exactly in pyproject.toml); on any other grpcio this degrades to a
+    plain close."""
     calls = [call for call in getattr(channel, "_active_calls", ()) if not call.done()]
-    for call in calls:
-        call.cancel()
     if calls:
-        ends = [asyncio.ensure_future(_ended(call)) for call in calls]
-        await asyncio.wait(ends, timeout=settle_s)
-        await asyncio.sleep(0)  # the calls' done callbacks run on the next turn
+        call_tasks = _grpc_call_tasks()
+        for call in calls:
+            call.cancel()
+        await _until_ended(call_tasks, min(len(calls), len(call_tasks)), settle_s)
     await channel.close(None)
 
 
-async def _ended(call: Any) -> None:
-    with contextlib.suppress(Exception):
-        await call.code()
+def _grpc_call_tasks() -> set[asyncio.Task[Any]]:
+    """The pending tasks grpc.aio runs for client calls on this loop (any channel's)."""
+    return {
+        task
+        for task in asyncio.all_tasks()
+        if not task.done() and getattr(task.get_coro(), "__qualname__", "").startswith("_AioCall.")
+    }
+
+
+async def _until_ended(tasks: set[asyncio.Task[Any]], count: int, timeout_s: float) -> None:
+    """Wait until ``count`` of ``tasks`` are done, or ``timeout_s`` passed."""
+    deadline = time.monotonic() + timeout_s
+    pending = set(tasks)
+    while len(tasks) - len(pending) < count:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        _, pending = await asyncio.wait(pending, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
 
 
 def aio_channel(address: str, ca_file: str = "") -> aio.Channel:
