@@ -17,7 +17,6 @@
 
 #define OIO_CHUNKS_PER_EXTENT_MAX (OIO_EXTENT_BYTES_MAX / OIO_CHUNK_BYTES) /* 128 */
 #define OIO_TREE_HEIGHT_MAX 16u
-#define OIO_CACHE_RECORD_BYTES_MAX (64u << 10) /* whole records cached up to */
 #define OIO_SB_BLOCKS 16u                       /* blocks before the WAL    */
 
 static inline uint64_t oio_div_up(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
@@ -177,6 +176,9 @@ typedef void (*bt_page_fn)(void *ctx, uint64_t blk, uint32_t level, int corrupt)
 int bt_init(oio_btree *bt, oio_io *io, oio_arc *arc, oio_alloc *alloc);
 void bt_destroy(oio_btree *bt);
 int bt_lookup(oio_btree *bt, const uint8_t *key, uint32_t key_len, oio_leafval *out);
+/* Same, from dirty and cached pages only: OIO_MISS when a page on the path is
+ * in neither (never reads the device). */
+int bt_lookup_cached(oio_btree *bt, const uint8_t *key, uint32_t key_len, oio_leafval *out);
 int bt_upsert(oio_btree *bt, const uint8_t *key, uint32_t key_len, const oio_leafval *v,
               oio_leafval *old, int *had_old);
 int bt_remove(oio_btree *bt, const uint8_t *key, uint32_t key_len, oio_leafval *old);
