@@ -30,10 +30,7 @@ def payload_bytes(pool: PoolSpec, stripe_length: int) -> int:
     return max(1, -(-stripe_length // pool.k))
 
 
-Fragment = bytes | memoryview  # the driver takes bytes; views are copied before a decode
-
-
-def join_data_fragments(pool: PoolSpec, fragments: Mapping[int, Fragment], stripe_length: int) -> bytes:
+def join_data_fragments(pool: PoolSpec, fragments: Mapping[int, bytes], stripe_length: int) -> bytes:
     """Healthy path: concatenate the k data fragments' payloads (no decode)."""
     parts = []
     for index in range(pool.k):
@@ -42,12 +39,12 @@ def join_data_fragments(pool: PoolSpec, fragments: Mapping[int, Fragment], strip
     return b"".join(parts)[:stripe_length]
 
 
-def decode_stripe(pool: PoolSpec, fragments: Mapping[int, Fragment], stripe_length: int) -> bytes:
+def decode_stripe(pool: PoolSpec, fragments: Mapping[int, bytes], stripe_length: int) -> bytes:
     """Rebuild a stripe's data from any sufficient subset of its fragments."""
     if all(i in fragments for i in range(pool.k)):
         return join_data_fragments(pool, fragments, stripe_length)
     try:
-        data: bytes = pool.driver.decode([bytes(f) for f in fragments.values()])  # bytes(bytes) is free
+        data: bytes = pool.driver.decode(list(fragments.values()))
     except Exception as exc:  # pyeclib's ECDriverError tree
         raise DecodeError(f"pool {pool.name}: cannot decode stripe from fragments {sorted(fragments)}: {exc}") from exc
     if len(data) != stripe_length:

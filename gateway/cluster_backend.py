@@ -145,7 +145,6 @@ class ClusterBackend:
             config.osd_call_timeout_seconds,
             writes_in_flight_max=config.osd_batch_writes_in_flight_max,
             reads_in_flight_max=config.osd_batch_reads_in_flight_max,
-            read_calls=view.read_call,
         )
         self.multipart = ClusterMultipart(self)
         # MultipartBackend: the multipart operations live in cluster_multipart.

@@ -31,8 +31,9 @@ from objectio.osd.gc import OrphanCollector
 from objectio.osd.metrics import OsdMetrics
 from objectio.osd.reconcile import StaleCopySweeper
 from objectio.osd.scrub import Scrubber
-from objectio.osd.service import OsdServicer, add_to_server
+from objectio.osd.service import OsdServicer
 from objectio.osd.store import NativeStore
+from objectio.protos import osd_pb2_grpc
 
 log = logging.getLogger("objectio.osd")
 
@@ -139,7 +140,7 @@ class OsdDaemon:
         servicer = OsdServicer(
             store, self.osd_id, cfg.stream_inflight_stripes_max, cfg.readahead_stripes, scrubber=scrubber
         )
-        add_to_server(servicer, server)
+        osd_pb2_grpc.add_OsdServiceServicer_to_server(servicer, server)
         health_servicer = health_aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         await server.start()

@@ -16,7 +16,6 @@ from typing import Any
 import grpc
 from grpc import aio
 
-from objectio.common import readreply
 from objectio.common.shardkey import OBJECT_ID_BYTES, parse_shard_key, shard_key
 from objectio.native.engine import CorruptionError, EngineError, NoSpaceError, NotFoundError, ShardInfo
 from objectio.osd import quarantine
@@ -161,10 +160,9 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
         finally:
             await _cancel(set(ahead))
 
-    async def ReadShards(  # the reply goes out pre-serialised
+    async def ReadShards(
         self, request: osd_pb2.ReadShardsRequest, context: aio.ServicerContext[Any, Any]
-    ) -> bytes:
-        """The serialised ``ReadShardsReply`` (see :func:`add_to_server` and common.readreply)."""
+    ) -> osd_pb2.ReadShardsReply:
         if len(request.reads) > BATCH_SHARDS_MAX:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"more than {BATCH_SHARDS_MAX} reads in a batch")
 
@@ -197,7 +195,14 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
             gathered = await asyncio.gather(*(one(key, read) for _, key, read in waits))
             for (position, _, _), outcome in zip(waits, gathered, strict=True):
                 outcomes[position] = outcome
-        return readreply.encode(outcomes)
+        reply = osd_pb2.ReadShardsReply()
+        for outcome in outcomes:
+            # add() copies the data once; a ShardReadResult built first would be copied again
+            if isinstance(outcome, bytes):
+                reply.results.add(status=osd_pb2.SHARD_OK, data=outcome)
+            else:
+                reply.results.add(status=outcome)
+        return reply
 
     # ---- housekeeping ----------------------------------------------------------------------------
 
@@ -322,40 +327,6 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "this OSD runs without a scrubber")
         assert self.scrubber is not None
         return await self.scrubber.status()
-
-
-class _Registrations:
-    """Stands in for a server to catch what the generated ``add_..._to_server`` registers."""
-
-    def __init__(self) -> None:
-        self.methods: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
-        self.service = ""
-
-    def add_generic_rpc_handlers(self, handlers: object) -> None:
-        return None  # rebuilt from the method table below
-
-    def add_registered_method_handlers(self, service: str, methods: dict[str, grpc.RpcMethodHandler[Any, Any]]) -> None:
-        self.service, self.methods = service, dict(methods)
-
-
-def add_to_server(servicer: OsdServicer, server: aio.Server) -> None:
-    """Register the OSD service on ``server``, as the generated code would except that
-    ``ReadShards`` replies leave as the bytes the servicer serialised (no upb copies)."""
-    caught = _Registrations()
-    osd_pb2_grpc.add_OsdServiceServicer_to_server(servicer, caught)
-    caught.methods["ReadShards"] = grpc.unary_unary_rpc_method_handler(
-        servicer.ReadShards,
-        request_deserializer=osd_pb2.ReadShardsRequest.FromString,
-        response_serializer=_already_serialised,
-    )
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(caught.service, caught.methods),))
-    register = getattr(server, "add_registered_method_handlers", None)  # grpc >= 1.62; wins over generic
-    if register is not None:
-        register(caught.service, caught.methods)
-
-
-def _already_serialised(reply: bytes) -> bytes:
-    return reply
 
 
 def _count_ok(done: set[asyncio.Task[ShardInfo]]) -> int:

@@ -23,14 +23,12 @@ from typing import Generic, TypeVar
 from grpc import aio
 
 from objectio.common.grpcutil import call_metadata
-from objectio.common.readreply import ReadShardsCall, ShardResult
 from objectio.protos import osd_pb2
 from objectio.protos import osd_pb2_grpc as osd_grpc
 
 log = logging.getLogger("objectio.gateway.batcher")
 
 T = TypeVar("T")
-Fragment = bytes | memoryview  # a fragment read back: a view into a ReadShards reply, or bytes
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -74,24 +72,19 @@ class OsdBatcher:
         *,
         writes_in_flight_max: int = 1,
         reads_in_flight_max: int = 2,
-        read_calls: Callable[[int], ReadShardsCall | None] | None = None,
     ) -> None:
-        """``read_calls``, when given, is each OSD's ``ReadShards`` answering with fragments viewed
-        in the reply bytes (common.readreply; the cluster map's ``read_call``); without it reads
-        go through the stub and protobuf's parse (two copies of each fragment)."""
         if writes_in_flight_max < 1 or reads_in_flight_max < 1:
             raise ValueError(
                 f"writes_in_flight_max={writes_in_flight_max}, reads_in_flight_max={reads_in_flight_max}: "
                 "a lane needs room for at least one call"
             )
         self._stubs = stubs
-        self._read_calls = read_calls
         self._token = token
         self._timeout = timeout_seconds
         self._writes_max = writes_in_flight_max
         self._reads_max = reads_in_flight_max
         self._writes: dict[int, _Lane[ShardParts, None]] = {}
-        self._reads: dict[int, _Lane[osd_pb2.ShardRead, Fragment | None]] = {}
+        self._reads: dict[int, _Lane[osd_pb2.ShardRead, bytes | None]] = {}
         self._deletes: dict[int, _Lane[bytes, None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.rpcs = 0
@@ -109,9 +102,8 @@ class OsdBatcher:
             )
         await self._enqueue(lane, (address, data, meta))
 
-    async def read(self, osd_id: int, read: osd_pb2.ShardRead) -> Fragment | None:
-        """The fragment's bytes (a view into the reply with ``read_calls``), or None when it is
-        missing, corrupt or the OSD unreachable."""
+    async def read(self, osd_id: int, read: osd_pb2.ShardRead) -> bytes | None:
+        """The fragment's bytes, or None when it is missing, corrupt or the OSD unreachable."""
         lane = self._reads.get(osd_id)
         if lane is None:
             lane = self._reads[osd_id] = _Lane(
@@ -183,42 +175,26 @@ class OsdBatcher:
             raise FragmentWriteFailed(f"osd {osd_id}: {exc.code().name}: {exc.details()}") from exc
         return [None] * len(shards)
 
-    async def _send_reads(self, osd_id: int, reads: list[osd_pb2.ShardRead]) -> list[Fragment | None]:
-        results: list[Fragment | None] = [None] * len(reads)
-        replied = await self._read_shards(osd_id, osd_pb2.ReadShardsRequest(reads=reads))
-        if replied is None:
+    async def _send_reads(self, osd_id: int, reads: list[osd_pb2.ShardRead]) -> list[bytes | None]:
+        stub = self._stubs(osd_id)
+        results: list[bytes | None] = [None] * len(reads)
+        if stub is None:
             return results
-        if len(replied) != len(reads):
-            log.warning("batched read on osd %d: %d results for %d reads", osd_id, len(replied), len(reads))
+        self.rpcs += 1
+        self.fragments += len(reads)
+        try:
+            reply = await stub.ReadShards(
+                osd_pb2.ReadShardsRequest(reads=reads), metadata=call_metadata(self._token), timeout=self._timeout
+            )
+        except aio.AioRpcError as exc:
+            log.warning("batched read on osd %d failed: %s", osd_id, exc.code().name)
             return results
-        for i, result in enumerate(replied):
+        for i, result in enumerate(reply.results):
             if result.status == osd_pb2.SHARD_OK:
                 results[i] = result.data
             else:
                 log.warning("fragment read on osd %d: status %d", osd_id, result.status)
         return results
-
-    async def _read_shards(self, osd_id: int, request: osd_pb2.ReadShardsRequest) -> list[ShardResult] | None:
-        """The OSD's results in request order, or None when the call failed (logged)."""
-        call = self._read_calls(osd_id) if self._read_calls is not None else None
-        stub = self._stubs(osd_id) if call is None else None
-        if call is None and stub is None:
-            return None
-        self.rpcs += 1
-        self.fragments += len(request.reads)
-        metadata = call_metadata(self._token)
-        try:
-            if call is not None:
-                decoded = await call(request, metadata=metadata, timeout=self._timeout)
-                if decoded is None:
-                    log.warning("batched read on osd %d: malformed reply", osd_id)
-                return decoded
-            assert stub is not None
-            reply = await stub.ReadShards(request, metadata=metadata, timeout=self._timeout)
-            return [ShardResult(result.status, result.data) for result in reply.results]
-        except aio.AioRpcError as exc:
-            log.warning("batched read on osd %d failed: %s", osd_id, exc.code().name)
-            return None
 
     async def _send_deletes(self, osd_id: int, object_ids: list[bytes]) -> list[None]:
         stub = self._stubs(osd_id)

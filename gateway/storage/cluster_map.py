@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 
 from grpc import aio
 
-from objectio.common import readreply
 from objectio.common.grpcutil import aio_channel, close_channel
 from objectio.common.placement import Candidate
 from objectio.common.pools import PoolError, PoolSpec
@@ -31,7 +30,6 @@ class ClusterView:
         self.pools: dict[str, PoolSpec] = {}
         self._channels: dict[str, aio.Channel] = {}
         self._stubs: dict[int, osd_pb2_grpc.OsdServiceStub] = {}
-        self._read_calls: dict[int, readreply.ReadShardsCall] = {}
         self._task: asyncio.Task[None] | None = None
         self._retired: set[asyncio.Future[None]] = set()
         self._candidates: tuple[meta_pb2.ClusterMap, tuple[Candidate, ...]] | None = None  # per map object
@@ -55,7 +53,6 @@ class ClusterView:
         self.map = cluster_map
         self.pools = pools
         self._stubs = {}
-        self._read_calls = {}
         for address in revived:  # a restarted OSD: connect afresh instead of waiting out a backoff
             channel = self._channels.pop(address, None)
             if channel is not None:
@@ -117,7 +114,10 @@ class ClusterView:
     def up_count(self) -> int:
         return sum(1 for osd in self.map.osds if osd.up == meta_pb2.OSD_UP)
 
-    def _channel(self, osd_id: int) -> aio.Channel | None:
+    def stub(self, osd_id: int) -> osd_pb2_grpc.OsdServiceStub | None:
+        stub = self._stubs.get(osd_id)
+        if stub is not None:
+            return stub
         osd = self.osd(osd_id)
         if osd is None or not osd.address:
             return None
@@ -125,28 +125,9 @@ class ClusterView:
         if channel is None:
             channel = aio_channel(osd.address, self._tls_ca_file)
             self._channels[osd.address] = channel
-        return channel
-
-    def stub(self, osd_id: int) -> osd_pb2_grpc.OsdServiceStub | None:
-        stub = self._stubs.get(osd_id)
-        if stub is not None:
-            return stub
-        channel = self._channel(osd_id)
-        if channel is None:
-            return None
-        stub = self._stubs[osd_id] = osd_pb2_grpc.OsdServiceStub(channel)
+        stub = osd_pb2_grpc.OsdServiceStub(channel)
+        self._stubs[osd_id] = stub
         return stub
-
-    def read_call(self, osd_id: int) -> readreply.ReadShardsCall | None:
-        """The OSD's ``ReadShards`` with fragments viewed in the reply (common.readreply)."""
-        call = self._read_calls.get(osd_id)
-        if call is not None:
-            return call
-        channel = self._channel(osd_id)
-        if channel is None:
-            return None
-        call = self._read_calls[osd_id] = readreply.read_shards_call(channel)
-        return call
 
     async def close(self) -> None:
         if self._task is not None:

@@ -21,7 +21,7 @@ from objectio.common.erasure import DecodeError, decode_stripe, join_data_fragme
 from objectio.common.grpcutil import call_metadata
 from objectio.common.pools import PoolSpec
 from objectio.gateway.storage import hooks
-from objectio.gateway.storage.batcher import Fragment, OsdBatcher
+from objectio.gateway.storage.batcher import OsdBatcher
 from objectio.protos import meta_pb2, osd_pb2
 from objectio.protos import osd_pb2_grpc as osd_grpc
 
@@ -69,7 +69,7 @@ class StripeReader:
         remaining fragments are fetched and the decode runs again on all of them."""
         placement = self.record.stripes[stripe_index]
         order = [i for i in range(self.pool.fragments) if placement.osd_ids[i]]
-        got: dict[int, Fragment] = {}
+        got: dict[int, bytes] = {}
         failed: list[int] = []
         cursor = await self._gather(stripe_index, order, 0, self.pool.k, got, failed)
         if self.on_degraded is not None and (failed or len(order) < self.pool.fragments):
@@ -97,7 +97,7 @@ class StripeReader:
             raise StripeUnreadable(str(exc)) from exc
 
     async def _gather(
-        self, stripe_index: int, order: list[int], cursor: int, want: int, got: dict[int, Fragment], failed: list[int]
+        self, stripe_index: int, order: list[int], cursor: int, want: int, got: dict[int, bytes], failed: list[int]
     ) -> int:
         """Fetch fragments of ``order`` from ``cursor`` on until ``want`` are in ``got`` (or none
         are left); the indices that could not be read go to ``failed``. Returns the new cursor."""
@@ -110,7 +110,7 @@ class StripeReader:
             failed.extend(i for i, data in zip(batch, results, strict=True) if data is None)
         return cursor
 
-    async def _fetch(self, stripe_index: int, fragment_index: int, osd_id: int) -> Fragment | None:
+    async def _fetch(self, stripe_index: int, fragment_index: int, osd_id: int) -> bytes | None:
         address = osd_pb2.ShardAddress(
             object_id=self.record.object_id, stripe_index=stripe_index, fragment_index=fragment_index
         )
@@ -166,7 +166,7 @@ class StripeReader:
                     call.cancel()
 
 
-def _timed_decode(pool: PoolSpec, fragments: dict[int, Fragment], length: int) -> bytes:
+def _timed_decode(pool: PoolSpec, fragments: dict[int, bytes], length: int) -> bytes:
     started = time.perf_counter()
     data = decode_stripe(pool, fragments, length)
     hooks.observer.decoded(time.perf_counter() - started)

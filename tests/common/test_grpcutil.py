@@ -24,7 +24,7 @@ from objectio.common.grpcutil import (
     close_channel,
 )
 from objectio.common.logs import request_id
-from objectio.osd.service import OsdServicer, add_to_server
+from objectio.osd.service import OsdServicer
 from objectio.osd.store import MemoryStore
 from objectio.protos import osd_pb2, osd_pb2_grpc
 
@@ -111,7 +111,7 @@ async def test_wrapped_handlers_are_reused_yet_every_call_is_timed_and_checked()
     )
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
-    add_to_server(OsdServicer(MemoryStore(), 1, 1, 1), server)
+    osd_pb2_grpc.add_OsdServiceServicer_to_server(OsdServicer(MemoryStore(), 1, 1, 1), server)
     port = add_server_port(server, "127.0.0.1:0")
     await server.start()
     try:

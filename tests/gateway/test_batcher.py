@@ -9,12 +9,11 @@ from collections.abc import AsyncIterator, Sequence
 import pytest
 from grpc import aio
 
-from objectio.common import readreply
 from objectio.common.grpcutil import ClusterAuthInterceptor
 from objectio.common.shardkey import new_object_id, shard_key
 from objectio.gateway.storage.batcher import DeleteFailed, FragmentWriteFailed, OsdBatcher, ShardParts
 from objectio.native.engine import ShardInfo
-from objectio.osd.service import OsdServicer, add_to_server
+from objectio.osd.service import OsdServicer
 from objectio.osd.store import MemoryStore
 from objectio.protos import osd_pb2, osd_pb2_grpc
 
@@ -42,21 +41,16 @@ class CountingStore(MemoryStore):
 
 
 @pytest.fixture()
-async def served() -> AsyncIterator[tuple[aio.Channel, CountingStore]]:
+async def osd() -> AsyncIterator[tuple[osd_pb2_grpc.OsdServiceStub, CountingStore]]:
     store = CountingStore()
     server = aio.server(interceptors=[ClusterAuthInterceptor(TOKEN)])
-    add_to_server(OsdServicer(store, 3, 2, 1), server)
+    osd_pb2_grpc.add_OsdServiceServicer_to_server(OsdServicer(store, 3, 2, 1), server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     channel = aio.insecure_channel(f"127.0.0.1:{port}")
-    yield channel, store
+    yield osd_pb2_grpc.OsdServiceStub(channel), store
     await channel.close(None)
     await server.stop(None)
-
-
-@pytest.fixture()
-def osd(served: tuple[aio.Channel, CountingStore]) -> tuple[osd_pb2_grpc.OsdServiceStub, CountingStore]:
-    return osd_pb2_grpc.OsdServiceStub(served[0]), served[1]
 
 
 def _write(object_id: bytes, fragment: int, data: bytes) -> ShardParts:
@@ -88,24 +82,13 @@ async def test_queued_writes_share_calls_within_the_in_flight_limit(
         assert store.records[shard_key(object_id, 0, i % 6)][0] == bytes([i]) * (100 + i)
 
 
-@pytest.mark.parametrize("viewed", [False, True], ids=["protobuf-parse", "viewed-reply"])
-async def test_reads_return_each_fragment_or_none(served: tuple[aio.Channel, CountingStore], viewed: bool) -> None:
-    channel, _ = served
-    stub = osd_pb2_grpc.OsdServiceStub(channel)
-    read_call = readreply.read_shards_call(channel)
-    batcher = OsdBatcher(
-        lambda osd_id: stub,
-        TOKEN,
-        10.0,
-        writes_in_flight_max=1,
-        reads_in_flight_max=1,
-        read_calls=(lambda osd_id: read_call) if viewed else None,
-    )
+async def test_reads_return_each_fragment_or_none(osd: tuple[osd_pb2_grpc.OsdServiceStub, CountingStore]) -> None:
+    stub, _ = osd
+    batcher = OsdBatcher(lambda osd_id: stub, TOKEN, 10.0, writes_in_flight_max=1, reads_in_flight_max=1)
     object_id = new_object_id()
     await asyncio.gather(*(batcher.write(3, *_write(object_id, f, bytes([f]) * 50)) for f in range(4)))
     got = await asyncio.gather(*(batcher.read(3, _read(object_id, f)) for f in range(6)))
-    assert [None if g is None else bytes(g) for g in got] == [bytes([f]) * 50 for f in range(4)] + [None, None]
-    assert all(isinstance(g, memoryview if viewed else bytes) for g in got[:4])
+    assert got == [bytes([f]) * 50 for f in range(4)] + [None, None]
     assert batcher.rpcs == 2  # one write call, one read call
 
 

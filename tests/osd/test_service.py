@@ -10,7 +10,7 @@ from grpc import aio
 
 from objectio.common.grpcutil import ClusterAuthInterceptor, call_metadata
 from objectio.common.shardkey import DESCRIPTOR_STRIPE, new_object_id, shard_key
-from objectio.osd.service import SCAN_PAGE_SHARDS, OsdServicer, add_to_server
+from objectio.osd.service import SCAN_PAGE_SHARDS, OsdServicer
 from objectio.osd.store import MemoryStore
 from objectio.protos import osd_pb2, osd_pb2_grpc
 
@@ -21,7 +21,7 @@ TOKEN = "test-token"
 async def osd() -> AsyncIterator[tuple[osd_pb2_grpc.OsdServiceStub, MemoryStore]]:
     store = MemoryStore()
     server = aio.server(interceptors=[ClusterAuthInterceptor(TOKEN)])
-    add_to_server(OsdServicer(store, 7, 2, 1), server)
+    osd_pb2_grpc.add_OsdServiceServicer_to_server(OsdServicer(store, 7, 2, 1), server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     channel = aio.insecure_channel(f"127.0.0.1:{port}")
