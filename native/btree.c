@@ -167,7 +167,10 @@ static int page_read(oio_btree *bt, uint64_t blk, uint32_t level, uint32_t expec
         return OIO_OK;
     }
     uint32_t len = 0;
-    if (arc_get(bt->arc, blk, buf, OIO_BLOCK_BYTES, &len) && len == OIO_BLOCK_BYTES &&
+    /* cache-only: a tree walk the regular read may repeat is not counted */
+    int hit = cache_only ? arc_get_quiet(bt->arc, blk, buf, OIO_BLOCK_BYTES, &len, 0)
+                         : arc_get(bt->arc, blk, buf, OIO_BLOCK_BYTES, &len);
+    if (hit && len == OIO_BLOCK_BYTES &&
         page_valid(buf, blk, level, expect_crc))
         return OIO_OK;
     if (cache_only) return OIO_MISS;

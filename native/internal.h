@@ -140,6 +140,9 @@ typedef struct oio_arc oio_arc;
 int arc_create(uint64_t capacity_bytes, oio_arc **out);
 void arc_destroy(oio_arc *arc);
 int arc_get(oio_arc *arc, uint64_t key, void *buf, uint32_t cap, uint32_t *len_out);
+/* arc_get for cache-only lookups that a regular read may repeat: a miss is never
+ * counted (the regular read counts it), a hit only when count_hit. */
+int arc_get_quiet(oio_arc *arc, uint64_t key, void *buf, uint32_t cap, uint32_t *len_out, int count_hit);
 void arc_put(oio_arc *arc, uint64_t key, const void *buf, uint32_t len);
 void arc_drop(oio_arc *arc, uint64_t key);
 void arc_stats(oio_arc *arc, uint64_t *bytes, uint64_t *hits, uint64_t *misses, uint64_t *evictions);

@@ -302,7 +302,8 @@ static int get_cached_fn(oio_engine *e, const oio_leafval *v, get_ctx *g) {
     uint8_t *rec = bufpool_get(&e->pool, OIO_CACHE_RECORD_BYTES_MAX);
     if (rec == NULL) return OIO_MISS; /* the regular get reports the shortage */
     uint32_t len = 0, want = (uint32_t)(nblk * OIO_BLOCK_BYTES);
-    int rc = arc_get(e->arc, v->extent_blk, rec, want, &len) && len >= want ? OIO_OK : OIO_MISS;
+    /* one hit per read served; a miss is counted by the regular read that follows */
+    int rc = arc_get_quiet(e->arc, v->extent_blk, rec, want, &len, 1) && len >= want ? OIO_OK : OIO_MISS;
     if (rc == OIO_OK && check_head(v, rec, 1, &g->h) != OIO_OK) {
         arc_drop(e->arc, v->extent_blk);
         rc = OIO_MISS;

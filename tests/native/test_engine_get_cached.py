@@ -128,3 +128,22 @@ def test_concurrent_overwrites_never_show_wrong_bytes(engine: Engine) -> None:
         t.join()
     assert not errors
     assert served[0] > 0
+
+
+def test_cache_counters_count_each_read_once(image: str) -> None:
+    """A cache-only attempt that misses leaves the counters to the regular read that follows;
+    one that serves a read counts one hit."""
+    with Engine.open(image) as eng:
+        eng.put(b"small", b"s" * 1000)
+        eng.put(b"big", b"b" * (SMALL_MAX + 1))
+    with Engine.open(image) as eng:
+        before = eng.stats()
+        assert eng.get_cached(b"small") is None
+        assert eng.get_cached(b"big") is None
+        after = eng.stats()
+        assert (after.cache_hits, after.cache_misses) == (before.cache_hits, before.cache_misses)
+        assert eng.get(b"small") == b"s" * 1000  # counts its own misses, caches the record
+        before = eng.stats()
+        assert eng.get_cached(b"small") == b"s" * 1000
+        after = eng.stats()
+        assert (after.cache_hits, after.cache_misses) == (before.cache_hits + 1, before.cache_misses)
