@@ -141,7 +141,8 @@ void arc_destroy(oio_arc *a) {
     free(a);
 }
 
-int arc_get(oio_arc *a, uint64_t key, void *buf, uint32_t cap, uint32_t *len_out) {
+static int lookup(oio_arc *a, uint64_t key, void *buf, uint32_t cap, uint32_t *len_out, int count_hit,
+                  int count_miss) {
     assert(a != NULL && buf != NULL && key != 0);
     pthread_mutex_lock(&a->mu);
     arc_ent *e = hmap_get(&a->map, key);
@@ -151,12 +152,20 @@ int arc_get(oio_arc *a, uint64_t key, void *buf, uint32_t cap, uint32_t *len_out
         if (len_out) *len_out = e->len;
         list_unlink(a, e);
         list_push_mru(a, e, L_T2);
-        a->hits++;
+        a->hits += count_hit != 0;
     } else {
-        a->misses++;
+        a->misses += count_miss != 0;
     }
     pthread_mutex_unlock(&a->mu);
     return hit;
+}
+
+int arc_get(oio_arc *a, uint64_t key, void *buf, uint32_t cap, uint32_t *len_out) {
+    return lookup(a, key, buf, cap, len_out, 1, 1);
+}
+
+int arc_get_quiet(oio_arc *a, uint64_t key, void *buf, uint32_t cap, uint32_t *len_out, int count_hit) {
+    return lookup(a, key, buf, cap, len_out, count_hit, 0);
 }
 
 /* Insert or refresh key with a copy of buf.  Entries larger than the cache are not kept. */

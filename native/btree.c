@@ -155,8 +155,11 @@ static int page_valid(const uint8_t *pg, uint64_t blk, uint32_t level, uint32_t 
            pg_offsets(pg, offs) >= 0;
 }
 
-/* Copy page blk (at level, expected crc) into buf (4 KiB aligned). */
-static int page_read(oio_btree *bt, uint64_t blk, uint32_t level, uint32_t expect_crc, uint8_t *buf) {
+/* Copy page blk (at level, expected crc) into buf (4 KiB aligned).  With
+ * cache_only, a page that is neither dirty nor in the cache (or whose cached
+ * copy is not valid) is OIO_MISS instead of a device read. */
+static int page_read(oio_btree *bt, uint64_t blk, uint32_t level, uint32_t expect_crc, uint8_t *buf,
+                     int cache_only) {
     assert(blk != 0 && ((uintptr_t)buf % OIO_BLOCK_BYTES) == 0);
     const uint8_t *d = hmap_get(&bt->dirty, blk);
     if (d != NULL) {
@@ -164,9 +167,13 @@ static int page_read(oio_btree *bt, uint64_t blk, uint32_t level, uint32_t expec
         return OIO_OK;
     }
     uint32_t len = 0;
-    if (arc_get(bt->arc, blk, buf, OIO_BLOCK_BYTES, &len) && len == OIO_BLOCK_BYTES &&
+    /* cache-only: a tree walk the regular read may repeat is not counted */
+    int hit = cache_only ? arc_get_quiet(bt->arc, blk, buf, OIO_BLOCK_BYTES, &len, 0)
+                         : arc_get(bt->arc, blk, buf, OIO_BLOCK_BYTES, &len);
+    if (hit && len == OIO_BLOCK_BYTES &&
         page_valid(buf, blk, level, expect_crc))
         return OIO_OK;
+    if (cache_only) return OIO_MISS;
     int rc = bt->io->pread(bt->io, buf, OIO_BLOCK_BYTES, blk * OIO_BLOCK_BYTES);
     if (rc != OIO_OK) return rc;
     if (!page_valid(buf, blk, level, expect_crc)) return OIO_CORRUPT;
@@ -238,7 +245,7 @@ static int page_dirty(oio_btree *bt, uint64_t *blk, uint32_t level, uint32_t exp
     uint8_t *copy = oio_buf_alloc(OIO_BLOCK_BYTES);
     if (copy == NULL) return OIO_NOMEM;
     uint64_t nblk = 0;
-    int rc = page_read(bt, *blk, level, expect_crc, copy);
+    int rc = page_read(bt, *blk, level, expect_crc, copy, 0);
     if (rc == OIO_OK) rc = alloc_take(bt->alloc, 1, 1, &nblk);
     if (rc == OIO_OK && (rc = hmap_put(&bt->dirty, nblk, copy)) != OIO_OK) alloc_release(bt->alloc, nblk, 1);
     if (rc != OIO_OK) {
@@ -336,7 +343,7 @@ void bt_destroy(oio_btree *bt) {
     bt->pending_free = NULL;
 }
 
-int bt_lookup(oio_btree *bt, const uint8_t *key, uint32_t kl, oio_leafval *out) {
+static int lookup_path(oio_btree *bt, const uint8_t *key, uint32_t kl, oio_leafval *out, int cache_only) {
     assert(bt != NULL && key != NULL && kl > 0 && kl <= OIO_KEY_BYTES_MAX && out != NULL);
     if (bt->height == 0) return OIO_NOT_FOUND;
     _Alignas(OIO_BLOCK_BYTES) uint8_t buf[OIO_BLOCK_BYTES];
@@ -344,7 +351,7 @@ int bt_lookup(oio_btree *bt, const uint8_t *key, uint32_t kl, oio_leafval *out) 
     uint64_t blk = bt->root_blk;
     uint32_t crc = bt->root_crc;
     for (uint32_t level = bt->height - 1;; level--) {
-        int rc = page_read(bt, blk, level, crc, buf);
+        int rc = page_read(bt, blk, level, crc, buf, cache_only);
         if (rc != OIO_OK) return rc;
         int n = pg_offsets(buf, offs);
         assert(n >= 0);
@@ -359,6 +366,14 @@ int bt_lookup(oio_btree *bt, const uint8_t *key, uint32_t kl, oio_leafval *out) 
         blk = get_u64(v);
         crc = get_u32(v + 8);
     }
+}
+
+int bt_lookup(oio_btree *bt, const uint8_t *key, uint32_t kl, oio_leafval *out) {
+    return lookup_path(bt, key, kl, out, 0);
+}
+
+int bt_lookup_cached(oio_btree *bt, const uint8_t *key, uint32_t kl, oio_leafval *out) {
+    return lookup_path(bt, key, kl, out, 1);
 }
 
 typedef struct bt_path {
@@ -492,7 +507,7 @@ int bt_remove(oio_btree *bt, const uint8_t *key, uint32_t kl, oio_leafval *old) 
     }
     _Alignas(OIO_BLOCK_BYTES) uint8_t root[OIO_BLOCK_BYTES];
     while (bt->height > 1) { /* a root with one child is replaced by it (maybe a clean one) */
-        rc = page_read(bt, bt->root_blk, bt->height - 1, bt->root_crc, root);
+        rc = page_read(bt, bt->root_blk, bt->height - 1, bt->root_crc, root, 0);
         if (rc != OIO_OK) return rc == OIO_CORRUPT ? OIO_OK : rc; /* keep the taller tree */
         if (pg_count(root) != 1) break;
         const uint8_t *v = ent_cval(root, PG_HDR);
@@ -518,7 +533,7 @@ int bt_scan(oio_btree *bt, const uint8_t *from, uint32_t from_len, int inclusive
         uint64_t blk = bt->root_blk;
         uint32_t crc = bt->root_crc;
         for (uint32_t level = bt->height - 1; level > 0; level--) {
-            int rc = page_read(bt, blk, level, crc, buf);
+            int rc = page_read(bt, blk, level, crc, buf, 0);
             if (rc != OIO_OK) return rc;
             int n = pg_offsets(buf, offs);
             uint32_t i = node_search(buf, offs, (uint32_t)n, cur, cur_len);
@@ -531,7 +546,7 @@ int bt_scan(oio_btree *bt, const uint8_t *from, uint32_t from_len, int inclusive
             blk = get_u64(v);
             crc = get_u32(v + 8);
         }
-        int rc = page_read(bt, blk, 0, crc, buf);
+        int rc = page_read(bt, blk, 0, crc, buf, 0);
         if (rc != OIO_OK) return rc;
         int n = pg_offsets(buf, offs), exact = 0;
         uint32_t pos = leaf_search(buf, offs, (uint32_t)n, cur, cur_len, &exact);
@@ -554,7 +569,7 @@ int bt_scan(oio_btree *bt, const uint8_t *from, uint32_t from_len, int inclusive
 static void walk_page(oio_btree *bt, uint64_t blk, uint32_t level, uint32_t crc, uint8_t *bufs,
                       bt_page_fn page_fn, bt_visit_fn leaf_fn, void *ctx) {
     uint8_t *buf = bufs + (uint64_t)level * OIO_BLOCK_BYTES;
-    int rc = page_read(bt, blk, level, crc, buf);
+    int rc = page_read(bt, blk, level, crc, buf, 0);
     page_fn(ctx, blk, level, rc != OIO_OK);
     if (rc != OIO_OK) return;
     uint16_t offs[PG_ENTRIES_MAX];

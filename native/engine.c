@@ -666,6 +666,7 @@ const char *oio_strerror(int rc) {
     case OIO_NOMEM: return "out of memory";
     case OIO_RANGE: return "buffer too small";
     case OIO_CLOSED: return "engine closed";
+    case OIO_MISS: return "not in the cache";
     default: return "unknown error";
     }
 }

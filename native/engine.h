@@ -39,6 +39,7 @@
 #define OIO_CACHE_BYTES_DEFAULT (64u << 20)  /* ARC capacity default         */
 #define OIO_CACHE_BYTES_MIN (256u << 10)     /* ARC capacity floor           */
 #define OIO_BUFPOOL_BYTES_MAX (64u << 20)    /* recycled I/O buffers kept    */
+#define OIO_CACHE_RECORD_BYTES_MAX (64u << 10) /* header + data cached whole */
 #define OIO_INFLIGHT_WRITERS_MAX 256      /* concurrent put/delete callers   */
 #define OIO_GROUP_COMMIT_GATHER_US_MAX 300 /* leader waits for writers still
                                               writing data, at most this long */
@@ -61,6 +62,7 @@
 #define OIO_NOMEM 9       /* allocation failed                             */
 #define OIO_RANGE 10      /* caller buffer too small; *len_out says needed */
 #define OIO_CLOSED 11     /* engine closed or failed                       */
+#define OIO_MISS 12       /* cache-only read: not served from the cache    */
 
 /* ---- Record flags (oio_shard_info.flags) -------------------------------- */
 #define OIO_FLAG_META_UNREADABLE 1 /* scan only: header unreadable, meta omitted */
@@ -137,6 +139,14 @@ int oio_put(oio_engine *e, const uint8_t *key, uint32_t key_len, const uint8_t *
 int oio_put_many(oio_engine *e, const oio_put_item *items, uint32_t count, oio_shard_info *out);
 int oio_get(oio_engine *e, const uint8_t *key, uint32_t key_len, uint64_t offset, uint64_t length,
             uint8_t *buf, uint64_t buf_len, uint64_t *len_out);
+/* Cache-only get: oio_get's result when the tree path and the whole record
+ * (header + data <= 64 KiB) are in memory; it never reads the device and never
+ * waits for the index lock (which a checkpoint holds across I/O).  Returns
+ * what oio_get would (OIO_NOT_FOUND when the cached tree says so), or OIO_MISS
+ * when it cannot answer from memory: the caller then does a regular oio_get.
+ * Cheap enough to call on an event loop thread. */
+int oio_get_cached(oio_engine *e, const uint8_t *key, uint32_t key_len, uint64_t offset, uint64_t length,
+                   uint8_t *buf, uint64_t buf_len, uint64_t *len_out);
 int oio_stat(oio_engine *e, const uint8_t *key, uint32_t key_len, oio_shard_info *out);
 int oio_delete(oio_engine *e, const uint8_t *key, uint32_t key_len);
 int oio_scan(oio_engine *e, const uint8_t *prefix, uint32_t prefix_len, const uint8_t *start_after,

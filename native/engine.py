@@ -29,6 +29,7 @@ WAL_BYTES_MIN: int = lib.OIO_WAL_BYTES_MIN
 CACHE_BYTES_DEFAULT: int = lib.OIO_CACHE_BYTES_DEFAULT
 CACHE_BYTES_MIN: int = lib.OIO_CACHE_BYTES_MIN
 BUFPOOL_BYTES_MAX: int = lib.OIO_BUFPOOL_BYTES_MAX
+CACHE_RECORD_BYTES_MAX: int = lib.OIO_CACHE_RECORD_BYTES_MAX  # header block + data cached whole
 INFLIGHT_WRITERS_MAX: int = lib.OIO_INFLIGHT_WRITERS_MAX
 GROUP_COMMIT_GATHER_US_MAX: int = lib.OIO_GROUP_COMMIT_GATHER_US_MAX
 PUT_MANY_ITEMS_MAX: int = lib.OIO_PUT_MANY_ITEMS_MAX
@@ -319,6 +320,28 @@ class Engine:
                 break
             size = int(n[0])  # the record is larger than the guess: the C side says how large
         ensure(rc, f"get {self._path} {key!r} offset={offset} length={length}")
+        return bytes(ffi.buffer(buf, n[0]))
+
+    def get_cached(self, key: bytes, offset: int = 0, length: int | None = None) -> bytes | None:
+        """:meth:`get`'s bytes when the engine can serve them from its cache alone, else None.
+
+        Never reads the device and never waits for the index lock, so an event loop may call
+        it inline; None means "do a regular :meth:`get`" (which is also the one that reports a
+        cached copy that failed its checksums). A key the cached index says is absent raises
+        :class:`NotFoundError` as :meth:`get` would."""
+        _check_key(key, "get_cached")
+        if offset < 0 or (length is not None and length < 0):
+            raise EngineError(lib.OIO_INVALID, f"get_cached {key!r}: negative offset/length")
+        want = _LENGTH_TO_END if length is None else length
+        cap = CACHE_RECORD_BYTES_MAX if length is None else min(length, CACHE_RECORD_BYTES_MAX)
+        buf = _new_uncleared("uint8_t[]", cap)
+        n = ffi.new("uint64_t *")
+        rc = self._call("get_cached", lib.oio_get_cached, key, len(key), offset, want, buf, cap, n)
+        if rc == lib.OIO_MISS:
+            return None
+        if rc == lib.OIO_RANGE:  # cannot happen for a cached record (it fits cap): read normally
+            return None
+        ensure(rc, f"get_cached {self._path} {key!r} offset={offset} length={length}")
         return bytes(ffi.buffer(buf, n[0]))
 
     def stat(self, key: bytes) -> ShardInfo:

@@ -17,7 +17,6 @@
 
 #define OIO_CHUNKS_PER_EXTENT_MAX (OIO_EXTENT_BYTES_MAX / OIO_CHUNK_BYTES) /* 128 */
 #define OIO_TREE_HEIGHT_MAX 16u
-#define OIO_CACHE_RECORD_BYTES_MAX (64u << 10) /* whole records cached up to */
 #define OIO_SB_BLOCKS 16u                       /* blocks before the WAL    */
 
 static inline uint64_t oio_div_up(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
@@ -141,6 +140,9 @@ typedef struct oio_arc oio_arc;
 int arc_create(uint64_t capacity_bytes, oio_arc **out);
 void arc_destroy(oio_arc *arc);
 int arc_get(oio_arc *arc, uint64_t key, void *buf, uint32_t cap, uint32_t *len_out);
+/* arc_get for cache-only lookups that a regular read may repeat: a miss is never
+ * counted (the regular read counts it), a hit only when count_hit. */
+int arc_get_quiet(oio_arc *arc, uint64_t key, void *buf, uint32_t cap, uint32_t *len_out, int count_hit);
 void arc_put(oio_arc *arc, uint64_t key, const void *buf, uint32_t len);
 void arc_drop(oio_arc *arc, uint64_t key);
 void arc_stats(oio_arc *arc, uint64_t *bytes, uint64_t *hits, uint64_t *misses, uint64_t *evictions);
@@ -177,6 +179,9 @@ typedef void (*bt_page_fn)(void *ctx, uint64_t blk, uint32_t level, int corrupt)
 int bt_init(oio_btree *bt, oio_io *io, oio_arc *arc, oio_alloc *alloc);
 void bt_destroy(oio_btree *bt);
 int bt_lookup(oio_btree *bt, const uint8_t *key, uint32_t key_len, oio_leafval *out);
+/* Same, from dirty and cached pages only: OIO_MISS when a page on the path is
+ * in neither (never reads the device). */
+int bt_lookup_cached(oio_btree *bt, const uint8_t *key, uint32_t key_len, oio_leafval *out);
 int bt_upsert(oio_btree *bt, const uint8_t *key, uint32_t key_len, const oio_leafval *v,
               oio_leafval *old, int *had_old);
 int bt_remove(oio_btree *bt, const uint8_t *key, uint32_t key_len, oio_leafval *old);

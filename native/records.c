@@ -11,9 +11,15 @@
  *     a checksum are never returned.
  *   - A cached copy that fails verification is dropped and read from disk
  *     before anything is reported; verify() never trusts the cache.
- *   - Records whose header + data fit in 64 KiB are read (and cached)
- *     whole; larger ones read the header, then only the 64 KiB chunks the
+ *   - Records whose header + data fit in 64 KiB are cached whole when
+ *     written and read whole (and cached); larger ones read the header, then only the 64 KiB chunks the
  *     requested range touches.
+ *   - oio_get_cached serves such a whole cached record without I/O and
+ *     without waiting for index_mu (trylock); its bytes pass the same
+ *     header and chunk checks.  Everything it cannot serve that way (a busy
+ *     lock, a page or record not cached, a cached copy that fails a check,
+ *     which is dropped) is OIO_MISS, never an error: the regular get then
+ *     reads the disk and is the one that reports corruption.
  */
 #include <stdlib.h>
 
@@ -43,6 +49,11 @@ static int extent_write(oio_engine *e, const oio_put_item *it, oio_walrec *r) {
     uint32_t hdr_crc = extent_build(buf, blk, it->key, it->key_len, it->meta, it->meta_len, it->data,
                                     (uint32_t)it->data_len, &data_crc);
     rc = e->io->pwrite(e->io, buf, nblk * OIO_BLOCK_BYTES, blk * OIO_BLOCK_BYTES);
+    /* Write-through for small records: a read soon after the write (the usual
+     * case for fresh objects) then needs no device read.  Keyed by the new
+     * block, which nothing else caches (freeing an extent drops its entry). */
+    if (rc == OIO_OK && nblk * OIO_BLOCK_BYTES <= OIO_CACHE_RECORD_BYTES_MAX)
+        arc_put(e->arc, blk, buf, (uint32_t)(nblk * OIO_BLOCK_BYTES));
     bufpool_put(&e->pool, buf);
     if (rc != OIO_OK) {
         e->failed = 1; /* the extent stays allocated: nothing is trusted now */
@@ -88,7 +99,7 @@ static int put_items(oio_engine *e, const oio_put_item *items, uint32_t count, o
     if (rc == OIO_OK) {
         for (uint32_t i = 0; i < count; i++) info_from_put(&items[i], &recs[i], &out[i]);
     } else if (!e->failed) { /* nothing was logged: the extents are still ours */
-        for (uint32_t i = 0; i < written; i++) alloc_release(&e->alloc, recs[i].extent_blk, extent_blocks(recs[i].length));
+        for (uint32_t i = 0; i < written; i++) engine_extent_free(e, recs[i].extent_blk, recs[i].length);
     }
     free(recs);
     free(ptrs);
@@ -155,6 +166,16 @@ static int read_blocks(oio_engine *e, uint64_t blk, uint64_t nblk, uint8_t *buf,
     return *cached ? OIO_OK : e->io->pread(e->io, buf, want, blk * OIO_BLOCK_BYTES);
 }
 
+/* Check the header block in buf against v and, when whole, every data chunk
+ * that follows it. */
+static int check_head(const oio_leafval *v, const uint8_t *buf, int whole, oio_xhdr *h) {
+    int rc = extent_parse_header(buf, v->extent_blk, v->hdr_crc, h);
+    if (rc == OIO_OK && (h->length != v->length || h->data_crc != v->data_crc)) rc = OIO_CORRUPT;
+    if (rc == OIO_OK && whole && h->chunk_count > 0)
+        rc = extent_check_chunks(h, buf + OIO_BLOCK_BYTES, 0, h->chunk_count - 1);
+    return rc;
+}
+
 /* Header (and for small records the whole record) of v, verified.  buf holds
  * at least OIO_CACHE_RECORD_BYTES_MAX bytes; *whole tells if data came too. */
 static int read_head(oio_engine *e, const oio_leafval *v, uint8_t *buf, oio_xhdr *h, int use_cache, int *whole) {
@@ -165,10 +186,7 @@ static int read_head(oio_engine *e, const oio_leafval *v, uint8_t *buf, oio_xhdr
         int cached = 0;
         int rc = read_blocks(e, v->extent_blk, want, buf, !from_disk, &cached);
         if (rc != OIO_OK) return rc;
-        rc = extent_parse_header(buf, v->extent_blk, v->hdr_crc, h);
-        if (rc == OIO_OK && (h->length != v->length || h->data_crc != v->data_crc)) rc = OIO_CORRUPT;
-        if (rc == OIO_OK && *whole && h->chunk_count > 0)
-            rc = extent_check_chunks(h, buf + OIO_BLOCK_BYTES, 0, h->chunk_count - 1);
+        rc = check_head(v, buf, *whole, h);
         if (rc == OIO_OK) {
             if (!cached && use_cache) arc_put(e->arc, v->extent_blk, buf, (uint32_t)(want * OIO_BLOCK_BYTES));
             return OIO_OK;
@@ -259,6 +277,58 @@ int oio_get(oio_engine *e, const uint8_t *key, uint32_t key_len, uint64_t offset
         g->buf_len = buf_len;
         g->len_out = len_out;
         rc = with_record(e, key, key_len, get_fn, g);
+    }
+    free(g);
+    engine_call_exit(e);
+    return rc;
+}
+
+static int lookup_cached(oio_engine *e, const uint8_t *key, uint32_t key_len, oio_leafval *v) {
+    if (pthread_mutex_trylock(&e->index_mu) != 0) return OIO_MISS; /* busy (a checkpoint's I/O) */
+    int rc = bt_lookup_cached(&e->bt, key, key_len, v);
+    pthread_mutex_unlock(&e->index_mu);
+    return rc;
+}
+
+/* Bytes [offset, offset+n) of the cached whole record v into buf; OIO_MISS
+ * when it is not cached or its cached copy fails a check (then dropped). */
+static int get_cached_fn(oio_engine *e, const oio_leafval *v, get_ctx *g) {
+    uint64_t nblk = extent_blocks(v->length);
+    if (nblk * OIO_BLOCK_BYTES > OIO_CACHE_RECORD_BYTES_MAX) return OIO_MISS; /* never cached whole */
+    if (g->offset > v->length) return OIO_INVALID;
+    uint64_t n = v->length - g->offset < g->length ? v->length - g->offset : g->length;
+    *g->len_out = n;
+    if (n > g->buf_len) return OIO_RANGE;
+    uint8_t *rec = bufpool_get(&e->pool, OIO_CACHE_RECORD_BYTES_MAX);
+    if (rec == NULL) return OIO_MISS; /* the regular get reports the shortage */
+    uint32_t len = 0, want = (uint32_t)(nblk * OIO_BLOCK_BYTES);
+    /* one hit per read served; a miss is counted by the regular read that follows */
+    int rc = arc_get_quiet(e->arc, v->extent_blk, rec, want, &len, 1) && len >= want ? OIO_OK : OIO_MISS;
+    if (rc == OIO_OK && check_head(v, rec, 1, &g->h) != OIO_OK) {
+        arc_drop(e->arc, v->extent_blk);
+        rc = OIO_MISS;
+    }
+    if (rc == OIO_OK && n > 0) memcpy(g->buf, rec + OIO_BLOCK_BYTES + g->offset, n);
+    bufpool_put(&e->pool, rec);
+    return rc;
+}
+
+int oio_get_cached(oio_engine *e, const uint8_t *key, uint32_t key_len, uint64_t offset, uint64_t length,
+                   uint8_t *buf, uint64_t buf_len, uint64_t *len_out) {
+    if (e == NULL || len_out == NULL || (buf == NULL && buf_len > 0)) return OIO_INVALID;
+    if (!key_ok(key, key_len)) return key_len > OIO_KEY_BYTES_MAX ? OIO_TOO_BIG : OIO_INVALID;
+    int rc = engine_call_enter(e);
+    if (rc != OIO_OK) return rc;
+    get_ctx *g = malloc(sizeof(*g));
+    oio_leafval v;
+    rc = g == NULL ? OIO_NOMEM : lookup_cached(e, key, key_len, &v);
+    if (rc == OIO_OK) {
+        g->offset = offset;
+        g->length = length;
+        g->buf = buf;
+        g->buf_len = buf_len;
+        g->len_out = len_out;
+        rc = get_cached_fn(e, &v, g);
     }
     free(g);
     engine_call_exit(e);

@@ -166,14 +166,35 @@ class OsdServicer(osd_pb2_grpc.OsdServiceServicer):
         if len(request.reads) > BATCH_SHARDS_MAX:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"more than {BATCH_SHARDS_MAX} reads in a batch")
 
-        async def one(read: osd_pb2.ShardRead) -> bytes | osd_pb2.ShardStatus:
+        async def one(key: bytes, read: osd_pb2.ShardRead) -> bytes | osd_pb2.ShardStatus:
             try:
-                return await self.store.get(_address(read.address), read.offset, read.length or None)
-            except (EngineError, ValueError) as exc:
+                return await self.store.get(key, read.offset, read.length or None)
+            except EngineError as exc:
                 return _status_of(exc)
 
-        reads = request.reads
-        outcomes = [await one(reads[0])] if len(reads) == 1 else await asyncio.gather(*(one(r) for r in reads))
+        # Reads the store can answer from memory are served here on the loop (no thread-pool
+        # hop); the rest wait for the engine, concurrently.
+        outcomes: list[bytes | osd_pb2.ShardStatus] = []
+        waits: list[tuple[int, bytes, osd_pb2.ShardRead]] = []  # (position in outcomes, key, read)
+        for read in request.reads:
+            try:
+                key = _address(read.address)
+                cached = self.store.get_cached(key, read.offset, read.length or None)
+            except (EngineError, ValueError) as exc:
+                outcomes.append(_status_of(exc))
+                continue
+            if cached is None:
+                waits.append((len(outcomes), key, read))
+                outcomes.append(osd_pb2.SHARD_IO_ERROR)  # placeholder, replaced below
+            else:
+                outcomes.append(cached)
+        if len(waits) == 1:
+            position, key, read = waits[0]
+            outcomes[position] = await one(key, read)
+        elif waits:
+            gathered = await asyncio.gather(*(one(key, read) for _, key, read in waits))
+            for (position, _, _), outcome in zip(waits, gathered, strict=True):
+                outcomes[position] = outcome
         reply = osd_pb2.ReadShardsReply()
         for outcome in outcomes:
             # add() copies the data once; a ShardReadResult built first would be copied again

@@ -63,6 +63,11 @@ class ShardStore(Protocol):
     async def put(self, key: bytes, data: bytes, meta: bytes) -> ShardInfo: ...
     async def put_many(self, items: Sequence[tuple[bytes, bytes, bytes]]) -> list[ShardInfo]: ...
     async def get(self, key: bytes, offset: int = 0, length: int | None = None) -> bytes: ...
+    def get_cached(self, key: bytes, offset: int = 0, length: int | None = None) -> bytes | None:
+        """``get``'s bytes if they can be had from memory without blocking, else None; called
+        on the event loop, so it must never wait for I/O or a contended lock."""
+        ...
+
     async def stat(self, key: bytes) -> ShardInfo: ...
     async def delete(self, key: bytes) -> None: ...
     async def scan(self, prefix: bytes, start_after: bytes, limit: int) -> list[ShardInfo]: ...
@@ -112,6 +117,11 @@ class NativeStore:
     async def get(self, key: bytes, offset: int = 0, length: int | None = None) -> bytes:
         return await self._run(self.engine.get, key, offset, length)
 
+    def get_cached(self, key: bytes, offset: int = 0, length: int | None = None) -> bytes | None:
+        # The engine's cache-only read: no device I/O, a trylock on its index; the cost of a
+        # thread-pool hop (submit, wake a worker, wake the loop) is saved on every hit.
+        return self.engine.get_cached(key, offset, length)
+
     async def stat(self, key: bytes) -> ShardInfo:
         return await self._run(self.engine.stat, key)
 
@@ -153,9 +163,15 @@ class NativeStore:
 class MemoryStore:
     """Dict-backed model of the engine's semantics (tests only)."""
 
-    def __init__(self, capacity_bytes: int = 1 << 30) -> None:
+    def __init__(self, capacity_bytes: int = 1 << 30, cached_record_bytes_max: int = 60 << 10) -> None:
         self.records: dict[bytes, tuple[bytes, bytes, int]] = {}
         self.corrupt: set[bytes] = set()
+        # Like the engine: records up to this size are "cached" when written; tests may clear
+        # the set to model a cold cache. The counters tell which read path served a request.
+        self.cached: set[bytes] = set()
+        self.cached_record_bytes_max = cached_record_bytes_max
+        self.reads_cached = 0
+        self.reads_waited = 0
         self.capacity_bytes = capacity_bytes
         self._lock = threading.Lock()
 
@@ -168,6 +184,10 @@ class MemoryStore:
             generation = self.records.get(key, (b"", b"", 0))[2] + 1
             self.records[key] = (bytes(data), meta, generation)
             self.corrupt.discard(key)
+            if len(data) <= self.cached_record_bytes_max:
+                self.cached.add(key)
+            else:
+                self.cached.discard(key)
             return self._info(key)
 
     async def put_many(self, items: Sequence[tuple[bytes, bytes, bytes]]) -> list[ShardInfo]:
@@ -181,6 +201,16 @@ class MemoryStore:
 
     async def get(self, key: bytes, offset: int = 0, length: int | None = None) -> bytes:
         self._check(key)
+        self.reads_waited += 1
+        data = self.records[key][0]
+        return data[offset:] if length is None else data[offset : offset + length]
+
+    def get_cached(self, key: bytes, offset: int = 0, length: int | None = None) -> bytes | None:
+        if key not in self.records:
+            raise NotFoundError(-1, f"key {key.hex()} not found")
+        if key not in self.cached or key in self.corrupt:
+            return None  # the regular read decides (and reports corruption)
+        self.reads_cached += 1
         data = self.records[key][0]
         return data[offset:] if length is None else data[offset : offset + length]
 
@@ -190,6 +220,7 @@ class MemoryStore:
         return self._info(key)
 
     async def delete(self, key: bytes) -> None:
+        self.cached.discard(key)
         if self.records.pop(key, None) is None:
             raise NotFoundError(-1, f"key {key.hex()} not found")
 

@@ -166,3 +166,56 @@ async def test_scan_shard_meta_streams_every_record_with_its_meta(
     assert scanned[-1].meta == descriptor_meta and scanned[0].meta.key == "k"
     resumed = stub.ScanShardMeta(osd_pb2.ScanShardMetaRequest(start_after=shard_key(object_id, 5, 1)), metadata=MD)
     assert len([stat async for stat in resumed]) == SCAN_PAGE_SHARDS + 2 - 6
+
+
+async def test_batched_reads_mix_cached_and_waited_reads(osd: tuple[osd_pb2_grpc.OsdServiceStub, MemoryStore]) -> None:
+    """Cached fragments are answered on the loop, the rest by the engine; replies keep request order."""
+    stub, store = osd
+    object_id = new_object_id()
+    payloads = [bytes([i]) * (100 + i) for i in range(4)]
+    writes = [
+        osd_pb2.ShardWrite(address=osd_pb2.ShardAddress(object_id=object_id, stripe_index=0, fragment_index=i), data=d)
+        for i, d in enumerate(payloads)
+    ]
+    assert (await stub.WriteShards(osd_pb2.WriteShardsRequest(shards=writes), metadata=MD)).written == 4
+    keys = [shard_key(object_id, 0, i) for i in range(4)]
+    store.cached.discard(keys[1])  # cold
+    store.cached.discard(keys[3])  # cold
+    store.corrupt.add(keys[2])  # cached but bad: the regular read must report it
+    reads = [
+        osd_pb2.ShardRead(address=osd_pb2.ShardAddress(object_id=object_id, stripe_index=0, fragment_index=i))
+        for i in range(5)
+    ] + [
+        osd_pb2.ShardRead(
+            address=osd_pb2.ShardAddress(object_id=object_id, stripe_index=0, fragment_index=0), offset=10, length=5
+        ),
+        osd_pb2.ShardRead(address=osd_pb2.ShardAddress(object_id=b"short", stripe_index=0, fragment_index=0)),
+    ]
+    reply = await stub.ReadShards(osd_pb2.ReadShardsRequest(reads=reads), metadata=MD)
+    assert [r.status for r in reply.results] == [
+        osd_pb2.SHARD_OK,
+        osd_pb2.SHARD_OK,
+        osd_pb2.SHARD_CORRUPT,
+        osd_pb2.SHARD_OK,
+        osd_pb2.SHARD_NOT_FOUND,
+        osd_pb2.SHARD_OK,
+        osd_pb2.SHARD_IO_ERROR,  # a malformed address
+    ]
+    assert [r.data for r in reply.results[:4]] == [payloads[0], payloads[1], b"", payloads[3]]
+    assert reply.results[5].data == payloads[0][10:15]
+    assert store.reads_cached == 2  # fragment 0, whole and ranged
+    assert store.reads_waited == 2  # fragments 1 and 3 (2 failed its check before counting)
+
+
+async def test_single_cold_read_waits_for_the_engine(osd: tuple[osd_pb2_grpc.OsdServiceStub, MemoryStore]) -> None:
+    stub, store = osd
+    object_id = new_object_id()
+    address = osd_pb2.ShardAddress(object_id=object_id, stripe_index=0, fragment_index=0)
+    big = b"b" * (store.cached_record_bytes_max + 1)  # never cached
+    await stub.WriteShards(
+        osd_pb2.WriteShardsRequest(shards=[osd_pb2.ShardWrite(address=address, data=big)]), metadata=MD
+    )
+    reply = await stub.ReadShards(osd_pb2.ReadShardsRequest(reads=[osd_pb2.ShardRead(address=address)]), metadata=MD)
+    assert [r.status for r in reply.results] == [osd_pb2.SHARD_OK]
+    assert reply.results[0].data == big
+    assert (store.reads_cached, store.reads_waited) == (0, 1)
