@@ -262,8 +262,13 @@ static int get_fn(oio_engine *e, const oio_leafval *v, void *ctx) {
     return read_range(e, v, g->offset, n, g->buf, g->buf_len, 1, &g->h);
 }
 
-int oio_get(oio_engine *e, const uint8_t *key, uint32_t key_len, uint64_t offset, uint64_t length, uint8_t *buf,
-            uint64_t buf_len, uint64_t *len_out) {
+/* How a public get finds and copies its record: from the index and the disk
+ * (through the cache), or from memory only. */
+typedef int (*get_step)(oio_engine *e, const uint8_t *key, uint32_t key_len, get_ctx *g);
+
+/* The frame both public gets share: argument checks, engine entry, the get_ctx. */
+static int run_get(oio_engine *e, const uint8_t *key, uint32_t key_len, uint64_t offset, uint64_t length,
+                   uint8_t *buf, uint64_t buf_len, uint64_t *len_out, get_step step) {
     if (e == NULL || len_out == NULL || (buf == NULL && buf_len > 0)) return OIO_INVALID;
     if (!key_ok(key, key_len)) return key_len > OIO_KEY_BYTES_MAX ? OIO_TOO_BIG : OIO_INVALID;
     int rc = engine_call_enter(e);
@@ -276,11 +281,20 @@ int oio_get(oio_engine *e, const uint8_t *key, uint32_t key_len, uint64_t offset
         g->buf = buf;
         g->buf_len = buf_len;
         g->len_out = len_out;
-        rc = with_record(e, key, key_len, get_fn, g);
+        rc = step(e, key, key_len, g);
     }
     free(g);
     engine_call_exit(e);
     return rc;
+}
+
+static int get_step_stored(oio_engine *e, const uint8_t *key, uint32_t key_len, get_ctx *g) {
+    return with_record(e, key, key_len, get_fn, g);
+}
+
+int oio_get(oio_engine *e, const uint8_t *key, uint32_t key_len, uint64_t offset, uint64_t length, uint8_t *buf,
+            uint64_t buf_len, uint64_t *len_out) {
+    return run_get(e, key, key_len, offset, length, buf, buf_len, len_out, get_step_stored);
 }
 
 static int lookup_cached(oio_engine *e, const uint8_t *key, uint32_t key_len, oio_leafval *v) {
@@ -313,26 +327,15 @@ static int get_cached_fn(oio_engine *e, const oio_leafval *v, get_ctx *g) {
     return rc;
 }
 
+static int get_step_cached(oio_engine *e, const uint8_t *key, uint32_t key_len, get_ctx *g) {
+    oio_leafval v;
+    int rc = lookup_cached(e, key, key_len, &v);
+    return rc == OIO_OK ? get_cached_fn(e, &v, g) : rc;
+}
+
 int oio_get_cached(oio_engine *e, const uint8_t *key, uint32_t key_len, uint64_t offset, uint64_t length,
                    uint8_t *buf, uint64_t buf_len, uint64_t *len_out) {
-    if (e == NULL || len_out == NULL || (buf == NULL && buf_len > 0)) return OIO_INVALID;
-    if (!key_ok(key, key_len)) return key_len > OIO_KEY_BYTES_MAX ? OIO_TOO_BIG : OIO_INVALID;
-    int rc = engine_call_enter(e);
-    if (rc != OIO_OK) return rc;
-    get_ctx *g = malloc(sizeof(*g));
-    oio_leafval v;
-    rc = g == NULL ? OIO_NOMEM : lookup_cached(e, key, key_len, &v);
-    if (rc == OIO_OK) {
-        g->offset = offset;
-        g->length = length;
-        g->buf = buf;
-        g->buf_len = buf_len;
-        g->len_out = len_out;
-        rc = get_cached_fn(e, &v, g);
-    }
-    free(g);
-    engine_call_exit(e);
-    return rc;
+    return run_get(e, key, key_len, offset, length, buf, buf_len, len_out, get_step_cached);
 }
 
 static void info_from_record(const uint8_t *key, uint32_t key_len, const oio_leafval *v, const oio_xhdr *h,
