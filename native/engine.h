@@ -39,7 +39,10 @@
 #define OIO_CACHE_BYTES_DEFAULT (64u << 20)  /* ARC capacity default         */
 #define OIO_CACHE_BYTES_MIN (256u << 10)     /* ARC capacity floor           */
 #define OIO_BUFPOOL_BYTES_MAX (64u << 20)    /* recycled I/O buffers kept    */
-#define OIO_CACHE_RECORD_BYTES_MAX (64u << 10) /* header + data cached whole */
+#define OIO_CACHE_RECORD_BYTES_MAX (512u << 10) /* header + data a get reads
+                                                  and caches whole         */
+#define OIO_CACHE_WRITE_BYTES_MAX (64u << 10) /* header + data also cached when
+                                                 written (small records)   */
 #define OIO_INFLIGHT_WRITERS_MAX 256      /* concurrent put/delete callers   */
 #define OIO_GROUP_COMMIT_GATHER_US_MAX 300 /* leader waits for writers still
                                               writing data, at most this long */

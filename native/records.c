@@ -11,9 +11,14 @@
  *     a checksum are never returned.
  *   - A cached copy that fails verification is dropped and read from disk
  *     before anything is reported; verify() never trusts the cache.
- *   - Records whose header + data fit in 64 KiB are cached whole when
- *     written and read whole (and cached); larger ones read the header, then only the 64 KiB chunks the
- *     requested range touches.
+ *   - Small records (header + data within OIO_CACHE_WRITE_BYTES_MAX, 64 KiB)
+ *     are cached whole when written, and stat and scan read them whole too.
+ *     A get reads a record whole (and caches it) up to
+ *     OIO_CACHE_RECORD_BYTES_MAX (512 KiB); larger ones read the header, then
+ *     only the 64 KiB chunks the requested range touches.  Only a record whose
+ *     every chunk passed its check is cached; when one fails, the get falls
+ *     back to the header and the range's own chunks, so a damaged chunk fails
+ *     only the reads that touch it.
  *   - oio_get_cached serves such a whole cached record without I/O and
  *     without waiting for index_mu (trylock); its bytes pass the same
  *     header and chunk checks.  Everything it cannot serve that way (a busy
@@ -52,7 +57,7 @@ static int extent_write(oio_engine *e, const oio_put_item *it, oio_walrec *r) {
     /* Write-through for small records: a read soon after the write (the usual
      * case for fresh objects) then needs no device read.  Keyed by the new
      * block, which nothing else caches (freeing an extent drops its entry). */
-    if (rc == OIO_OK && nblk * OIO_BLOCK_BYTES <= OIO_CACHE_RECORD_BYTES_MAX)
+    if (rc == OIO_OK && nblk * OIO_BLOCK_BYTES <= OIO_CACHE_WRITE_BYTES_MAX)
         arc_put(e->arc, blk, buf, (uint32_t)(nblk * OIO_BLOCK_BYTES));
     bufpool_put(&e->pool, buf);
     if (rc != OIO_OK) {
@@ -176,11 +181,13 @@ static int check_head(const oio_leafval *v, const uint8_t *buf, int whole, oio_x
     return rc;
 }
 
-/* Header (and for small records the whole record) of v, verified.  buf holds
- * at least OIO_CACHE_RECORD_BYTES_MAX bytes; *whole tells if data came too. */
-static int read_head(oio_engine *e, const oio_leafval *v, uint8_t *buf, oio_xhdr *h, int use_cache, int *whole) {
+/* Header of v, verified; and the whole record (every chunk verified too) when
+ * header + data fit in whole_max bytes, which buf holds at least.  *whole
+ * tells if data came too.  whole_max 0 reads the header block alone. */
+static int read_head(oio_engine *e, const oio_leafval *v, uint8_t *buf, oio_xhdr *h, int use_cache, uint64_t whole_max,
+                     int *whole) {
     uint64_t nblk = extent_blocks(v->length);
-    *whole = nblk * OIO_BLOCK_BYTES <= OIO_CACHE_RECORD_BYTES_MAX;
+    *whole = nblk * OIO_BLOCK_BYTES <= whole_max;
     uint64_t want = *whole ? nblk : 1;
     for (int from_disk = !use_cache; from_disk < 2; from_disk++) {
         int cached = 0;
@@ -206,7 +213,9 @@ static int read_range(oio_engine *e, const oio_leafval *v, uint64_t off, uint64_
     uint8_t *head = bufpool_get(&e->pool, OIO_CACHE_RECORD_BYTES_MAX);
     if (head == NULL) return OIO_NOMEM;
     int whole = 0;
-    int rc = read_head(e, v, head, h, use_cache, &whole);
+    int rc = read_head(e, v, head, h, use_cache, OIO_CACHE_RECORD_BYTES_MAX, &whole);
+    if (rc == OIO_CORRUPT && whole && v->length > OIO_CHUNK_BYTES) /* maybe one bad chunk: only the range's count */
+        rc = read_head(e, v, head, h, 0, 0, &whole);
     if (rc == OIO_OK && whole && n > 0) memcpy(out, head + OIO_BLOCK_BYTES + off, n);
     bufpool_put(&e->pool, head);
     if (rc != OIO_OK || whole || n == 0) return rc;
@@ -359,10 +368,10 @@ typedef struct stat_ctx {
 
 static int stat_fn(oio_engine *e, const oio_leafval *v, void *ctx) {
     stat_ctx *s = ctx;
-    uint8_t *head = bufpool_get(&e->pool, OIO_CACHE_RECORD_BYTES_MAX);
+    uint8_t *head = bufpool_get(&e->pool, OIO_CACHE_WRITE_BYTES_MAX);
     if (head == NULL) return OIO_NOMEM;
     int whole = 0;
-    int rc = read_head(e, v, head, &s->h, 1, &whole);
+    int rc = read_head(e, v, head, &s->h, 1, OIO_CACHE_WRITE_BYTES_MAX, &whole);
     bufpool_put(&e->pool, head);
     if (rc == OIO_OK) info_from_record(s->key, s->key_len, v, &s->h, s->out);
     return rc;
@@ -468,12 +477,12 @@ int oio_scan(oio_engine *e, const uint8_t *prefix, uint32_t prefix_len, const ui
     static const uint8_t empty[1] = {0};
     scan_ctx s = {prefix_len ? prefix : empty, prefix_len, limit, 0, calloc(limit, sizeof(scan_hit))};
     oio_xhdr *h = malloc(sizeof(*h));
-    uint8_t *head = bufpool_get(&e->pool, OIO_CACHE_RECORD_BYTES_MAX);
+    uint8_t *head = bufpool_get(&e->pool, OIO_CACHE_WRITE_BYTES_MAX);
     rc = s.hits == NULL || h == NULL || head == NULL ? OIO_NOMEM : OIO_OK;
     if (rc == OIO_OK) rc = scan_collect(e, &s, start_after_len ? start_after : empty, start_after_len);
     for (uint32_t i = 0; rc == OIO_OK && i < s.count; i++) {
         int whole = 0;
-        int hrc = read_head(e, &s.hits[i].v, head, h, 1, &whole);
+        int hrc = read_head(e, &s.hits[i].v, head, h, 1, OIO_CACHE_WRITE_BYTES_MAX, &whole);
         if (hrc != OIO_OK && hrc != OIO_CORRUPT) rc = hrc;
         info_from_record(s.hits[i].key, s.hits[i].key_len, &s.hits[i].v, hrc == OIO_OK ? h : NULL, &out[i]);
         if (hrc != OIO_OK) out[i].flags |= OIO_FLAG_META_UNREADABLE;

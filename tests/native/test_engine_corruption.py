@@ -41,6 +41,7 @@ def test_flipped_data_byte_in_large_record(image: str) -> None:
             eng.get(b"victim", 3 * CHUNK_BYTES, 10)
         # chunks that were not touched still read (checksums are per 64 KiB chunk)
         assert eng.get(b"victim", 0, CHUNK_BYTES) == data[:CHUNK_BYTES]
+        assert eng.get_cached(b"victim") is None  # a record with a bad chunk is never cached
         assert eng.get(b"victim", 4 * CHUNK_BYTES) == data[4 * CHUNK_BYTES :]
         assert eng.get(b"bystander") == b"fine"
         eng.put(b"new", b"still writable")

@@ -1,8 +1,8 @@
 """Cache-only reads (``Engine.get_cached``): the bytes ``get`` would return, or None, never I/O.
 
-Small records (header + data within CACHE_RECORD_BYTES_MAX) are cached when written and when
-read; everything the engine cannot answer from memory is None, so the caller falls back to a
-regular get.
+Records whose header + data fit in CACHE_RECORD_BYTES_MAX are cached when read, those within
+CACHE_WRITE_BYTES_MAX also when written; everything the engine cannot answer from memory is
+None, so the caller falls back to a regular get.
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ import pytest
 from objectio.native.engine import (
     BLOCK_BYTES,
     CACHE_RECORD_BYTES_MAX,
+    CACHE_WRITE_BYTES_MAX,
     Engine,
     EngineError,
     NotFoundError,
 )
 
 SMALL_MAX = CACHE_RECORD_BYTES_MAX - BLOCK_BYTES  # largest data a cached record holds
+WRITTEN_MAX = CACHE_WRITE_BYTES_MAX - BLOCK_BYTES  # largest data cached by its write
 
 
 def test_small_record_is_served_after_its_write(engine: Engine) -> None:
@@ -34,10 +36,34 @@ def test_small_record_is_served_after_its_write(engine: Engine) -> None:
     assert engine.get(b"frag") == data
 
 
+def test_writes_cache_small_records_reads_cache_larger_ones(engine: Engine) -> None:
+    small, medium = os.urandom(WRITTEN_MAX), os.urandom(WRITTEN_MAX + 1)
+    engine.put(b"small", small)
+    engine.put(b"medium", medium)
+    assert engine.get_cached(b"small") == small
+    assert engine.get_cached(b"medium") is None  # a write does not cache it
+    assert engine.get(b"medium", 5000, 10) == medium[5000:5010]  # a range read caches it whole
+    assert engine.get_cached(b"medium") == medium
+    assert engine.get_cached(b"medium", WRITTEN_MAX - 7, 9) == medium[WRITTEN_MAX - 7 : WRITTEN_MAX + 2]
+
+
+def test_stat_and_scan_read_a_larger_record_without_caching_it(image: str) -> None:
+    medium = os.urandom(WRITTEN_MAX + 1)
+    with Engine.open(image) as eng:
+        eng.put(b"medium", medium)
+    with Engine.open(image) as eng:
+        assert eng.stat(b"medium").length == len(medium)
+        assert [info.key for info in eng.scan()] == [b"medium"]
+        assert eng.get_cached(b"medium") is None  # only the header block was read
+        assert eng.get(b"medium") == medium
+        assert eng.get_cached(b"medium") == medium
+
+
 def test_largest_cached_record_and_one_byte_more(engine: Engine) -> None:
     fits, too_big = os.urandom(SMALL_MAX), os.urandom(SMALL_MAX + 1)
     engine.put(b"fits", fits)
     engine.put(b"big", too_big)
+    assert engine.get(b"fits") == fits
     assert engine.get_cached(b"fits") == fits
     assert engine.get_cached(b"big") is None  # never cached whole: the regular get reads it
     assert engine.get(b"big") == too_big
