@@ -20,7 +20,9 @@ class OsdConfig:
     format_if_new: bool = option(False, "format the disk if it holds no ObjectIO superblock")
     disk_size_bytes: int = option(0, "size of a file-backed disk created by format_if_new (0: must exist)")
     force: bool = option(False, "format even if the device holds another filesystem")
-    cache_bytes: int = option(64 << 20, "ARC cache size of the engine")
+    cache_bytes: int = option(
+        256 << 20, "ARC cache size of the engine (hot records up to 512 KiB are served from it without I/O)"
+    )
     io_threads: int = option(32, "threads issuing engine calls; enough writers make group commit pay off")
     stream_inflight_stripes_max: int = option(4, "engine writes in flight per WriteShard stream")
     readahead_stripes: int = option(2, "stripes read ahead per ReadShard stream")
