@@ -334,13 +334,17 @@ class Engine:
         if offset < 0 or (length is not None and length < 0):
             raise EngineError(lib.OIO_INVALID, f"get_cached {key!r}: negative offset/length")
         want = _LENGTH_TO_END if length is None else length
-        cap = CACHE_RECORD_BYTES_MAX if length is None else min(length, CACHE_RECORD_BYTES_MAX)
-        buf = _new_uncleared("uint8_t[]", cap)
+        # A small first buffer (most cached reads are small records); a larger cached record
+        # answers OIO_RANGE with its size before any copy, and the second call is sized for it.
+        cap = _GET_GUESS_BYTES if length is None else min(length, CACHE_RECORD_BYTES_MAX)
         n = ffi.new("uint64_t *")
-        rc = self._call("get_cached", lib.oio_get_cached, key, len(key), offset, want, buf, cap, n)
-        if rc == lib.OIO_MISS:
-            return None
-        if rc == lib.OIO_RANGE:  # cannot happen for a cached record (it fits cap): read normally
+        for _ in range(2):
+            buf = _new_uncleared("uint8_t[]", cap)
+            rc = self._call("get_cached", lib.oio_get_cached, key, len(key), offset, want, buf, cap, n)
+            if rc != lib.OIO_RANGE:
+                break
+            cap = int(n[0])
+        if rc in (lib.OIO_MISS, lib.OIO_RANGE):  # RANGE twice: the record changed meanwhile
             return None
         ensure(rc, f"get_cached {self._path} {key!r} offset={offset} length={length}")
         return bytes(ffi.buffer(buf, n[0]))
