@@ -38,10 +38,12 @@ from objectio.cli.launch import (
     osd_args,
     wait_http_ready,
 )
+from objectio.common.config import env_name
 
 __all__ = ["AllInOne", "Credentials", "Daemon", "free_port", "load_or_create_credentials", "main"]
 
 DEFAULT_DISK_SIZE_BYTES = 4 << 30
+METRICS_DIR_ENV = env_name("gateway", "metrics_multiprocess_dir")
 
 
 @dataclass
@@ -172,8 +174,19 @@ class AllInOne:
             self.daemons[name] = self._daemon(
                 name,
                 "objectio.gateway.main",
-                [*gateway_args(self.host, port, self.meta_addresses), *self._tls_server_args()],
+                [
+                    *gateway_args(self.host, port, self.meta_addresses),
+                    *self._gateway_metrics_args(name),
+                    *self._tls_server_args(),
+                ],
             )
+
+    def _gateway_metrics_args(self, name: str) -> list[str]:
+        """The workers' shared metrics directory inside the data dir (one per gateway process), so
+        a gateway killed with SIGKILL leaves nothing behind in /tmp; unless the environment names one."""
+        if METRICS_DIR_ENV in self._env():
+            return []
+        return [f"--metrics-multiprocess-dir={self.data_dir / name / 'metrics'}"]
 
     def _define_osd(self, index: int) -> None:
         disk = self.data_dir / "disks" / f"osd{index}.img"

@@ -37,7 +37,6 @@ def observed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AllInOne]:
     base = tmp_path_factory.mktemp("observed")
     env = {
         "OBJECTIO_GATEWAY_WORKERS": "2",
-        "OBJECTIO_GATEWAY_METRICS_MULTIPROCESS_DIR": str(base / "gateway-metrics"),
         "OBJECTIO_META_LOG_LEVEL": "debug",
         "OBJECTIO_OSD_LOG_LEVEL": "debug",
     }
@@ -91,7 +90,7 @@ def test_gateway_metrics_add_up_all_workers(observed: AllInOne) -> None:
             urllib.request.urlopen(f"{observed.endpoint}/", timeout=5)  # anonymous: 403
     after = total(scrape(url), "objectio_s3_requests_total")
     assert after - before == requests, "one scrape must count the requests of every worker"
-    directory = Path(observed.extra_env["OBJECTIO_GATEWAY_METRICS_MULTIPROCESS_DIR"])
+    directory = observed.data_dir / "gateway" / "metrics"  # the all-in-one's, inside its data dir
     pids = {path.stem.rsplit("_", 1)[-1] for path in directory.glob("*.db")}
     assert len(pids) == 2, f"expected the files of 2 workers in {directory}: {sorted(os.listdir(directory))}"
 
