@@ -210,7 +210,8 @@ static int read_head(oio_engine *e, const oio_leafval *v, uint8_t *buf, oio_xhdr
  * (no bounce copy).  On any error out's contents are undefined. */
 static int read_range(oio_engine *e, const oio_leafval *v, uint64_t off, uint64_t n, uint8_t *out,
                       uint64_t out_cap, int use_cache, oio_xhdr *h) {
-    uint8_t *head = bufpool_get(&e->pool, OIO_CACHE_RECORD_BYTES_MAX);
+    uint64_t record_bytes = extent_blocks(v->length) * OIO_BLOCK_BYTES;
+    uint8_t *head = bufpool_get(&e->pool, record_bytes <= OIO_CACHE_RECORD_BYTES_MAX ? record_bytes : OIO_BLOCK_BYTES);
     if (head == NULL) return OIO_NOMEM;
     int whole = 0;
     int rc = read_head(e, v, head, h, use_cache, OIO_CACHE_RECORD_BYTES_MAX, &whole);
@@ -322,9 +323,9 @@ static int get_cached_fn(oio_engine *e, const oio_leafval *v, get_ctx *g) {
     uint64_t n = v->length - g->offset < g->length ? v->length - g->offset : g->length;
     *g->len_out = n;
     if (n > g->buf_len) return OIO_RANGE;
-    uint8_t *rec = bufpool_get(&e->pool, OIO_CACHE_RECORD_BYTES_MAX);
-    if (rec == NULL) return OIO_MISS; /* the regular get reports the shortage */
     uint32_t len = 0, want = (uint32_t)(nblk * OIO_BLOCK_BYTES);
+    uint8_t *rec = bufpool_get(&e->pool, want);
+    if (rec == NULL) return OIO_MISS; /* the regular get reports the shortage */
     /* one hit per read served; a miss is counted by the regular read that follows */
     int rc = arc_get_quiet(e->arc, v->extent_blk, rec, want, &len, 1) && len >= want ? OIO_OK : OIO_MISS;
     if (rc == OIO_OK && check_head(v, rec, 1, &g->h) != OIO_OK) {
